@@ -1,0 +1,29 @@
+#include "packet/csum.h"
+
+uint32_t pl_csum_add(uint32_t sum, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t acc = sum;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		acc += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		acc += (uint32_t)p[len - 1] << 8;
+	/* Keep the accumulator within 32 bits for the next call: fold once here. */
+	while (acc >> 32)
+		acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (uint32_t)acc;
+}
+
+uint16_t pl_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+uint16_t pl_csum(const void *buf, size_t len)
+{
+	return (uint16_t)~pl_csum_fold(pl_csum_add(0, buf, len));
+}

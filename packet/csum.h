@@ -1,0 +1,19 @@
+/* csum.h — the Internet checksum (RFC 1071). */
+#ifndef PL_CSUM_H
+#define PL_CSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Add len bytes to a running 32-bit one's-complement accumulator. Bytes are taken as
+ * big-endian 16-bit words; an odd trailing byte is padded with a zero octet (RFC 1071 §1). */
+uint32_t pl_csum_add(uint32_t sum, const void *buf, size_t len);
+
+/* Fold the carries of an accumulator into 16 bits (without complementing). */
+uint16_t pl_csum_fold(uint32_t sum);
+
+/* The checksum field value for buf: ~fold(sum). Computing it over data that already
+ * contains a correct checksum yields 0. */
+uint16_t pl_csum(const void *buf, size_t len);
+
+#endif
