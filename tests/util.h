@@ -1,0 +1,26 @@
+/* util.h — helpers shared by the Criterion tests. */
+#ifndef PL_TESTS_UTIL_H
+#define PL_TESTS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decode fixture hex (whitespace and '|' ignored) into out; aborts the test on bad hex. */
+size_t tu_hex(const char *hex, uint8_t *out, size_t cap);
+
+/* Path of a file under the source tree (tests run from the repository root; the
+ * environment variable PINGLAB_SRC overrides). Returns a static buffer. */
+const char *tu_src(const char *rel);
+
+/* Read a whole file into a malloc'd NUL-terminated buffer; NULL if it cannot. */
+char *tu_slurp(const char *path, size_t *len);
+
+struct tu_pair {
+	uint8_t req[256], rep[256];
+	size_t req_len, rep_len;
+};
+
+/* Load the request/reply pairs of tests/fixtures/kernel-echo.txt; returns the count. */
+size_t tu_kernel_pairs(struct tu_pair *pairs, size_t max);
+
+#endif
