@@ -134,11 +134,14 @@ static int scan(const char *s, size_t n, struct cands *c)
 			i++;
 		end = i;
 
-		/* "0000:" at the start of a line is a hexdump offset, not data. */
-		if (line_start && end < n && s[end] == ':' && end - w >= 4 && end - w <= 8 &&
-		    all_hex(s + w, end - w) && (end + 1 >= n || isspace((unsigned char)s[end + 1]))) {
-			line_start = false;
-			continue;
+		/* "0000:" or "0x0010:" at the start of a line is a hexdump offset, not data. */
+		if (line_start && end < n && s[end] == ':' && (end + 1 >= n || isspace((unsigned char)s[end + 1]))) {
+			size_t o = w + (end - w > 2 && s[w] == '0' && (s[w + 1] | 0x20) == 'x' ? 2 : 0);
+
+			if (end - o >= 4 && end - o <= 8 && all_hex(s + o, end - o)) {
+				line_start = false;
+				continue;
+			}
 		}
 		line_start = false;
 
