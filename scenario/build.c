@@ -1,0 +1,260 @@
+/* build.c — turn a parsed send line into the bytes for one target.
+ *
+ * Layout rules (documented in scenarios/README.md):
+ * - the header is 20 bytes plus ip.opt padded to a 4-byte multiple; ip.ihl and ip.len,
+ *   when given, set the fields only, so a lying header is easy to write;
+ * - `auto` checksums are computed last, over the bytes as laid out; `bad` is the correct
+ *   value plus one (or plus N), never a value that would verify;
+ * - for the kernel target, 10.77.2.2 in ip.src/ip.dst becomes 10.77.1.1 and any other
+ *   10.77.2.x destination becomes 10.77.1.x, with checksums recomputed (auto) or kept
+ *   wrong by the same amount (bad, or raw hex via RFC 1624 incremental update).
+ */
+#include "scenario/scenario.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "packet/csum.h"
+#include "packet/ipv4.h"
+#include "packet/rules.h"
+
+static void put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t map_addr(uint32_t a, enum pl_target_kind t)
+{
+	if (t != PL_TARGET_KERNEL)
+		return a;
+	if (a == PL_RESPONDER_ADDR)
+		return PL_KERNEL_ADDR;
+	if ((a & 0xffffff00u) == (PL_RESPONDER_ADDR & 0xffffff00u))
+		return (PL_KERNEL_ADDR & 0xffffff00u) | (a & 0xff);
+	return a;
+}
+
+/* Apply a checksum field mode to the correct value. */
+static uint16_t csum_apply(const struct pl_fval *f, uint16_t correct)
+{
+	uint32_t v;
+
+	if (f->mode == FM_VALUE)
+		return (uint16_t)f->v;
+	if (f->mode != FM_BAD)
+		return correct;
+	v = (correct + f->v) & 0xffff;
+	/* 0x0000 and 0xffff are the same one's-complement number: step past the twin */
+	if ((v == 0xffff && correct == 0x0000) || (v == 0x0000 && correct == 0xffff))
+		v = (v + 1) & 0xffff;
+	return (uint16_t)v;
+}
+
+/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for a 32-bit field change m -> m'. */
+static uint16_t csum_update32(uint16_t hc, uint32_t m, uint32_t mn)
+{
+	uint32_t sum = (uint16_t)~hc;
+
+	sum += (uint16_t)~(m >> 16) + (uint16_t)~(m & 0xffff);
+	sum += (mn >> 16) + (mn & 0xffff);
+	return (uint16_t)~pl_csum_fold(sum);
+}
+
+static uint16_t pseudo_csum(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *l4, size_t len)
+{
+	uint8_t ph[12];
+	uint32_t sum;
+
+	put32(ph, src);
+	put32(ph + 4, dst);
+	ph[8] = 0;
+	ph[9] = proto;
+	put16(ph + 10, (uint32_t)len);
+	sum = pl_csum_add(0, ph, sizeof(ph));
+	sum = pl_csum_add(sum, l4, len);
+	return (uint16_t)~pl_csum_fold(sum);
+}
+
+static int build_raw(const struct pl_send *snd, enum pl_target_kind t, uint8_t *out, size_t cap,
+		     size_t *len, struct pl_err *err)
+{
+	size_t n = snd->hex.len;
+
+	if (n > cap)
+		return pl_errf(err, -E2BIG, "hex packet of %zu bytes is too long", n);
+	memcpy(out, snd->hex.data, n);
+	*len = n;
+	if (t == PL_TARGET_KERNEL && n >= 20 && (out[0] >> 4) == 4) {
+		uint32_t dst = get32(out + 16), ndst = map_addr(dst, t);
+		size_t hl = (size_t)(out[0] & 0xf) * 4;
+
+		if (ndst != dst) {
+			put32(out + 16, ndst);
+			put16(out + 10, csum_update32((uint16_t)(out[10] << 8 | out[11]), dst, ndst));
+			/* UDP/TCP checksums cover the pseudo-header: update them the same way */
+			if (hl >= 20 && (out[6] & 0x3f) == 0 && out[7] == 0) {
+				size_t off = out[9] == PL_PROTO_UDP ? 6 : out[9] == PL_PROTO_TCP ? 16 : 0;
+
+				if (off && hl + off + 2 <= n && !(out[9] == PL_PROTO_UDP && !out[hl + 6] && !out[hl + 7]))
+					put16(out + hl + off, csum_update32((uint16_t)(out[hl + off] << 8 | out[hl + off + 1]), dst, ndst));
+			}
+		}
+	}
+	return 0;
+}
+
+static uint32_t fv(const struct pl_fval *f, uint32_t dflt)
+{
+	return f->mode == FM_VALUE ? f->v : dflt;
+}
+
+int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_target_kind t,
+		 uint8_t *out, size_t cap, size_t *len, uint16_t *ethertype, struct pl_err *err)
+{
+	const struct pl_send *snd = &s->send[idx];
+	const struct pl_fval *f = snd->f;
+	uint8_t l4[65536 + 64];
+	size_t l4len = 0, optpad, hl, n = 0;
+	uint8_t proto;
+	uint32_t src, dst, flags;
+	struct pl_ipv4 ip;
+	int rc;
+
+	*ethertype = (uint16_t)fv(&f[F_ETHERTYPE], 0x0800);
+	if (snd->hex.data || f[F_HEX].mode) {
+		rc = build_raw(snd, t, out, cap, &n, err);
+		if (rc)
+			return rc;
+		goto tail;
+	}
+
+	src = map_addr(fv(&f[F_IP_SRC], PL_GEN_ADDR), t);
+	dst = f[F_IP_DST].mode ? map_addr(f[F_IP_DST].v, t)
+			       : t == PL_TARGET_KERNEL ? PL_KERNEL_ADDR : PL_RESPONDER_ADDR;
+
+	if (f[F_IP_PROTO].mode)
+		proto = (uint8_t)f[F_IP_PROTO].v;
+	else if (f[F_UDP_SPORT].mode || f[F_UDP_DPORT].mode || f[F_UDP_LEN].mode || f[F_UDP_CSUM].mode)
+		proto = PL_PROTO_UDP;
+	else if (f[F_TCP_SPORT].mode || f[F_TCP_DPORT].mode || f[F_TCP_SEQ].mode || f[F_TCP_ACK].mode ||
+		 f[F_TCP_FLAGS].mode || f[F_TCP_WIN].mode || f[F_TCP_CSUM].mode)
+		proto = PL_PROTO_TCP;
+	else
+		proto = PL_PROTO_ICMP;
+
+	/* layer 4 */
+	if (snd->l4.data || f[F_L4].mode) {
+		memcpy(l4, snd->l4.data, snd->l4.len);
+		l4len = snd->l4.len;
+	} else if (proto == PL_PROTO_ICMP) {
+		uint16_t id = (uint16_t)(s->hash >> 16), seq;
+
+		if (8 + snd->payload.len > 65515)
+			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet", snd->payload.len);
+		l4[0] = (uint8_t)fv(&f[F_ICMP_TYPE], PL_ICMP_ECHO);
+		l4[1] = (uint8_t)fv(&f[F_ICMP_CODE], 0);
+		put16(l4 + 2, 0);
+		if (f[F_ICMP_REST].mode) {
+			put32(l4 + 4, f[F_ICMP_REST].v);
+		} else {
+			seq = (uint16_t)(fv(&f[F_ICMP_SEQ], 1) + rep);
+			put16(l4 + 4, fv(&f[F_ICMP_ID], id));
+			put16(l4 + 6, seq);
+		}
+		memcpy(l4 + 8, snd->payload.data, snd->payload.len);
+		l4len = 8 + snd->payload.len;
+		put16(l4 + 2, csum_apply(&f[F_ICMP_CSUM], pl_csum(l4, l4len)));
+	} else if (proto == PL_PROTO_UDP) {
+		if (8 + snd->payload.len > 65515)
+			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet", snd->payload.len);
+		put16(l4, fv(&f[F_UDP_SPORT], 40000 + (uint16_t)(s->hash & 0xfff)));
+		put16(l4 + 2, fv(&f[F_UDP_DPORT], 33434));
+		put16(l4 + 4, fv(&f[F_UDP_LEN], (uint32_t)(8 + snd->payload.len)));
+		put16(l4 + 6, 0);
+		memcpy(l4 + 8, snd->payload.data, snd->payload.len);
+		l4len = 8 + snd->payload.len;
+		{
+			uint16_t c = pseudo_csum(src, dst, PL_PROTO_UDP, l4, l4len);
+
+			put16(l4 + 6, csum_apply(&f[F_UDP_CSUM], c ? c : 0xffff)); /* RFC 768 */
+		}
+	} else if (proto == PL_PROTO_TCP) {
+		if (20 + snd->payload.len > 65515)
+			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet", snd->payload.len);
+		memset(l4, 0, 20);
+		put16(l4, fv(&f[F_TCP_SPORT], 40000 + (uint16_t)(s->hash & 0xfff)));
+		put16(l4 + 2, fv(&f[F_TCP_DPORT], 9)); /* discard: closed in the lab */
+		put32(l4 + 4, fv(&f[F_TCP_SEQ], 1));
+		put32(l4 + 8, fv(&f[F_TCP_ACK], 0));
+		l4[12] = 5 << 4;
+		l4[13] = (uint8_t)fv(&f[F_TCP_FLAGS], 0x02 /* SYN */);
+		put16(l4 + 14, fv(&f[F_TCP_WIN], 64240));
+		memcpy(l4 + 20, snd->payload.data, snd->payload.len);
+		l4len = 20 + snd->payload.len;
+		put16(l4 + 16, csum_apply(&f[F_TCP_CSUM], pseudo_csum(src, dst, PL_PROTO_TCP, l4, l4len)));
+	} else {
+		memcpy(l4, snd->payload.data, snd->payload.len);
+		l4len = snd->payload.len;
+	}
+
+	/* IPv4 header: layout from the options, fields as given */
+	optpad = (snd->opt.len + 3) / 4 * 4;
+	hl = PL_IPV4_HDR_MIN + optpad;
+	if (hl + l4len > 65535 || hl + l4len > cap)
+		return pl_errf(err, -E2BIG, "packet of %zu bytes exceeds 65535", hl + l4len);
+	if (f[F_IP_FLAGS].mode)
+		flags = f[F_IP_FLAGS].v;
+	else
+		flags = (fv(&f[F_IP_RF], 0) ? PL_IP_FLAG_RF : 0) | (fv(&f[F_IP_DF], 0) ? PL_IP_FLAG_DF : 0) |
+			(fv(&f[F_IP_MF], 0) ? PL_IP_FLAG_MF : 0);
+	memset(&ip, 0, sizeof(ip));
+	ip.version = (uint8_t)fv(&f[F_IP_VERSION], 4);
+	ip.ihl = (uint8_t)(hl / 4);
+	ip.tos = (uint8_t)fv(&f[F_IP_TOS], 0);
+	ip.total_length = (uint16_t)fv(&f[F_IP_LEN], (uint32_t)(hl + l4len));
+	ip.id = (uint16_t)fv(&f[F_IP_ID], (uint32_t)(s->hash >> 32) & 0xffff);
+	ip.flags = (uint8_t)flags;
+	ip.frag_offset = (uint16_t)(fv(&f[F_IP_FRAG], 0) / 8);
+	ip.ttl = (uint8_t)fv(&f[F_IP_TTL], 64);
+	ip.protocol = proto;
+	ip.src = src;
+	ip.dst = dst;
+	memcpy(ip.options, snd->opt.data, snd->opt.len);
+	ip.options_len = snd->opt.len;
+	rc = pl_ipv4_build(&ip, l4, l4len, out, cap, err);
+	if (rc < 0)
+		return rc;
+	n = (size_t)rc;
+	if (f[F_IP_IHL].mode == FM_VALUE)
+		out[0] = (uint8_t)((out[0] & 0xf0) | (f[F_IP_IHL].v & 0xf));
+	put16(out + 10, csum_apply(&f[F_IP_CSUM], pl_ipv4_compute_csum(out, hl)));
+
+tail:
+	if (f[F_TRUNCATE].mode) {
+		if (f[F_TRUNCATE].v > n)
+			return pl_errf(err, -EINVAL, "truncate=%u is longer than the %zu-byte packet", f[F_TRUNCATE].v, n);
+		n = f[F_TRUNCATE].v;
+	}
+	if (snd->append.len) {
+		if (n + snd->append.len > cap)
+			return pl_errf(err, -E2BIG, "append makes the frame longer than %zu bytes", cap);
+		memcpy(out + n, snd->append.data, snd->append.len);
+		n += snd->append.len;
+	}
+	if (n == 0)
+		return pl_errf(err, -EINVAL, "the frame is empty");
+	*len = n;
+	return 0;
+}

@@ -1,0 +1,1278 @@
+#include "scenario/scenario.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "packet/hex.h"
+#include "packet/ipv4.h"
+#include "packet/rules.h"
+
+#define MAX_TOKENS 64
+#define MAX_BYTES  65535
+
+enum fkind {
+	FK_NUM,      /* number up to max */
+	FK_LEN,      /* auto | number */
+	FK_CSUM,     /* auto | bad | bad:+N | number */
+	FK_ADDR,
+	FK_IPFLAGS,  /* DF|MF|RF | none | number */
+	FK_BOOL,
+	FK_FRAG,     /* bytes, multiple of 8 */
+	FK_PROTO,
+	FK_ICMPTYPE,
+	FK_TCPFLAGS,
+	FK_BYTES,    /* pattern:/text:/random:/hex:/zero: */
+	FK_OPT,      /* rr:N ts:N ra nop eol hex: */
+	FK_HEX,      /* plain hex */
+};
+
+struct fdef {
+	const char *name;
+	enum pl_field f;
+	enum fkind kind;
+	uint32_t max;
+	const char *alias;
+};
+
+static const struct fdef fdefs[] = {
+	{ "ip.version", F_IP_VERSION, FK_NUM, 15, NULL },
+	{ "ip.ihl", F_IP_IHL, FK_LEN, 15, NULL },
+	{ "ip.tos", F_IP_TOS, FK_NUM, 255, NULL },
+	{ "ip.len", F_IP_LEN, FK_LEN, 65535, "ip.total_length" },
+	{ "ip.id", F_IP_ID, FK_NUM, 65535, NULL },
+	{ "ip.flags", F_IP_FLAGS, FK_IPFLAGS, 7, NULL },
+	{ "ip.df", F_IP_DF, FK_BOOL, 1, NULL },
+	{ "ip.mf", F_IP_MF, FK_BOOL, 1, NULL },
+	{ "ip.rf", F_IP_RF, FK_BOOL, 1, NULL },
+	{ "ip.frag", F_IP_FRAG, FK_FRAG, 8191 * 8, NULL },
+	{ "ip.ttl", F_IP_TTL, FK_NUM, 255, NULL },
+	{ "ip.proto", F_IP_PROTO, FK_PROTO, 255, "ip.protocol" },
+	{ "ip.csum", F_IP_CSUM, FK_CSUM, 65535, "ip.checksum" },
+	{ "ip.src", F_IP_SRC, FK_ADDR, 0, NULL },
+	{ "ip.dst", F_IP_DST, FK_ADDR, 0, NULL },
+	{ "ip.opt", F_IP_OPT, FK_OPT, 0, "ip.options" },
+	{ "icmp.type", F_ICMP_TYPE, FK_ICMPTYPE, 255, NULL },
+	{ "icmp.code", F_ICMP_CODE, FK_NUM, 255, NULL },
+	{ "icmp.csum", F_ICMP_CSUM, FK_CSUM, 65535, "icmp.checksum" },
+	{ "icmp.id", F_ICMP_ID, FK_NUM, 65535, NULL },
+	{ "icmp.seq", F_ICMP_SEQ, FK_NUM, 65535, NULL },
+	{ "icmp.rest", F_ICMP_REST, FK_NUM, 0xffffffffu, NULL },
+	{ "udp.sport", F_UDP_SPORT, FK_NUM, 65535, NULL },
+	{ "udp.dport", F_UDP_DPORT, FK_NUM, 65535, NULL },
+	{ "udp.len", F_UDP_LEN, FK_LEN, 65535, NULL },
+	{ "udp.csum", F_UDP_CSUM, FK_CSUM, 65535, "udp.checksum" },
+	{ "tcp.sport", F_TCP_SPORT, FK_NUM, 65535, NULL },
+	{ "tcp.dport", F_TCP_DPORT, FK_NUM, 65535, NULL },
+	{ "tcp.seq", F_TCP_SEQ, FK_NUM, 0xffffffffu, NULL },
+	{ "tcp.ack", F_TCP_ACK, FK_NUM, 0xffffffffu, NULL },
+	{ "tcp.flags", F_TCP_FLAGS, FK_TCPFLAGS, 255, NULL },
+	{ "tcp.win", F_TCP_WIN, FK_NUM, 65535, NULL },
+	{ "tcp.csum", F_TCP_CSUM, FK_CSUM, 65535, "tcp.checksum" },
+	{ "payload", F_PAYLOAD, FK_BYTES, 0, NULL },
+	{ "l4", F_L4, FK_BYTES, 0, NULL },
+	{ "hex", F_HEX, FK_HEX, 0, NULL },
+	{ "truncate", F_TRUNCATE, FK_NUM, 65535, NULL },
+	{ "append", F_APPEND, FK_BYTES, 0, NULL },
+	{ "ethertype", F_ETHERTYPE, FK_NUM, 65535, NULL },
+};
+
+#define NFDEFS (sizeof(fdefs) / sizeof(fdefs[0]))
+
+static const char *const categories[] = { "valid", "malformed", "non-icmp", "adversarial" };
+
+const char *pl_field_name(enum pl_field f)
+{
+	size_t i;
+
+	for (i = 0; i < NFDEFS; i++)
+		if (fdefs[i].f == f)
+			return fdefs[i].name;
+	return "?";
+}
+
+/* ---- small helpers ---------------------------------------------------------------- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			cur[j] = del < ins ? del : ins;
+			if (sub < cur[j])
+				cur[j] = sub;
+		}
+		memcpy(prev, cur, sizeof(cur));
+	}
+	return prev[lb];
+}
+
+static const struct fdef *find_field(const char *name, const char **suggest)
+{
+	size_t i, best = 99;
+
+	*suggest = NULL;
+	for (i = 0; i < NFDEFS; i++) {
+		size_t d;
+
+		if (!strcmp(fdefs[i].name, name) || (fdefs[i].alias && !strcmp(fdefs[i].alias, name)))
+			return &fdefs[i];
+		d = edit_distance(name, fdefs[i].name);
+		if (d < best && d <= 2) {
+			best = d;
+			*suggest = fdefs[i].name;
+		}
+	}
+	return NULL;
+}
+
+static int parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || (s[0] == '0' && isdigit((unsigned char)s[1])))
+		return -EINVAL; /* no octal surprises: 010 is an error, not 8 */
+	if (v > max)
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Durations: 500us, 10ms, 2s, 1.5s. */
+static int parse_duration_us(const char *s, uint64_t *us)
+{
+	double v;
+	char *end;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	if (!strcmp(end, "us"))
+		*us = (uint64_t)v;
+	else if (!strcmp(end, "ms"))
+		*us = (uint64_t)(v * 1e3);
+	else if (!strcmp(end, "s"))
+		*us = (uint64_t)(v * 1e6);
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int bytes_append(struct pl_bytes *b, const uint8_t *src, size_t n)
+{
+	uint8_t *nd;
+
+	if (b->len + n > MAX_BYTES)
+		return -E2BIG;
+	nd = realloc(b->data, b->len + n + 1);
+	if (!nd)
+		return -ENOMEM;
+	b->data = nd;
+	if (n)
+		memcpy(b->data + b->len, src, n);
+	b->len += n;
+	return 0;
+}
+
+static void bytes_free(struct pl_bytes *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+}
+
+/* Unescape a "quoted" string: \n \t \r \0 \\ \" \xNN. */
+static int unquote(const char *s, struct pl_bytes *out, struct pl_err *err)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+		return pl_errf(err, -EINVAL, "expected a \"quoted string\"");
+	for (i = 1; i + 1 < n; i++) {
+		uint8_t c = (uint8_t)s[i];
+
+		if (c == '\\') {
+			if (i + 2 >= n)
+				return pl_errf(err, -EINVAL, "dangling backslash in string");
+			c = (uint8_t)s[++i];
+			switch (c) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case '0': c = 0; break;
+			case '\\': case '"': break;
+			case 'x':
+				if (i + 3 >= n || pl_hex_digit((unsigned char)s[i + 1]) < 0 ||
+				    pl_hex_digit((unsigned char)s[i + 2]) < 0)
+					return pl_errf(err, -EINVAL, "\\x needs two hex digits");
+				c = (uint8_t)(pl_hex_digit((unsigned char)s[i + 1]) << 4 |
+					      pl_hex_digit((unsigned char)s[i + 2]));
+				i += 2;
+				break;
+			default:
+				return pl_errf(err, -EINVAL, "unknown escape \\%c", c);
+			}
+		}
+		if (bytes_append(out, &c, 1))
+			return pl_errf(err, -E2BIG, "string longer than %d bytes", MAX_BYTES);
+	}
+	return 0;
+}
+
+static int hex_value(const char *s, struct pl_bytes *out, struct pl_err *err)
+{
+	uint8_t *buf = malloc(strlen(s) / 2 + 1);
+	size_t n = 0;
+	struct pl_err herr;
+	int rc;
+
+	if (!buf)
+		return pl_errf(err, -ENOMEM, "out of memory");
+	rc = pl_hex_decode(s, buf, strlen(s) / 2 + 1, &n, &herr);
+	if (!rc && bytes_append(out, buf, n))
+		rc = pl_errf(&herr, -E2BIG, "more than %d bytes", MAX_BYTES);
+	free(buf);
+	if (rc)
+		return pl_errf(err, rc, "bad hex: %s", herr.msg);
+	return 0;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+/* pattern:0xa5*56 | text:"..." | random:seed=7,len=1400 | hex:0011 | zero:N */
+static int bytes_value(const char *v, struct pl_bytes *out, struct pl_err *err)
+{
+	uint32_t n;
+
+	if (!strncmp(v, "pattern:", 8)) {
+		const char *star = strrchr(v + 8, '*');
+		struct pl_bytes pat = { 0 };
+		char pbuf[80];
+		size_t plen = star ? (size_t)(star - v - 8) : 0, i;
+		int rc;
+
+		if (!star || plen < 3 || plen >= sizeof(pbuf) || strncmp(v + 8, "0x", 2))
+			return pl_errf(err, -EINVAL, "pattern wants 0xBYTES*COUNT, e.g. pattern:0xa5*56");
+		memcpy(pbuf, v + 10, plen - 2);
+		pbuf[plen - 2] = '\0';
+		if (hex_value(pbuf, &pat, err))
+			return -EINVAL;
+		rc = parse_u32(star + 1, MAX_BYTES, &n);
+		if (rc || pat.len == 0) {
+			bytes_free(&pat);
+			return pl_errf(err, -EINVAL, "pattern count '%s' is not a number up to %d", star + 1, MAX_BYTES);
+		}
+		for (i = 0; i < n && !rc; i++)
+			rc = bytes_append(out, &pat.data[i % pat.len], 1);
+		bytes_free(&pat);
+		return rc ? pl_errf(err, rc, "payload longer than %d bytes", MAX_BYTES) : 0;
+	}
+	if (!strncmp(v, "text:", 5))
+		return unquote(v + 5, out, err);
+	if (!strncmp(v, "hex:", 4))
+		return hex_value(v + 4, out, err);
+	if (!strncmp(v, "zero:", 5)) {
+		if (parse_u32(v + 5, MAX_BYTES, &n))
+			return pl_errf(err, -EINVAL, "zero:N wants a byte count up to %d", MAX_BYTES);
+		while (n--)
+			if (bytes_append(out, (const uint8_t *)"", 1))
+				return pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES);
+		return 0;
+	}
+	if (!strncmp(v, "random:", 7)) {
+		uint32_t seed, len;
+		uint64_t st;
+
+		if (sscanf(v + 7, "seed=%u,len=%u", &seed, &len) != 2 || len > MAX_BYTES ||
+		    strchr(v + 7, '-'))
+			return pl_errf(err, -EINVAL, "random wants seed=N,len=N (len up to %d)", MAX_BYTES);
+		st = 0x9e3779b97f4a7c15ull ^ seed;
+		while (len--) {
+			uint8_t b = (uint8_t)(xorshift(&st) >> 24);
+
+			if (bytes_append(out, &b, 1))
+				return pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES);
+		}
+		return 0;
+	}
+	return pl_errf(err, -EINVAL, "unknown byte source '%.20s' (pattern:, text:, random:, hex:, zero:)", v);
+}
+
+/* rr:N (record route, N address slots), ts:N (timestamp, N slots), ra (router alert),
+ * nop, eol, hex:... */
+static int opt_value(const char *v, struct pl_bytes *out, struct pl_err *err)
+{
+	uint8_t o[40];
+	uint32_t n;
+	size_t len;
+
+	memset(o, 0, sizeof(o));
+	if (!strncmp(v, "rr:", 3) || !strncmp(v, "ts:", 3)) {
+		bool rr = v[0] == 'r';
+
+		if (parse_u32(v + 3, 9, &n) || n == 0)
+			return pl_errf(err, -EINVAL, "%s wants 1..9 slots", rr ? "rr" : "ts");
+		if (rr) {
+			/* RFC 791: type 7, length 3+4N, pointer 4 */
+			o[0] = 7, o[1] = (uint8_t)(3 + 4 * n), o[2] = 4;
+		} else {
+			/* RFC 791: type 68, length 4+4N, pointer 5, overflow 0 flag 0 (stamps only) */
+			o[0] = 68, o[1] = (uint8_t)(4 + 4 * n), o[2] = 5, o[3] = 0;
+		}
+		len = o[1];
+	} else if (!strcmp(v, "ra")) {
+		o[0] = 148, o[1] = 4; /* RFC 2113 router alert, value 0 */
+		len = 4;
+	} else if (!strcmp(v, "nop")) {
+		o[0] = 1;
+		len = 1;
+	} else if (!strcmp(v, "eol")) {
+		len = 1;
+	} else if (!strncmp(v, "hex:", 4)) {
+		return hex_value(v + 4, out, err);
+	} else {
+		return pl_errf(err, -EINVAL, "unknown option '%s' (rr:N, ts:N, ra, nop, eol, hex:...)", v);
+	}
+	if (bytes_append(out, o, len))
+		return pl_errf(err, -E2BIG, "options too long");
+	return 0;
+}
+
+static const struct { const char *name; uint8_t v; } protos[] = {
+	{ "icmp", 1 }, { "igmp", 2 }, { "tcp", 6 }, { "udp", 17 }, { "ipv6", 41 },
+	{ "gre", 47 }, { "esp", 50 }, { "ah", 51 }, { "sctp", 132 },
+};
+
+static const struct { const char *name; uint8_t v; } icmp_types[] = {
+	{ "echo-reply", 0 }, { "dest-unreachable", 3 }, { "source-quench", 4 }, { "redirect", 5 },
+	{ "echo-request", 8 }, { "router-advertisement", 9 }, { "router-solicitation", 10 },
+	{ "time-exceeded", 11 }, { "parameter-problem", 12 }, { "timestamp-request", 13 },
+	{ "timestamp-reply", 14 }, { "info-request", 15 }, { "info-reply", 16 },
+	{ "address-mask-request", 17 }, { "address-mask-reply", 18 },
+};
+
+static int flags_value(const char *v, bool tcp, uint32_t *out)
+{
+	uint32_t f = 0;
+
+	if (!parse_u32(v, tcp ? 255 : 7, out))
+		return 0;
+	if (!strcmp(v, "none")) {
+		*out = 0;
+		return 0;
+	}
+	if (tcp) {
+		/* letters: F S R P A U E C */
+		static const char letters[] = "FSRPAUEC";
+
+		for (; *v; v++) {
+			const char *p = strchr(letters, *v);
+
+			if (!p || !*v)
+				return -EINVAL;
+			f |= 1u << (p - letters);
+		}
+	} else {
+		char buf[32], *tok, *save = NULL;
+
+		if (strlen(v) >= sizeof(buf))
+			return -EINVAL;
+		strcpy(buf, v);
+		for (tok = strtok_r(buf, "|,", &save); tok; tok = strtok_r(NULL, "|,", &save)) {
+			if (!strcmp(tok, "DF"))
+				f |= PL_IP_FLAG_DF;
+			else if (!strcmp(tok, "MF"))
+				f |= PL_IP_FLAG_MF;
+			else if (!strcmp(tok, "RF"))
+				f |= PL_IP_FLAG_RF;
+			else
+				return -EINVAL;
+		}
+	}
+	*out = f;
+	return 0;
+}
+
+/* Lab destinations only: frames leave on the generator's veth and nowhere else, but the
+ * controller still refuses addresses outside the lab (and broadcast/multicast forms). */
+static bool lab_addr(uint32_t a)
+{
+	return (a >> 16) == 0x0a4d || (a >> 28) == 0xe || a == 0xffffffffu || a == 0;
+}
+
+/* Parse one "field=value" (or "field+=value") of a send line. */
+static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
+{
+	char name[48];
+	const char *eq = strchr(tok, '='), *val, *suggest;
+	const struct fdef *fd;
+	struct pl_fval *fv;
+	bool append = false;
+	size_t nlen;
+	int rc = 0;
+
+	if (!eq || eq == tok)
+		return pl_errf(err, -EINVAL, "expected field=value, got '%s'", tok);
+	nlen = (size_t)(eq - tok);
+	if (eq[-1] == '+') {
+		append = true;
+		nlen--;
+	}
+	if (nlen >= sizeof(name))
+		return pl_errf(err, -EINVAL, "unknown field '%.*s'", (int)nlen, tok);
+	memcpy(name, tok, nlen);
+	name[nlen] = '\0';
+	val = eq + 1;
+	fd = find_field(name, &suggest);
+	if (!fd) {
+		if (suggest)
+			return pl_errf(err, -EINVAL, "unknown field '%s' (did you mean %s?)", name, suggest);
+		return pl_errf(err, -EINVAL, "unknown field '%s'", name);
+	}
+	fv = &snd->f[fd->f];
+	if (append && fd->kind != FK_BYTES && fd->kind != FK_OPT)
+		return pl_errf(err, -EINVAL, "%s: += only appends to payload, l4, append and ip.opt", fd->name);
+	if (fv->mode != FM_UNSET && !append)
+		return pl_errf(err, -EINVAL, "%s is set twice", fd->name);
+	if (!*val)
+		return pl_errf(err, -EINVAL, "%s: empty value", fd->name);
+
+	switch (fd->kind) {
+	case FK_NUM:
+		rc = parse_u32(val, fd->max, &fv->v);
+		if (rc == -ERANGE)
+			return pl_errf(err, rc, "%s=%s: out of range 0..%u", fd->name, val, fd->max);
+		break;
+	case FK_LEN:
+		if (!strcmp(val, "auto")) {
+			fv->mode = FM_AUTO;
+			return 0;
+		}
+		rc = parse_u32(val, fd->max, &fv->v);
+		if (rc == -ERANGE)
+			return pl_errf(err, rc, "%s=%s: out of range 0..%u", fd->name, val, fd->max);
+		break;
+	case FK_CSUM:
+		if (!strcmp(val, "auto")) {
+			fv->mode = FM_AUTO;
+			return 0;
+		}
+		if (!strncmp(val, "bad", 3)) {
+			fv->mode = FM_BAD;
+			fv->v = 1;
+			if (val[3] == '\0')
+				return 0;
+			if (val[3] == ':' && val[4] == '+' && !parse_u32(val + 5, 0xfffe, &fv->v) && fv->v)
+				return 0;
+			return pl_errf(err, -EINVAL, "%s=%s: bad checksum wants bad or bad:+N (1..65534)", fd->name, val);
+		}
+		rc = parse_u32(val, fd->max, &fv->v);
+		if (rc)
+			return pl_errf(err, -EINVAL, "%s=%s: want auto, bad, bad:+N or a 16-bit number", fd->name, val);
+		break;
+	case FK_ADDR:
+		if (pl_ip_parse(val, &fv->v))
+			return pl_errf(err, -EINVAL, "%s=%s: not an IPv4 address", fd->name, val);
+		if (fd->f == F_IP_DST && !lab_addr(fv->v))
+			return pl_errf(err, -EINVAL, "ip.dst=%s is outside the lab (10.77.0.0/16, multicast, broadcast or 0.0.0.0 only)", val);
+		break;
+	case FK_IPFLAGS:
+	case FK_TCPFLAGS:
+		if (flags_value(val, fd->kind == FK_TCPFLAGS, &fv->v))
+			return pl_errf(err, -EINVAL, "%s=%s: %s", fd->name, val,
+				       fd->kind == FK_TCPFLAGS ? "want letters of FSRPAUEC or a number"
+							       : "want DF, MF, RF joined by |, none, or 0..7");
+		break;
+	case FK_BOOL:
+		if (parse_u32(val, 1, &fv->v))
+			return pl_errf(err, -EINVAL, "%s=%s: want 0 or 1", fd->name, val);
+		break;
+	case FK_FRAG:
+		rc = parse_u32(val, fd->max, &fv->v);
+		if (!rc && fv->v % 8)
+			return pl_errf(err, -EINVAL, "ip.frag=%s: fragment offsets are multiples of 8 bytes", val);
+		if (rc)
+			return pl_errf(err, -EINVAL, "ip.frag=%s: want a byte offset 0..%u, multiple of 8", val, fd->max);
+		break;
+	case FK_PROTO:
+	case FK_ICMPTYPE: {
+		size_t i;
+		bool found = false;
+
+		if (fd->kind == FK_PROTO) {
+			for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+				if (!strcmp(val, protos[i].name))
+					fv->v = protos[i].v, found = true;
+		} else {
+			for (i = 0; i < sizeof(icmp_types) / sizeof(icmp_types[0]); i++)
+				if (!strcmp(val, icmp_types[i].name))
+					fv->v = icmp_types[i].v, found = true;
+		}
+		if (!found)
+			rc = parse_u32(val, 255, &fv->v);
+		if (rc)
+			return pl_errf(err, -EINVAL, "%s=%s: want a name or 0..255", fd->name, val);
+		break;
+	}
+	case FK_BYTES:
+	case FK_OPT:
+	case FK_HEX: {
+		struct pl_bytes *b = fd->f == F_PAYLOAD ? &snd->payload : fd->f == F_L4 ? &snd->l4
+				   : fd->f == F_APPEND ? &snd->append : fd->f == F_HEX ? &snd->hex : &snd->opt;
+		struct pl_err verr;
+
+		rc = fd->kind == FK_BYTES ? bytes_value(val, b, &verr)
+		   : fd->kind == FK_OPT ? opt_value(val, b, &verr) : hex_value(val, b, &verr);
+		if (rc)
+			return pl_errf(err, rc, "%s: %s", fd->name, verr.msg);
+		if (fd->f == F_IP_OPT && b->len > PL_IPV4_OPT_MAX)
+			return pl_errf(err, -E2BIG, "ip.opt: %zu bytes of options exceed 40", b->len);
+		break;
+	}
+	}
+	if (rc)
+		return pl_errf(err, -EINVAL, "%s=%s: not a number", fd->name, val);
+	fv->mode = FM_VALUE;
+	return 0;
+}
+
+/* ---- tokenizer -------------------------------------------------------------------- */
+
+/* Split a line into tokens in place: whitespace separates, "..." keeps spaces, # starts
+ * a comment outside quotes. Returns the count or -1 for an unterminated string. */
+static int tokenize(char *line, char **tok, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	while (*p) {
+		char *start, *w;
+		bool q = false;
+
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if (n == max)
+			return -2;
+		start = w = p;
+		while (*p && (q || !isspace((unsigned char)*p))) {
+			if (*p == '"')
+				q = !q;
+			if (*p == '\\' && q && p[1])
+				*w++ = *p++;
+			*w++ = *p++;
+		}
+		if (q)
+			return -1;
+		if (*p)
+			p++;
+		*w = '\0';
+		tok[n++] = start;
+	}
+	return n;
+}
+
+/* ---- scenario-level parsing ------------------------------------------------------- */
+
+struct parser {
+	struct pl_scn_set *set;
+	const char *file;
+	char category[16];
+	struct pl_scenario *cur;
+	size_t first;       /* index in set of the first scenario of this file */
+	int line;
+};
+
+static void scenario_free(struct pl_scenario *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsend; i++) {
+		bytes_free(&s->send[i].payload);
+		bytes_free(&s->send[i].l4);
+		bytes_free(&s->send[i].hex);
+		bytes_free(&s->send[i].append);
+		bytes_free(&s->send[i].opt);
+	}
+	free(s->file);
+	free(s->description);
+	free(s->reason);
+	free(s->basis);
+	memset(s, 0, sizeof(*s));
+}
+
+void pl_scn_set_free(struct pl_scn_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		scenario_free(&set->v[i]);
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
+static int perr(struct parser *p, struct pl_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int perr(struct parser *p, struct pl_err *err, int code, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pl_errf(err, code, "%s:%d: %s", p->file, p->line, msg);
+}
+
+static bool valid_name(const char *s)
+{
+	size_t i;
+
+	if (!*s || strlen(s) >= 80 || !isalnum((unsigned char)s[0]))
+		return false;
+	for (i = 0; s[i]; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && !strchr("-_.", s[i]))
+			return false;
+	return true;
+}
+
+static int text_arg(struct parser *p, char **dst, int ntok, char **tok, const char *what,
+		    struct pl_err *err)
+{
+	struct pl_bytes b = { 0 };
+	struct pl_err verr;
+
+	if (ntok != 2 || tok[1][0] != '"')
+		return perr(p, err, -EINVAL, "%s wants one \"quoted string\"", what);
+	if (*dst)
+		return perr(p, err, -EINVAL, "%s given twice", what);
+	if (unquote(tok[1], &b, &verr)) {
+		bytes_free(&b);
+		return perr(p, err, -EINVAL, "%s: %s", what, verr.msg);
+	}
+	if (bytes_append(&b, (const uint8_t *)"", 1) || !b.data) {
+		bytes_free(&b);
+		return perr(p, err, -ENOMEM, "out of memory");
+	}
+	*dst = (char *)b.data;
+	return 0;
+}
+
+/* expect FORM: reply [rfc|exact] [F=V...] | drop | either | match F=V... */
+static int parse_expect(struct parser *p, struct pl_expect *e, int ntok, char **tok, struct pl_err *err)
+{
+	const char *form = ntok > 1 ? tok[1] : "";
+	int i = 2;
+
+	if (e->kind != EXP_NONE)
+		return perr(p, err, -EINVAL, "%s given twice (first on line %d)", tok[0], e->line);
+	memset(e, 0, sizeof(*e));
+	e->line = p->line;
+	if (!strcmp(form, "reply"))
+		e->kind = EXP_REPLY;
+	else if (!strcmp(form, "drop"))
+		e->kind = EXP_DROP;
+	else if (!strcmp(form, "either"))
+		e->kind = EXP_EITHER;
+	else if (!strcmp(form, "match"))
+		e->kind = EXP_MATCH;
+	else
+		return perr(p, err, -EINVAL, "%s: unknown expectation '%s' (reply, drop, either, match)", tok[0], form);
+	if (e->kind == EXP_REPLY && i < ntok && (!strcmp(tok[i], "rfc") || !strcmp(tok[i], "exact"))) {
+		e->strict = tok[i][0] == 'r' ? PL_STRICT_RFC : PL_STRICT_EXACT;
+		i++;
+	}
+	if ((e->kind == EXP_DROP || e->kind == EXP_EITHER) && i < ntok)
+		return perr(p, err, -EINVAL, "%s %s takes no fields, got '%s'", tok[0], form, tok[i]);
+	for (; i < ntok; i++) {
+		struct pl_send tmp;
+		struct pl_err ferr;
+		size_t k;
+		int rc;
+
+		memset(&tmp, 0, sizeof(tmp));
+		rc = set_field(&tmp, tok[i], &ferr);
+		for (k = 0; k < F__COUNT && !rc; k++) {
+			if (tmp.f[k].mode == FM_UNSET)
+				continue;
+			if (k >= F_PAYLOAD || k == F_IP_OPT || tmp.f[k].mode != FM_VALUE) {
+				rc = pl_errf(&ferr, -EINVAL, "%s cannot be expected (numbers and addresses of ip.*, icmp.*, udp.*, tcp.* only)",
+					     pl_field_name((enum pl_field)k));
+				break;
+			}
+			if (e->nfields == PL_EXPECT_MAX_FIELDS) {
+				rc = pl_errf(&ferr, -E2BIG, "more than %d expected fields", PL_EXPECT_MAX_FIELDS);
+				break;
+			}
+			e->field[e->nfields] = (enum pl_field)k;
+			e->value[e->nfields++] = tmp.f[k].v;
+		}
+		bytes_free(&tmp.payload);
+		bytes_free(&tmp.l4);
+		bytes_free(&tmp.hex);
+		bytes_free(&tmp.append);
+		bytes_free(&tmp.opt);
+		if (rc)
+			return perr(p, err, rc, "%s: %s", tok[0], ferr.msg);
+	}
+	if (e->kind == EXP_MATCH && e->nfields == 0)
+		return perr(p, err, -EINVAL, "%s match needs at least one field, e.g. icmp.type=3", tok[0]);
+	return 0;
+}
+
+/* "expect", "expect.kernel", "expect[2]", "expect.kernel[2]" */
+static int expect_slot(struct parser *p, const char *word, struct pl_expect **slot, struct pl_err *err)
+{
+	struct pl_scenario *s = p->cur;
+	bool kernel = !strncmp(word, "expect.kernel", 13);
+	const char *rest = word + (kernel ? 13 : 6);
+	uint32_t idx = 0;
+
+	if (*rest == '[') {
+		char num[8];
+		size_t n = strcspn(rest + 1, "]");
+
+		if (rest[1 + n] != ']' || rest[2 + n] || n == 0 || n >= sizeof(num))
+			return perr(p, err, -EINVAL, "bad packet selector in '%s' (want e.g. expect[2])", word);
+		memcpy(num, rest + 1, n);
+		num[n] = '\0';
+		if (parse_u32(num, PL_SCN_MAX_SENDS, &idx) || idx == 0)
+			return perr(p, err, -EINVAL, "'%s': packet number must be 1..%d", word, PL_SCN_MAX_SENDS);
+	} else if (*rest) {
+		return perr(p, err, -EINVAL, "unknown directive '%s'", word);
+	}
+	*slot = kernel ? &s->expect_kernel[idx] : &s->expect[idx];
+	return 0;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (uint8_t)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h ^ '\n';
+}
+
+static int start_scenario(struct parser *p, int ntok, char **tok, struct pl_err *err)
+{
+	struct pl_scn_set *set = p->set;
+	struct pl_scenario *s;
+	size_t i;
+
+	if (ntok != 2 || !valid_name(tok[1]))
+		return perr(p, err, -EINVAL, "scenario wants one name of a-z, 0-9, '-', '_', '.' (at most 79 characters)");
+	if (set->n == set->cap) {
+		size_t ncap = set->cap ? set->cap * 2 : 32;
+		struct pl_scenario *nv = realloc(set->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return perr(p, err, -ENOMEM, "out of memory");
+		set->v = nv;
+		set->cap = ncap;
+	}
+	s = &set->v[set->n++];
+	memset(s, 0, sizeof(*s));
+	p->cur = s;
+	snprintf(s->name, sizeof(s->name), "%s", tok[1]);
+	snprintf(s->category, sizeof(s->category), "%s", p->category);
+	s->file = strdup(p->file);
+	s->line = p->line;
+	s->repeat = 1;
+	s->timeout_ms = 1000;
+	s->hash = 0xcbf29ce484222325ull;
+	for (i = 0; i + 1 < set->n; i++)
+		if (!strcmp(set->v[i].name, s->name) && !strcmp(set->v[i].category, s->category) &&
+		    s->category[0])
+			return perr(p, err, -EEXIST, "scenario %s/%s already defined at %s:%d", s->category,
+				    s->name, set->v[i].file, set->v[i].line);
+	return s->file ? 0 : perr(p, err, -ENOMEM, "out of memory");
+}
+
+static int scenario_line(struct parser *p, int ntok, char **tok, struct pl_err *err)
+{
+	struct pl_scenario *s = p->cur;
+	const char *d = tok[0];
+	int i;
+
+	if (!strcmp(d, "scenario"))
+		return start_scenario(p, ntok, tok, err);
+	if (!s)
+		return perr(p, err, -EINVAL, "'%s' before the first 'scenario NAME' line", d);
+
+	if (!strcmp(d, "category")) {
+		size_t k;
+
+		if (ntok != 2)
+			return perr(p, err, -EINVAL, "category wants one of valid, malformed, non-icmp, adversarial");
+		for (k = 0; k < 4; k++)
+			if (!strcmp(tok[1], categories[k]))
+				break;
+		if (k == 4)
+			return perr(p, err, -EINVAL, "unknown category '%s' (valid, malformed, non-icmp, adversarial)", tok[1]);
+		if (s->category[0] && strcmp(s->category, tok[1]))
+			return perr(p, err, -EINVAL, "category %s contradicts the folder %s", tok[1], s->category);
+		snprintf(s->category, sizeof(s->category), "%s", tok[1]);
+		return 0;
+	}
+	if (!strcmp(d, "description") || !strcmp(d, "desc"))
+		return text_arg(p, &s->description, ntok, tok, "description", err);
+	if (!strcmp(d, "reason"))
+		return text_arg(p, &s->reason, ntok, tok, "reason", err);
+	if (!strcmp(d, "basis"))
+		return text_arg(p, &s->basis, ntok, tok, "basis", err);
+	if (!strcmp(d, "tags")) {
+		if (ntok < 2)
+			return perr(p, err, -EINVAL, "tags wants at least one tag");
+		for (i = 1; i < ntok; i++) {
+			char *t, *save = NULL;
+
+			for (t = strtok_r(tok[i], ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				if (!valid_name(t) || strlen(t) >= sizeof(s->tags[0]))
+					return perr(p, err, -EINVAL, "tag '%s': a-z, 0-9, '-', '_', '.', at most 31 characters", t);
+				if (s->ntags == PL_SCN_MAX_TAGS)
+					return perr(p, err, -E2BIG, "more than %d tags", PL_SCN_MAX_TAGS);
+				snprintf(s->tags[s->ntags++], sizeof(s->tags[0]), "%s", t);
+			}
+		}
+		return 0;
+	}
+	if (!strcmp(d, "send")) {
+		struct pl_send *snd;
+		struct pl_err ferr;
+
+		if (s->nsend == PL_SCN_MAX_SENDS)
+			return perr(p, err, -E2BIG, "more than %d send lines in one scenario", PL_SCN_MAX_SENDS);
+		snd = &s->send[s->nsend++];
+		memset(snd, 0, sizeof(*snd));
+		snd->line = p->line;
+		for (i = 1; i < ntok; i++)
+			if (set_field(snd, tok[i], &ferr))
+				return perr(p, err, -EINVAL, "%s", ferr.msg);
+		return 0;
+	}
+	if (!strcmp(d, "repeat")) {
+		uint32_t n;
+		uint64_t us = 0;
+
+		if ((ntok != 2 && ntok != 4) || parse_u32(tok[1], 100000, &n) || n == 0)
+			return perr(p, err, -EINVAL, "repeat wants a count 1..100000 [interval DURATION]");
+		if (ntok == 4 && (strcmp(tok[2], "interval") || parse_duration_us(tok[3], &us) || us > 10000000))
+			return perr(p, err, -EINVAL, "repeat: interval wants a duration up to 10s, e.g. 10ms");
+		s->repeat = n;
+		s->interval_us = (unsigned)us;
+		return 0;
+	}
+	if (!strcmp(d, "timeout")) {
+		uint64_t us;
+
+		if (ntok != 2 || parse_duration_us(tok[1], &us) || us < 1000 || us > 600000000)
+			return perr(p, err, -EINVAL, "timeout wants a duration from 1ms to 600s, e.g. 2s");
+		s->timeout_ms = (unsigned)(us / 1000);
+		return 0;
+	}
+	if (!strncmp(d, "expect", 6)) {
+		struct pl_expect *slot = NULL;
+		int rc = expect_slot(p, d, &slot, err);
+
+		return rc ? rc : parse_expect(p, slot, ntok, tok, err);
+	}
+	return perr(p, err, -EINVAL, "unknown directive '%s'", d);
+}
+
+/* ---- validation at the end of a file ---------------------------------------------- */
+
+static int check_send(struct parser *p, const struct pl_send *snd, struct pl_err *err)
+{
+	static const struct { enum pl_field lo, hi; uint8_t proto; const char *name; } groups[] = {
+		{ F_ICMP_TYPE, F_ICMP_REST, PL_PROTO_ICMP, "icmp" },
+		{ F_UDP_SPORT, F_UDP_CSUM, PL_PROTO_UDP, "udp" },
+		{ F_TCP_SPORT, F_TCP_CSUM, PL_PROTO_TCP, "tcp" },
+	};
+	const struct pl_fval *f = snd->f;
+	int used = -1;
+	size_t g, k;
+
+	p->line = snd->line;
+	if (f[F_HEX].mode) {
+		for (k = 0; k < F__COUNT; k++)
+			if (k != F_HEX && k != F_ETHERTYPE && k != F_TRUNCATE && k != F_APPEND && f[k].mode)
+				return perr(p, err, -EINVAL, "hex= gives the whole packet; it cannot be combined with %s",
+					    pl_field_name((enum pl_field)k));
+		return 0;
+	}
+	for (g = 0; g < 3; g++)
+		for (k = groups[g].lo; k <= groups[g].hi; k++)
+			if (f[k].mode) {
+				if (used >= 0 && used != (int)g)
+					return perr(p, err, -EINVAL, "%s and %s fields in one packet",
+						    groups[used].name, groups[g].name);
+				used = (int)g;
+			}
+	if (used >= 0 && f[F_IP_PROTO].mode == FM_VALUE && f[F_IP_PROTO].v != groups[used].proto)
+		return perr(p, err, -EINVAL, "%s fields given but ip.proto is %u", groups[used].name, f[F_IP_PROTO].v);
+	if (used >= 0 && f[F_L4].mode)
+		return perr(p, err, -EINVAL, "l4= gives the whole layer-4 part; it cannot be combined with %s fields",
+			    groups[used].name);
+	if (f[F_L4].mode && f[F_PAYLOAD].mode)
+		return perr(p, err, -EINVAL, "l4= and payload= in one packet (l4 already holds everything after the IP header)");
+	if (f[F_ICMP_REST].mode && (f[F_ICMP_ID].mode || f[F_ICMP_SEQ].mode))
+		return perr(p, err, -EINVAL, "icmp.rest covers icmp.id and icmp.seq; give one or the other");
+	if (f[F_IP_FLAGS].mode && (f[F_IP_DF].mode || f[F_IP_MF].mode || f[F_IP_RF].mode))
+		return perr(p, err, -EINVAL, "ip.flags and ip.df/ip.mf/ip.rf in one packet");
+	if (f[F_IP_IHL].mode == FM_VALUE && snd->opt.len &&
+	    f[F_IP_IHL].v * 4 < PL_IPV4_HDR_MIN + snd->opt.len)
+		return perr(p, err, -EINVAL, "ip.ihl=%u leaves no room for %zu option bytes", f[F_IP_IHL].v, snd->opt.len);
+	return 0;
+}
+
+static void describe_decision(const struct pl_decision *d, char *out, size_t n)
+{
+	snprintf(out, n, "rule %d %s: %s", d->rule->number, d->rule->id, d->detail);
+}
+
+/* Every packet must build for both targets, and `expect reply`/`expect drop` must agree
+ * with the reference rules for the responder target. */
+static int check_scenario(struct parser *p, struct pl_scenario *s, struct pl_err *err)
+{
+	static uint8_t pkt[MAX_BYTES + 64], rep[MAX_BYTES + 64];
+	size_t i;
+	int t;
+
+	p->line = s->line;
+	if (!s->category[0])
+		return perr(p, err, -EINVAL, "scenario %s: no category (put the file under scenarios/<category>/ or add a category line)", s->name);
+	snprintf(s->id, sizeof(s->id), "%s/%s", s->category, s->name);
+	if (s->nsend == 0)
+		return perr(p, err, -EINVAL, "scenario %s sends no packet (add a send line)", s->name);
+	for (i = 0; i < s->nsend; i++) {
+		if (check_send(p, &s->send[i], err))
+			return -EINVAL;
+		p->line = s->line;
+		if (s->expect[0].kind == EXP_NONE && s->expect[i + 1].kind == EXP_NONE)
+			return perr(p, err, -EINVAL, "scenario %s: no expectation for packet %zu (add an expect line)", s->name, i + 1);
+	}
+	for (i = s->nsend + 1; i <= PL_SCN_MAX_SENDS; i++) {
+		const struct pl_expect *e = s->expect[i].kind ? &s->expect[i] : &s->expect_kernel[i];
+
+		if (e->kind) {
+			p->line = e->line;
+			return perr(p, err, -EINVAL, "expectation for packet %zu, but the scenario sends %zu", i, s->nsend);
+		}
+	}
+	for (i = 0; i < s->nsend; i++) {
+		for (t = 0; t < 2; t++) {
+			struct pl_err berr;
+			size_t len;
+			uint16_t et;
+
+			if (pl_scn_build(s, i, 0, (enum pl_target_kind)t, pkt, sizeof(pkt), &len, &et, &berr)) {
+				p->line = s->send[i].line;
+				return perr(p, err, -EINVAL, "%s", berr.msg);
+			}
+			if (t == PL_TARGET_RESPONDER) {
+				const struct pl_expect *e = pl_scn_expect(s, i, PL_TARGET_RESPONDER);
+				struct pl_decision d;
+				size_t rl;
+				char why[240];
+
+				if (et != 0x0800)
+					pl_reference_reply(pkt, 0, PL_RESPONDER_ADDR, rep, sizeof(rep), &rl, &d, NULL);
+				else
+					pl_reference_reply(pkt, len, PL_RESPONDER_ADDR, rep, sizeof(rep), &rl, &d, NULL);
+				describe_decision(&d, why, sizeof(why));
+				p->line = e->line;
+				if (e->kind == EXP_REPLY && d.action == PL_ACTION_DROP)
+					return perr(p, err, -EINVAL, "expect reply, but the reference rules drop packet %zu (%s)", i + 1, why);
+				if (e->kind == EXP_DROP && d.action == PL_ACTION_REPLY)
+					return perr(p, err, -EINVAL, "expect drop, but the reference rules answer packet %zu (%s)", i + 1, why);
+			}
+		}
+	}
+	return 0;
+}
+
+int pl_scn_parse_text(struct pl_scn_set *set, const char *name, const char *text, size_t len,
+		      struct pl_err *err)
+{
+	struct parser p = { .set = set, .file = name, .first = set->n };
+	const char *dir_end = strrchr(name, '/');
+	char *buf = NULL;
+	size_t pos = 0, k;
+	int rc = 0;
+
+	/* category from the parent folder */
+	if (dir_end) {
+		const char *dir_start = dir_end;
+
+		while (dir_start > name && dir_start[-1] != '/')
+			dir_start--;
+		for (k = 0; k < 4; k++)
+			if ((size_t)(dir_end - dir_start) == strlen(categories[k]) &&
+			    !strncmp(dir_start, categories[k], strlen(categories[k])))
+				snprintf(p.category, sizeof(p.category), "%s", categories[k]);
+	}
+
+	while (pos < len && !rc) {
+		size_t start = pos, end, blen = 0;
+		char *tok[MAX_TOKENS];
+		int ntok = 0, first_line;
+		uint64_t line_hash;
+
+		/* one logical line: physical lines joined where one ends in a backslash */
+		free(buf);
+		buf = NULL;
+		first_line = ++p.line;
+		for (;;) {
+			char *nb;
+
+			end = start;
+			while (end < len && text[end] != '\n')
+				end++;
+			nb = realloc(buf, blen + (end - start) + 2);
+			if (!nb) {
+				rc = perr(&p, err, -ENOMEM, "out of memory");
+				break;
+			}
+			buf = nb;
+			memcpy(buf + blen, text + start, end - start);
+			blen += end - start;
+			buf[blen] = '\0';
+			if (memchr(buf, '\0', blen)) {
+				rc = perr(&p, err, -EINVAL, "NUL byte in the file (write \\0 inside a text:\"...\" string)");
+				break;
+			}
+			pos = end < len ? end + 1 : end;
+			if (blen && buf[blen - 1] == '\r')
+				buf[--blen] = '\0';
+			if (!(blen && buf[blen - 1] == '\\') || pos >= len)
+				break;
+			buf[--blen] = ' ';
+			start = pos;
+			p.line++;
+		}
+		if (rc)
+			break;
+		line_hash = fnv1a(0xcbf29ce484222325ull, buf);
+		{
+			int save = p.line;
+
+			p.line = first_line;
+			ntok = tokenize(buf, tok, MAX_TOKENS);
+			if (ntok == -1)
+				rc = perr(&p, err, -EINVAL, "unterminated \"string\"");
+			else if (ntok == -2)
+				rc = perr(&p, err, -E2BIG, "more than %d words on one line", MAX_TOKENS);
+			else if (ntok > 0)
+				rc = scenario_line(&p, ntok, tok, err);
+			p.line = save;
+		}
+		/* the scenario's hash covers its own lines, comments included */
+		if (!rc && p.cur)
+			p.cur->hash = (p.cur->hash ^ line_hash) * 0x100000001b3ull;
+	}
+	free(buf);
+	for (k = p.first; k < set->n && !rc; k++)
+		rc = check_scenario(&p, &set->v[k], err);
+	if (!rc && set->n == p.first)
+		rc = pl_errf(err, -EINVAL, "%s: no scenario in this file", name);
+	if (rc) {
+		while (set->n > p.first)
+			scenario_free(&set->v[--set->n]);
+		return rc < 0 ? rc : -EINVAL;
+	}
+	return 0;
+}
+
+static int load_file(struct pl_scn_set *set, const char *path, struct pl_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *text;
+	long n;
+	int rc;
+
+	if (!f)
+		return pl_errf(err, -errno, "%s: %s", path, strerror(errno));
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return pl_errf(err, -EIO, "%s: cannot read", path);
+	}
+	if (n > 16 * 1024 * 1024) {
+		fclose(f);
+		return pl_errf(err, -EFBIG, "%s: larger than 16 MiB", path);
+	}
+	text = malloc((size_t)n + 1);
+	if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) {
+		free(text);
+		fclose(f);
+		return pl_errf(err, -EIO, "%s: cannot read", path);
+	}
+	fclose(f);
+	text[n] = '\0';
+	rc = pl_scn_parse_text(set, path, text, (size_t)n, err);
+	free(text);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_dir(struct pl_scn_set *set, const char *path, int depth, struct pl_err *err)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	if (!d)
+		return pl_errf(err, -errno, "%s: %s", path, strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **nn = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof(*nn));
+
+			if (!nn) {
+				rc = pl_errf(err, -ENOMEM, "out of memory");
+				break;
+			}
+			names = nn;
+		}
+		if (asprintf(&names[n], "%s/%s", path, de->d_name) < 0) {
+			rc = pl_errf(err, -ENOMEM, "out of memory");
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (!rc)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n && !rc; i++) {
+		struct stat st;
+		size_t l = strlen(names[i]);
+
+		if (stat(names[i], &st))
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < 8)
+			rc = load_dir(set, names[i], depth + 1, err);
+		else if (S_ISREG(st.st_mode) && l > 4 && !strcmp(names[i] + l - 4, ".scn"))
+			rc = load_file(set, names[i], err);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int pl_scn_load(struct pl_scn_set *set, const char *path, struct pl_err *err)
+{
+	struct stat st;
+	size_t before = set->n;
+	int rc;
+
+	if (stat(path, &st))
+		return pl_errf(err, -errno, "%s: %s", path, strerror(errno));
+	rc = S_ISDIR(st.st_mode) ? load_dir(set, path, 0, err) : load_file(set, path, err);
+	if (rc)
+		while (set->n > before)
+			scenario_free(&set->v[--set->n]);
+	/* ids must be unique across files too */
+	if (!rc) {
+		size_t i, j;
+
+		for (i = before; i < set->n; i++)
+			for (j = 0; j < i; j++)
+				if (!strcmp(set->v[i].id, set->v[j].id)) {
+					rc = pl_errf(err, -EEXIST, "%s:%d: scenario %s already defined at %s:%d",
+						     set->v[i].file, set->v[i].line, set->v[i].id,
+						     set->v[j].file, set->v[j].line);
+					while (set->n > before)
+						scenario_free(&set->v[--set->n]);
+					return rc;
+				}
+	}
+	return rc;
+}
+
+bool pl_scn_has_tag(const struct pl_scenario *s, const char *tag)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntags; i++)
+		if (!strcmp(s->tags[i], tag))
+			return true;
+	return !strcmp(s->category, tag);
+}
+
+const struct pl_expect *pl_scn_expect(const struct pl_scenario *s, size_t idx, enum pl_target_kind t)
+{
+	if (t == PL_TARGET_KERNEL) {
+		if (s->expect_kernel[idx + 1].kind)
+			return &s->expect_kernel[idx + 1];
+		if (s->expect_kernel[0].kind)
+			return &s->expect_kernel[0];
+	}
+	if (s->expect[idx + 1].kind)
+		return &s->expect[idx + 1];
+	return &s->expect[0];
+}
+
+const char *pl_expect_kind_name(enum pl_expect_kind k)
+{
+	switch (k) {
+	case EXP_REPLY: return "reply";
+	case EXP_DROP: return "drop";
+	case EXP_EITHER: return "either";
+	case EXP_MATCH: return "match";
+	default: return "none";
+	}
+}
+
+void pl_expect_describe(const struct pl_expect *e, char *out, size_t outsz)
+{
+	size_t used, i;
+
+	snprintf(out, outsz, "%s%s", pl_expect_kind_name(e->kind),
+		 e->kind == EXP_REPLY && e->strict == PL_STRICT_RFC ? " rfc" : "");
+	used = strlen(out);
+	for (i = 0; i < e->nfields && used + 1 < outsz; i++) {
+		int w = snprintf(out + used, outsz - used, " %s=%u", pl_field_name(e->field[i]), e->value[i]);
+
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}

@@ -1,0 +1,146 @@
+/* scenario.h — the scenario language: parse, validate, and build packets per target.
+ *
+ * A scenario file holds one or more scenarios; scenarios/README.md is the user's guide.
+ *
+ *   scenario typical-ping
+ *     description "56-byte payload, as iputils ping sends by default"
+ *     reason      "the packet every ping user sends first"
+ *     basis       "RFC 792 echo; iputils ping -s 56"
+ *     tags        basic smoke
+ *     send        icmp.id=0x1234 icmp.seq=1 payload=pattern:0xa5*56
+ *     repeat      3 interval 10ms
+ *     timeout     1s
+ *     expect      reply
+ *     expect.kernel reply rfc
+ *
+ * Parsing follows init/line/finish and reports "file:line: message". Nothing is sent
+ * before a whole set of files parsed and validated (including a check that every
+ * `expect reply`/`expect drop` agrees with the reference rules in packet/rules.c).
+ */
+#ifndef PL_SCENARIO_H
+#define PL_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "packet/diff.h"
+
+/* Lab addresses (see DESIGN.md). */
+#define PL_GEN_ADDR      0x0a4d0102u /* 10.77.1.2 */
+#define PL_KERNEL_ADDR   0x0a4d0101u /* 10.77.1.1 */
+/* PL_RESPONDER_ADDR (10.77.2.2) is in packet/rules.h */
+
+enum pl_target_kind {
+	PL_TARGET_RESPONDER = 0, /* the reference responder or a model, at 10.77.2.2 */
+	PL_TARGET_KERNEL = 1,    /* the rsp namespace's Linux stack, at 10.77.1.1 */
+};
+
+/* Every settable field of a `send` line. */
+enum pl_field {
+	F_IP_VERSION, F_IP_IHL, F_IP_TOS, F_IP_LEN, F_IP_ID, F_IP_FLAGS, F_IP_DF, F_IP_MF,
+	F_IP_RF, F_IP_FRAG, F_IP_TTL, F_IP_PROTO, F_IP_CSUM, F_IP_SRC, F_IP_DST, F_IP_OPT,
+	F_ICMP_TYPE, F_ICMP_CODE, F_ICMP_CSUM, F_ICMP_ID, F_ICMP_SEQ, F_ICMP_REST,
+	F_UDP_SPORT, F_UDP_DPORT, F_UDP_LEN, F_UDP_CSUM,
+	F_TCP_SPORT, F_TCP_DPORT, F_TCP_SEQ, F_TCP_ACK, F_TCP_FLAGS, F_TCP_WIN, F_TCP_CSUM,
+	F_PAYLOAD, F_L4, F_HEX, F_TRUNCATE, F_APPEND, F_ETHERTYPE,
+	F__COUNT
+};
+
+enum pl_fmode {
+	FM_UNSET = 0, /* default applies */
+	FM_VALUE,     /* an explicit number/address */
+	FM_AUTO,      /* computed (lengths, checksums) — same as unset, but said explicitly */
+	FM_BAD,       /* checksum: the correct value plus `v` (1 unless "bad:+N") */
+};
+
+struct pl_fval {
+	uint8_t mode;
+	uint32_t v;
+};
+
+struct pl_bytes {
+	uint8_t *data;
+	size_t len;
+};
+
+struct pl_send {
+	int line;
+	struct pl_fval f[F__COUNT];
+	struct pl_bytes payload, l4, hex, append, opt;
+};
+
+enum pl_expect_kind {
+	EXP_NONE = 0,
+	EXP_REPLY,    /* the reference reply (exact or rfc), with optional field overrides */
+	EXP_DROP,     /* no answer at all */
+	EXP_EITHER,   /* RFCs allow both; a reply, if any, must be RFC-valid */
+	EXP_MATCH,    /* some answer whose fields match (e.g. icmp.type=3 icmp.code=3) */
+};
+
+#define PL_EXPECT_MAX_FIELDS 8
+
+struct pl_expect {
+	enum pl_expect_kind kind;
+	enum pl_strict strict;
+	int line;
+	size_t nfields;
+	enum pl_field field[PL_EXPECT_MAX_FIELDS];
+	uint32_t value[PL_EXPECT_MAX_FIELDS];
+};
+
+#define PL_SCN_MAX_SENDS 16
+#define PL_SCN_MAX_TAGS  8
+
+struct pl_scenario {
+	char id[112];            /* "category/name" */
+	char category[16];       /* valid, malformed, non-icmp, adversarial */
+	char name[80];
+	char *file;
+	int line;
+	char *description, *reason, *basis;
+	char tags[PL_SCN_MAX_TAGS][32];
+	size_t ntags;
+	struct pl_send send[PL_SCN_MAX_SENDS];
+	size_t nsend;
+	unsigned repeat;         /* >= 1 */
+	unsigned interval_us;
+	unsigned timeout_ms;
+	/* expectations: [0] for all packets, [1 + i] overrides for packet i */
+	struct pl_expect expect[1 + PL_SCN_MAX_SENDS];
+	struct pl_expect expect_kernel[1 + PL_SCN_MAX_SENDS];
+	uint64_t hash;           /* FNV-1a of the scenario's source lines */
+};
+
+struct pl_scn_set {
+	struct pl_scenario *v;
+	size_t n, cap;
+};
+
+/* Load one file, or every *.scn file under a directory (sorted, recursive), appending to
+ * set. Errors are "file:line: message"; on error set keeps what it had before. */
+int pl_scn_load(struct pl_scn_set *set, const char *path, struct pl_err *err);
+void pl_scn_set_free(struct pl_scn_set *set);
+
+/* Line-level interface (for tests and fuzzers): parse text as if it were file `name`
+ * (its category taken from the parent folder name when it is one of the four). */
+int pl_scn_parse_text(struct pl_scn_set *set, const char *name, const char *text, size_t len,
+		      struct pl_err *err);
+
+bool pl_scn_has_tag(const struct pl_scenario *s, const char *tag);
+
+/* Build packet `idx` of repetition `rep` for a target. Writes the IPv4 bytes (whatever
+ * they are, malformed included) and the frame's ethertype. rep increments icmp.seq. */
+int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_target_kind t,
+		 uint8_t *out, size_t cap, size_t *len, uint16_t *ethertype, struct pl_err *err);
+
+/* The expectation for packet idx at a target (kernel falls back to the general one). */
+const struct pl_expect *pl_scn_expect(const struct pl_scenario *s, size_t idx, enum pl_target_kind t);
+
+const char *pl_expect_kind_name(enum pl_expect_kind k);
+/* "reply", "reply rfc", "drop", "either", "match icmp.type=3 icmp.code=3" */
+void pl_expect_describe(const struct pl_expect *e, char *out, size_t outsz);
+const char *pl_field_name(enum pl_field f);
+
+#endif
