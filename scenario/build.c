@@ -35,6 +35,13 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* memcpy that accepts (NULL, 0): empty payloads and options have no buffer */
+static void copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	if (n)
+		memcpy(dst, src, n);
+}
+
 static uint32_t map_addr(uint32_t a, enum pl_target_kind t)
 {
 	if (t != PL_TARGET_KERNEL)
@@ -156,7 +163,7 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 
 	/* layer 4 */
 	if (snd->l4.data || f[F_L4].mode) {
-		memcpy(l4, snd->l4.data, snd->l4.len);
+		copy(l4, snd->l4.data, snd->l4.len);
 		l4len = snd->l4.len;
 	} else if (proto == PL_PROTO_ICMP) {
 		uint16_t id = (uint16_t)(s->hash >> 16), seq;
@@ -173,7 +180,7 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 			put16(l4 + 4, fv(&f[F_ICMP_ID], id));
 			put16(l4 + 6, seq);
 		}
-		memcpy(l4 + 8, snd->payload.data, snd->payload.len);
+		copy(l4 + 8, snd->payload.data, snd->payload.len);
 		l4len = 8 + snd->payload.len;
 		put16(l4 + 2, csum_apply(&f[F_ICMP_CSUM], pl_csum(l4, l4len)));
 	} else if (proto == PL_PROTO_UDP) {
@@ -183,7 +190,7 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 		put16(l4 + 2, fv(&f[F_UDP_DPORT], 33434));
 		put16(l4 + 4, fv(&f[F_UDP_LEN], (uint32_t)(8 + snd->payload.len)));
 		put16(l4 + 6, 0);
-		memcpy(l4 + 8, snd->payload.data, snd->payload.len);
+		copy(l4 + 8, snd->payload.data, snd->payload.len);
 		l4len = 8 + snd->payload.len;
 		{
 			uint16_t c = pseudo_csum(src, dst, PL_PROTO_UDP, l4, l4len);
@@ -201,11 +208,11 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 		l4[12] = 5 << 4;
 		l4[13] = (uint8_t)fv(&f[F_TCP_FLAGS], 0x02 /* SYN */);
 		put16(l4 + 14, fv(&f[F_TCP_WIN], 64240));
-		memcpy(l4 + 20, snd->payload.data, snd->payload.len);
+		copy(l4 + 20, snd->payload.data, snd->payload.len);
 		l4len = 20 + snd->payload.len;
 		put16(l4 + 16, csum_apply(&f[F_TCP_CSUM], pseudo_csum(src, dst, PL_PROTO_TCP, l4, l4len)));
 	} else {
-		memcpy(l4, snd->payload.data, snd->payload.len);
+		copy(l4, snd->payload.data, snd->payload.len);
 		l4len = snd->payload.len;
 	}
 
@@ -231,7 +238,7 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 	ip.protocol = proto;
 	ip.src = src;
 	ip.dst = dst;
-	memcpy(ip.options, snd->opt.data, snd->opt.len);
+	copy(ip.options, snd->opt.data, snd->opt.len);
 	ip.options_len = snd->opt.len;
 	rc = pl_ipv4_build(&ip, l4, l4len, out, cap, err);
 	if (rc < 0)
@@ -250,7 +257,7 @@ tail:
 	if (snd->append.len) {
 		if (n + snd->append.len > cap)
 			return pl_errf(err, -E2BIG, "append makes the frame longer than %zu bytes", cap);
-		memcpy(out + n, snd->append.data, snd->append.len);
+		copy(out + n, snd->append.data, snd->append.len);
 		n += snd->append.len;
 	}
 	if (n == 0)
