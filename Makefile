@@ -31,7 +31,7 @@ Q := @
 msg = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-LIB_DIRS  := common packet netlab scenario
+LIB_DIRS  := common packet netlab scenario wire
 LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libpinglab.a
@@ -39,6 +39,7 @@ LIB       := $(BUILD)/libpinglab.a
 # program name : source folder
 PROGS     := pinglab:lab pinglab-gen:gen pinglab-responder:responder pinglab-mockllm:mockllm
 prog_dir   = $(word 2,$(subst :, ,$(filter $(1):%,$(PROGS))))
+prog_objs  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(call prog_dir,$(1))/*.c))
 BINS      := $(foreach p,$(PROGS),$(if $(wildcard $(word 2,$(subst :, ,$(p)))/*.c),$(BUILD)/$(word 1,$(subst :, ,$(p)))))
 
 TEST_SRCS := $(wildcard tests/*.c)
@@ -60,7 +61,7 @@ $(LIB): $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 .SECONDEXPANSION:
-$(BINS): $(BUILD)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard $$(call prog_dir,%)/*.c)) $(LIB)
+$(BINS): $(BUILD)/%: $$(call prog_objs,$$*) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(PL_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(PL_LDLIBS) $(EXTRA_LIBS_$*) $(LDLIBS)
 

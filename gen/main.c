@@ -1,0 +1,154 @@
+/* pinglab-gen — runs inside the generator namespace: plays scenarios on the veth, captures
+ * what comes back (and, for responder targets, what the responder wrote on tun0), judges
+ * every packet and writes one JSON line per packet.
+ *
+ *   pinglab-gen --iface IF [--target NAME:kernel|NAME:responder]... [--tun-netns PATH]
+ *               [--tun IF] [--out FILE] [--max-wait MS] [--tag T] SCENARIOS...
+ *
+ * Exit: 0 every expectation met, 1 some verdict failed, 2 usage or lab error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario/play.h"
+#include "scenario/scenario.h"
+#include "wire/wire.h"
+
+#define MAX_TARGETS 4
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pinglab-gen --iface IF [--target NAME:kernel|NAME:responder]... [--tun-netns PATH]\n"
+		"                   [--tun IF] [--out FILE] [--max-wait MS] [--tag T] SCENARIOS...\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "iface", required_argument, NULL, 'i' }, { "target", required_argument, NULL, 't' },
+		{ "tun-netns", required_argument, NULL, 'n' }, { "tun", required_argument, NULL, 'u' },
+		{ "out", required_argument, NULL, 'o' }, { "max-wait", required_argument, NULL, 'w' },
+		{ "tag", required_argument, NULL, 'g' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *iface = NULL, *tun_ns = NULL, *tun_if = "tun0", *out = NULL, *tag = NULL;
+	struct pl_play_target targets[MAX_TARGETS];
+	size_t ntargets = 0, i, k, played = 0;
+	struct pl_scn_set set = { 0 };
+	struct pl_wire wire = { .fd = -1 }, tun = { .fd = -1 };
+	struct pl_play play = { .stop = &stop_flag };
+	struct pl_err err = { "" };
+	struct sigaction sa;
+	int c, status = 2;
+	unsigned long failed;
+
+	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': iface = optarg; break;
+		case 'n': tun_ns = optarg; break;
+		case 'u': tun_if = optarg; break;
+		case 'o': out = optarg; break;
+		case 'g': tag = optarg; break;
+		case 'w': play.max_wait_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 't': {
+			char *colon = strrchr(optarg, ':');
+
+			if (ntargets == MAX_TARGETS || !colon ||
+			    (strcmp(colon + 1, "kernel") && strcmp(colon + 1, "responder"))) {
+				fprintf(stderr, "pinglab-gen: --target wants NAME:kernel or NAME:responder (at most %d)\n", MAX_TARGETS);
+				return 2;
+			}
+			*colon = '\0';
+			targets[ntargets].name = optarg;
+			targets[ntargets].kind = !strcmp(colon + 1, "kernel") ? PL_TARGET_KERNEL : PL_TARGET_RESPONDER;
+			targets[ntargets++].tun = NULL;
+			break;
+		}
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!iface || optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!ntargets) {
+		targets[0] = (struct pl_play_target){ .name = "kernel", .kind = PL_TARGET_KERNEL };
+		ntargets = 1;
+	}
+	/* parse and validate everything before any packet leaves */
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		if (pl_scn_load(&set, argv[i], &err)) {
+			fprintf(stderr, "pinglab-gen: %s\n", err.msg);
+			goto out;
+		}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (pl_wire_open(&wire, iface, &err) ||
+	    pl_wire_resolve(&wire, PL_GEN_ADDR, PL_KERNEL_ADDR, 2000, &err)) {
+		fprintf(stderr, "pinglab-gen: %s\n", err.msg);
+		goto out;
+	}
+	for (k = 0; k < ntargets; k++)
+		if (targets[k].kind == PL_TARGET_RESPONDER) {
+			if (tun.fd < 0 && pl_wire_open_l3(&tun, tun_ns, tun_if, &err)) {
+				fprintf(stderr, "pinglab-gen: tun capture: %s\n", err.msg);
+				goto out;
+			}
+			targets[k].tun = &tun;
+		}
+	play.wire = &wire;
+	play.epoch_ns = pl_now_ns();
+	play.progress = stdout;
+	if (out) {
+		play.jsonl = fopen(out, "a");
+		if (!play.jsonl) {
+			fprintf(stderr, "pinglab-gen: %s: %s\n", out, strerror(errno));
+			goto out;
+		}
+	}
+	for (i = 0; i < set.n && !stop_flag; i++) {
+		if (tag && !pl_scn_has_tag(&set.v[i], tag))
+			continue;
+		for (k = 0; k < ntargets && !stop_flag; k++)
+			if (pl_play_scenario(&play, &set.v[i], &targets[k], &err)) {
+				fprintf(stderr, "pinglab-gen: %s [%s]: %s\n", set.v[i].id, targets[k].name, err.msg);
+				goto out;
+			}
+		played++;
+	}
+	failed = 0;
+	for (c = 1; c < V__COUNT; c++)
+		failed += play.verdicts[c];
+	printf("pinglab-gen: %zu scenarios x %zu targets, %lu packets: %lu pass", played, ntargets,
+	       failed + play.verdicts[V_PASS], play.verdicts[V_PASS]);
+	for (c = 1; c < V__COUNT; c++)
+		if (play.verdicts[c])
+			printf(", %lu %s", play.verdicts[c], pl_verdict_name((enum pl_verdict)c));
+	printf("; %lu unmatched answers%s\n", play.unmatched, stop_flag ? " (interrupted)" : "");
+	status = stop_flag ? 2 : failed ? 1 : 0;
+out:
+	if (play.jsonl)
+		fclose(play.jsonl);
+	pl_wire_close(&wire);
+	pl_wire_close(&tun);
+	pl_scn_set_free(&set);
+	return status;
+}

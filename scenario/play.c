@@ -1,0 +1,349 @@
+#include "scenario/play.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "packet/hex.h"
+#include "packet/ipv4.h"
+
+struct sent {
+	uint8_t *bytes;               /* exactly len bytes */
+	size_t len;
+	uint16_t ethertype;
+	size_t idx;
+	unsigned rep;
+	int64_t t_sent;
+	bool delivered;               /* seen leaving the rsp kernel into tun0 */
+	uint8_t *reply;               /* judged answer: tun (responder) or wire (kernel) */
+	size_t reply_len;
+	int64_t t_reply;              /* at the generator when seen there, else on tun0 */
+	bool wire_seen;
+	unsigned extra;               /* further answers attributed to this packet */
+};
+
+/* Keys of a packet for attribution. */
+struct keys {
+	bool ok, icmp_echo, frag0;
+	uint8_t proto;
+	uint16_t id, icmp_id, icmp_seq, sport, dport;
+};
+
+static void keys_of(const uint8_t *b, size_t n, struct keys *k)
+{
+	struct pl_pkt p;
+
+	memset(k, 0, sizeof(*k));
+	if (pl_ipv4_parse(b, n, &p, NULL))
+		return;
+	k->ok = true;
+	k->proto = p.ip.protocol;
+	k->id = p.ip.id;
+	k->frag0 = p.ip.frag_offset == 0;
+	if (k->frag0 && p.l4_len >= 8 && p.ip.protocol == PL_PROTO_ICMP) {
+		k->icmp_echo = p.l4[0] == PL_ICMP_ECHO || p.l4[0] == PL_ICMP_ECHOREPLY;
+		k->icmp_id = (uint16_t)(p.l4[4] << 8 | p.l4[5]);
+		k->icmp_seq = (uint16_t)(p.l4[6] << 8 | p.l4[7]);
+	}
+	if (k->frag0 && p.l4_len >= 4 && (p.ip.protocol == PL_PROTO_TCP || p.ip.protocol == PL_PROTO_UDP)) {
+		k->sport = (uint16_t)(p.l4[0] << 8 | p.l4[1]);
+		k->dport = (uint16_t)(p.l4[2] << 8 | p.l4[3]);
+	}
+}
+
+/* Which sent packet does answer a[0..n) belong to? -1 when none was sent yet. */
+static long attribute(struct sent *v, size_t nsent, const uint8_t *a, size_t n, bool want_delivered)
+{
+	struct keys ka, ks;
+	struct pl_pkt p;
+	size_t i;
+	long last = -1;
+
+	for (i = 0; i < nsent; i++)
+		if (!want_delivered || v[i].delivered)
+			last = (long)i;
+	keys_of(a, n, &ka);
+	if (!ka.ok || pl_ipv4_parse(a, n, &p, NULL))
+		return last;
+	for (i = nsent; i-- > 0;) {
+		keys_of(v[i].bytes, v[i].len, &ks);
+		if (!ks.ok)
+			continue;
+		if (ka.proto == PL_PROTO_ICMP && p.l4_len >= 8 && p.l4[0] == PL_ICMP_ECHOREPLY &&
+		    ks.icmp_echo && ks.icmp_id == ka.icmp_id && ks.icmp_seq == ka.icmp_seq)
+			return (long)i;
+		if (ka.proto == PL_PROTO_ICMP && p.l4_len >= 8 + 20 &&
+		    (p.l4[0] == 3 || p.l4[0] == 4 || p.l4[0] == 5 || p.l4[0] == 11 || p.l4[0] == 12)) {
+			const uint8_t *q = p.l4 + 8;
+
+			if ((uint16_t)(q[4] << 8 | q[5]) == ks.id && q[9] == ks.proto)
+				return (long)i;
+		}
+		if ((ka.proto == PL_PROTO_TCP || ka.proto == PL_PROTO_UDP) && ka.proto == ks.proto &&
+		    ka.sport == ks.dport && ka.dport == ks.sport)
+			return (long)i;
+	}
+	return last;
+}
+
+static bool same_but_ttl(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+	/* the forwarded copy differs in TTL (byte 8) and header checksum (10-11) only */
+	return an == bn && an >= 20 && !memcmp(a, b, 8) && !memcmp(a + 9, b + 9, 1) &&
+	       !memcmp(a + 12, b + 12, an - 12);
+}
+
+static void take(struct sent *s, const struct pl_frame *f)
+{
+	if (s->reply) {
+		s->extra++;
+		return;
+	}
+	s->reply = malloc(f->len ? f->len : 1);
+	if (!s->reply)
+		return;
+	memcpy(s->reply, f->data, f->len);
+	s->reply_len = f->len;
+	s->t_reply = pl_ts_ns(&f->ts);
+}
+
+static int handle(struct pl_play *p, const struct pl_play_target *t, struct sent *v, size_t nsent,
+		  struct pl_frame *f, bool from_tun)
+{
+	long i;
+
+	if (f->ethertype != 0x0800 && !(from_tun && f->ethertype == 0))
+		return 0; /* ARP and friends */
+	if (from_tun) {
+		if (f->pkttype == PACKET_OUTGOING) {
+			size_t k;
+
+			for (k = nsent; k-- > 0;)
+				if (!v[k].delivered && v[k].len == f->len && !memcmp(v[k].bytes, f->data, f->len)) {
+					v[k].delivered = true;
+					break;
+				}
+			return 0;
+		}
+		i = attribute(v, nsent, f->data, f->len, true);
+		if (i < 0) {
+			p->unmatched++;
+			return 0;
+		}
+		take(&v[i], f);
+		return 0;
+	}
+	if (t->kind == PL_TARGET_KERNEL) {
+		i = attribute(v, nsent, f->data, f->len, false);
+		if (i < 0) {
+			p->unmatched++;
+			return 0;
+		}
+		take(&v[i], f);
+		v[i].wire_seen = true;
+		return 0;
+	}
+	/* responder target, at the generator: the forwarded copy of a tun reply gives RTT */
+	for (i = (long)nsent; i-- > 0;)
+		if (v[i].reply && !v[i].wire_seen && same_but_ttl(v[i].reply, v[i].reply_len, f->data, f->len)) {
+			v[i].wire_seen = true;
+			v[i].t_reply = pl_ts_ns(&f->ts);
+			return 0;
+		}
+	return 0;
+}
+
+/* Read frames from both sockets until deadline, or until done() holds. */
+static int collect(struct pl_play *p, const struct pl_play_target *t, struct sent *v, size_t nsent,
+		   int64_t deadline, bool (*done)(const struct sent *, size_t, const struct pl_scenario *,
+						  enum pl_target_kind), const struct pl_scenario *s)
+{
+	static struct pl_frame f;
+
+	for (;;) {
+		struct pollfd pf[2] = { { .fd = p->wire->fd, .events = POLLIN },
+					{ .fd = t->tun ? t->tun->fd : -1, .events = POLLIN } };
+		int64_t left = deadline - pl_now_ns();
+		int rc, k;
+
+		for (k = 0; k < 2; k++) {
+			struct pl_wire *w = k ? t->tun : p->wire;
+
+			if (!w)
+				continue;
+			while ((rc = pl_wire_recv(w, &f, 0)) == 1)
+				handle(p, t, v, nsent, &f, k == 1);
+			if (rc < 0)
+				return rc;
+		}
+		if (left <= 0 || (done && done(v, nsent, s, t->kind)) || (p->stop && *p->stop))
+			return 0;
+		rc = poll(pf, 2, (int)((left + 999999) / 1000000));
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static bool all_answered(const struct sent *v, size_t n, const struct pl_scenario *s, enum pl_target_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct pl_expect *e = pl_scn_expect(s, v[i].idx, kind);
+
+		/* drop and either need the whole wait; a responder's answer is complete once
+		 * its forwarded copy (which carries the latency) reached the generator */
+		if ((e->kind != EXP_REPLY && e->kind != EXP_MATCH) || !v[i].reply ||
+		    (kind != PL_TARGET_KERNEL && !v[i].wire_seen))
+			return false;
+	}
+	return true;
+}
+
+static void hexfield(cJSON *o, const char *key, const uint8_t *b, size_t n)
+{
+	char *h;
+
+	if (!b) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	h = malloc(2 * n + 1);
+	if (!h)
+		return;
+	pl_hex_encode(b, n, h, 2 * n + 1);
+	cJSON_AddStringToObject(o, key, h);
+	free(h);
+}
+
+static void record(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t,
+		   const struct sent *x, const struct pl_judgement *j, const char *expect)
+{
+	cJSON *o = cJSON_CreateObject(), *d;
+	char *line;
+	size_t k;
+
+	if (!o)
+		return;
+	cJSON_AddStringToObject(o, "type", "packet");
+	cJSON_AddStringToObject(o, "scenario", s->id);
+	cJSON_AddStringToObject(o, "category", s->category);
+	cJSON_AddStringToObject(o, "target", t->name);
+	cJSON_AddStringToObject(o, "kind", t->kind == PL_TARGET_KERNEL ? "kernel" : "responder");
+	cJSON_AddNumberToObject(o, "packet", (double)x->idx + 1);
+	cJSON_AddNumberToObject(o, "rep", x->rep);
+	cJSON_AddStringToObject(o, "expect", expect);
+	hexfield(o, "sent", x->bytes, x->len);
+	cJSON_AddNumberToObject(o, "t_sent_us", (double)(x->t_sent - p->epoch_ns) / 1e3);
+	if (t->tun)
+		cJSON_AddBoolToObject(o, "delivered", x->delivered);
+	hexfield(o, "reply", x->reply, x->reply_len);
+	if (x->reply) {
+		cJSON_AddNumberToObject(o, "t_reply_us", (double)(x->t_reply - p->epoch_ns) / 1e3);
+		cJSON_AddNumberToObject(o, "rtt_us", (double)(x->t_reply - x->t_sent) / 1e3);
+		cJSON_AddBoolToObject(o, "rtt_at_generator", x->wire_seen);
+	}
+	if (x->extra)
+		cJSON_AddNumberToObject(o, "extra_replies", x->extra);
+	cJSON_AddStringToObject(o, "verdict", pl_verdict_name(j->verdict));
+	d = cJSON_AddArrayToObject(o, "diff");
+	for (k = 0; k < j->diff.count && k < PL_DIFF_MAX_LINES; k++)
+		cJSON_AddItemToArray(d, cJSON_CreateString(j->diff.lines[k]));
+	cJSON_AddStringToObject(o, "note", j->note);
+	line = cJSON_PrintUnformatted(o);
+	if (line) {
+		fprintf(p->jsonl, "%s\n", line);
+		fflush(p->jsonl);
+		free(line);
+	}
+	cJSON_Delete(o);
+}
+
+int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t,
+		     struct pl_err *err)
+{
+	static uint8_t scratch[65536 + 64];
+	size_t n = (size_t)s->nsend * s->repeat, nsent = 0, i, fails = 0;
+	struct sent *v = calloc(n ? n : 1, sizeof(*v));
+	unsigned long before[V__COUNT];
+	char first_fail[400] = "";
+	int rc = 0;
+	unsigned rep;
+	unsigned wait = s->timeout_ms;
+
+	if (!v)
+		return pl_errf(err, -ENOMEM, "out of memory for %zu packets", n);
+	if (p->max_wait_ms && wait > p->max_wait_ms)
+		wait = p->max_wait_ms;
+	memcpy(before, p->verdicts, sizeof(before));
+	for (rep = 0; rep < s->repeat && !rc; rep++) {
+		for (i = 0; i < s->nsend && !rc; i++) {
+			struct sent *x = &v[nsent];
+			struct timespec ts;
+
+			if (p->stop && *p->stop)
+				break;
+			x->idx = i;
+			x->rep = rep;
+			rc = pl_scn_build(s, i, rep, t->kind, scratch, sizeof(scratch), &x->len, &x->ethertype, err);
+			if (rc)
+				break;
+			x->bytes = malloc(x->len);
+			if (!x->bytes) {
+				rc = pl_errf(err, -ENOMEM, "out of memory");
+				break;
+			}
+			memcpy(x->bytes, scratch, x->len);
+			rc = pl_wire_send(p->wire, x->ethertype, x->bytes, x->len, &ts, err);
+			if (rc)
+				break;
+			x->t_sent = pl_ts_ns(&ts);
+			nsent++;
+			rc = collect(p, t, v, nsent, pl_now_ns(), NULL, s);
+		}
+		if (!rc && rep + 1 < s->repeat && s->interval_us)
+			rc = collect(p, t, v, nsent, pl_now_ns() + (int64_t)s->interval_us * 1000, NULL, s);
+	}
+	if (!rc)
+		rc = collect(p, t, v, nsent, pl_now_ns() + (int64_t)wait * 1000000, all_answered, s);
+	if (rc < 0 && !err->msg[0])
+		pl_errf(err, rc, "capture: %s", strerror(-rc));
+
+	for (i = 0; i < nsent && rc == 0; i++) {
+		const struct pl_expect *e = pl_scn_expect(s, v[i].idx, t->kind);
+		struct pl_observation o = { .sent = v[i].bytes, .sent_len = v[i].len,
+					    .reply = v[i].reply, .reply_len = v[i].reply_len };
+		struct pl_judgement j;
+		char expect[128];
+
+		pl_expect_describe(e, expect, sizeof(expect));
+		pl_judge(e, t->kind, &o, &j);
+		p->verdicts[j.verdict]++;
+		if (j.verdict != V_PASS && !fails++)
+			snprintf(first_fail, sizeof(first_fail), "packet %zu: %s%s%s", v[i].idx + 1,
+				 pl_verdict_name(j.verdict), j.diff.count ? ": " : (j.note[0] ? ": " : ""),
+				 j.diff.count ? j.diff.lines[0] : j.note);
+		if (p->jsonl)
+			record(p, s, t, &v[i], &j, expect);
+	}
+	if (rc == 0) {
+		if (fails)
+			p->scenarios_failed++;
+		if (p->progress) {
+			fprintf(p->progress, "TEST: %-44s [%s] %s", s->id, t->name, fails ? "FAIL" : "OK");
+			if (fails)
+				fprintf(p->progress, " (%zu of %zu; %s)", fails, nsent, first_fail);
+			fprintf(p->progress, "\n");
+			fflush(p->progress);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		free(v[i].reply);
+		free(v[i].bytes);
+	}
+	free(v);
+	return rc;
+}

@@ -1,0 +1,44 @@
+/* play.h — play scenarios on the wire against one target and judge every packet.
+ *
+ * Packets of a scenario are sent in order (repetitions spaced by the scenario's
+ * interval); answers are collected until the wait after the last packet ends, or earlier
+ * once every packet that must be answered has been. Answers are attributed to the packet
+ * they answer: echo replies by ICMP id/seq, ICMP errors by the IP header they quote,
+ * TCP/UDP by the swapped ports, anything else to the most recent packet. For a responder
+ * target the bytes judged are those the responder wrote on tun0; latency is measured at
+ * the generator.
+ */
+#ifndef PL_PLAY_H
+#define PL_PLAY_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "scenario/scenario.h"
+#include "scenario/verdict.h"
+#include "wire/wire.h"
+
+struct pl_play_target {
+	const char *name;             /* "kernel", "reference", "mock:sim-haiku-like", ... */
+	enum pl_target_kind kind;
+	struct pl_wire *tun;          /* responder targets: capture on tun0; NULL for kernel */
+};
+
+struct pl_play {
+	struct pl_wire *wire;         /* the generator's veth */
+	FILE *jsonl;                  /* one record per packet (may be NULL) */
+	FILE *progress;               /* "TEST: id [target] OK|FAIL ..." lines (may be NULL) */
+	unsigned max_wait_ms;         /* cap on the per-scenario wait; 0 = scenario timeout */
+	int64_t epoch_ns;             /* times in records are microseconds since this */
+	volatile sig_atomic_t *stop;  /* set by a signal handler to stop between packets */
+	unsigned long verdicts[V__COUNT];
+	unsigned long unmatched;      /* answers no sent packet could claim */
+	unsigned long scenarios_failed;
+};
+
+/* Play one scenario against one target. Returns 0 (verdicts counted in p), or a negative
+ * code for a lab error (cannot send, cannot build). */
+int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t,
+		     struct pl_err *err);
+
+#endif
