@@ -17,6 +17,9 @@ CFLAGS    ?= -O2 -g
 PL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -I. $(shell pkg-config --cflags $(PKGS))
 PL_LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm
 PL_LDFLAGS :=
+ifeq ($(call HAVE_PKG,libcap-ng),yes)
+PL_CFLAGS += -DHAVE_CAPNG
+endif
 
 ifeq ($(SAN),1)
 PL_CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

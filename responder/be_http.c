@@ -1,0 +1,404 @@
+/* HTTP model backends: Anthropic Messages and OpenAI-compatible chat completions over
+ * libcurl multi. Many requests in flight, bounded retries with exponential backoff and
+ * jitter on 429/529/5xx/connection errors, retry-after honoured, every attempt recorded.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "model/api.h"
+#include "responder/rsp.h"
+
+#define BODY_MAX      (4u << 20) /* a response body beyond this is cut off as an error */
+#define BACKOFF_BASE  500        /* ms; doubled per attempt */
+#define BACKOFF_CAP   20000
+#define RETRY_AFTER_CAP 60000
+
+struct http_job {
+	struct rsp_job *job;
+	CURL *easy;
+	struct curl_slist *hdr;
+	char *request;
+	char *body;
+	size_t body_len;
+	bool body_cut;
+	struct pl_sse sse;
+	struct pl_err sse_err;
+	bool sse_failed;
+	long retry_after_ms;         /* from the last response's header, -1 if none */
+	int64_t attempt_start;
+	int64_t retry_at;            /* 0 = not waiting */
+	int last_timeout;
+	struct http_job *next;
+};
+
+struct http_be {
+	enum pl_api api;
+	char url[1024];
+	struct http_job *jobs;       /* all in flight or waiting to retry */
+	unsigned seed;
+};
+
+static void log_attempt(struct rsp_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void log_attempt(struct rsp_job *j, const char *fmt, ...)
+{
+	size_t used = strlen(j->attempt_log);
+	va_list ap;
+
+	if (used + 4 >= sizeof(j->attempt_log))
+		return;
+	if (used)
+		used += (size_t)snprintf(j->attempt_log + used, sizeof(j->attempt_log) - used, "; ");
+	va_start(ap, fmt);
+	vsnprintf(j->attempt_log + used, sizeof(j->attempt_log) - used, fmt, ap);
+	va_end(ap);
+}
+
+static int init_common(struct rsp_ctx *c, enum pl_api api, struct pl_err *err)
+{
+	struct http_be *b = calloc(1, sizeof(*b));
+	const char *base = c->cfg.base_url;
+	size_t n;
+
+	if (!b)
+		return pl_errf(err, -ENOMEM, "out of memory");
+	b->api = api;
+	b->seed = (unsigned)rsp_now();
+	if (!base)
+		base = api == PL_API_ANTHROPIC ? "https://api.anthropic.com" : "https://api.openai.com/v1";
+	n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	/* Anthropic: base is the host (…/v1/messages added); OpenAI: base ends in /v1 */
+	snprintf(b->url, sizeof(b->url), "%.*s%s", (int)n, base,
+		 api == PL_API_ANTHROPIC ? "/v1/messages" : "/chat/completions");
+	if (api == PL_API_ANTHROPIC && !c->cfg.model)
+		c->cfg.model = "claude-haiku-4-5";
+	if (api == PL_API_OPENAI && !c->cfg.model) {
+		free(b);
+		return pl_errf(err, -EINVAL, "the openai backend needs --model (the server's model name)");
+	}
+	c->be = b;
+	return 0;
+}
+
+static int anthropic_init(struct rsp_ctx *c, struct pl_err *err)
+{
+	return init_common(c, PL_API_ANTHROPIC, err);
+}
+
+static int openai_init(struct rsp_ctx *c, struct pl_err *err)
+{
+	return init_common(c, PL_API_OPENAI, err);
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct http_job *h = ud;
+	size_t n = size * nmemb;
+
+	if (!h->job->t_first_byte)
+		h->job->t_first_byte = rsp_now();
+	if (h->body_len + n > BODY_MAX) {
+		h->body_cut = true;
+		return 0; /* abort the transfer: bounded memory */
+	}
+	{
+		char *nb = realloc(h->body, h->body_len + n + 1);
+
+		if (!nb)
+			return 0;
+		h->body = nb;
+	}
+	memcpy(h->body + h->body_len, ptr, n);
+	h->body_len += n;
+	h->body[h->body_len] = '\0';
+	if (h->sse.out && !h->sse_failed && pl_sse_feed(&h->sse, ptr, n, &h->sse_err))
+		h->sse_failed = true;
+	return n;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct http_job *h = ud;
+	size_t n = size * nmemb;
+
+	if (n > 12 && !strncasecmp(ptr, "retry-after:", 12)) {
+		char v[32];
+		size_t k = n - 12 < sizeof(v) - 1 ? n - 12 : sizeof(v) - 1;
+		double secs;
+
+		memcpy(v, ptr + 12, k);
+		v[k] = '\0';
+		if (sscanf(v, "%lf", &secs) == 1 && secs >= 0)
+			h->retry_after_ms = (long)(secs * 1000);
+	}
+	return n;
+}
+
+static int attempt(struct rsp_ctx *c, struct http_job *h)
+{
+	struct http_be *b = c->be;
+	char auth[1200];
+
+	if (!h->easy && !(h->easy = curl_easy_init()))
+		return -ENOMEM;
+	curl_easy_reset(h->easy);
+	free(h->body);
+	h->body = NULL;
+	h->body_len = 0;
+	h->body_cut = false;
+	h->retry_after_ms = -1;
+	h->retry_at = 0;
+	pl_sse_free(&h->sse);
+	pl_model_reply_free(&h->job->model);
+	h->sse.out = NULL;
+	h->sse_failed = false;
+	if (c->cfg.stream)
+		pl_sse_init(&h->sse, b->api, &h->job->model);
+	if (!h->hdr) {
+		h->hdr = curl_slist_append(NULL, "content-type: application/json");
+		if (b->api == PL_API_ANTHROPIC) {
+			h->hdr = curl_slist_append(h->hdr, "anthropic-version: 2023-06-01");
+			snprintf(auth, sizeof(auth), "x-api-key: %s", c->secret ? c->secret : "");
+		} else if (c->secret) {
+			snprintf(auth, sizeof(auth), "authorization: Bearer %s", c->secret);
+		} else {
+			auth[0] = '\0';
+		}
+		if (auth[0])
+			h->hdr = curl_slist_append(h->hdr, auth);
+		memset(auth, 0, sizeof(auth));
+	}
+	curl_easy_setopt(h->easy, CURLOPT_URL, b->url);
+	curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, h->hdr);
+	curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, h->request);
+	curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(h->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, h);
+	curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, (long)c->cfg.timeout_ms);
+	curl_easy_setopt(h->easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->easy, CURLOPT_PRIVATE, h);
+	curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	h->job->attempts++;
+	h->attempt_start = rsp_now();
+	return curl_multi_add_handle(c->multi, h->easy) == CURLM_OK ? 0 : -EIO;
+}
+
+static void unlink_job(struct http_be *b, struct http_job *h)
+{
+	struct http_job **pp;
+
+	for (pp = &b->jobs; *pp; pp = &(*pp)->next)
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+}
+
+static void done(struct rsp_ctx *c, struct http_job *h)
+{
+	struct rsp_job *j = h->job;
+
+	unlink_job(c->be, h);
+	if (h->easy) {
+		curl_multi_remove_handle(c->multi, h->easy);
+		curl_easy_cleanup(h->easy);
+	}
+	curl_slist_free_all(h->hdr);
+	pl_sse_free(&h->sse);
+	free(h->request);
+	free(h->body);
+	free(h);
+	j->priv = NULL;
+	rsp_finish(c, j);
+}
+
+static void http_start(struct rsp_ctx *c, struct rsp_job *j)
+{
+	struct http_be *b = c->be;
+	struct http_job *h = calloc(1, sizeof(*h));
+	char *user = rsp_render(c, j);
+
+	if (!h || !user || !(h->request = pl_api_request(b->api, c->cfg.model, c->system_prompt, user,
+							  (int)c->cfg.max_tokens, c->cfg.stream))) {
+		free(user);
+		if (h)
+			free(h->request);
+		free(h);
+		j->outcome = RSP_API_ERROR;
+		snprintf(j->error, sizeof(j->error), "out of memory building the request");
+		rsp_finish(c, j);
+		return;
+	}
+	free(user);
+	h->job = j;
+	j->priv = h;
+	h->next = b->jobs;
+	b->jobs = h;
+	if (attempt(c, h)) {
+		j->outcome = RSP_API_ERROR;
+		snprintf(j->error, sizeof(j->error), "could not start the request");
+		done(c, h);
+	}
+}
+
+/* A 429 that is about money, not rate: retrying cannot help. */
+static bool spend_limit(const char *type, const char *msg)
+{
+	static const char *const words[] = { "quota", "credit", "billing", "spend", "insufficient" };
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(type, words[i]) || strcasestr(msg, words[i]))
+			return true;
+	return false;
+}
+
+static void schedule_retry(struct rsp_ctx *c, struct http_job *h, long hinted_ms)
+{
+	struct http_be *b = c->be;
+	long ms;
+
+	if (hinted_ms >= 0) {
+		ms = hinted_ms > RETRY_AFTER_CAP ? RETRY_AFTER_CAP : hinted_ms;
+	} else {
+		long base = BACKOFF_BASE << (h->job->attempts - 1 < 6 ? h->job->attempts - 1 : 6);
+
+		ms = (base > BACKOFF_CAP ? BACKOFF_CAP : base) + (long)(rand_r(&b->seed) % (BACKOFF_BASE / 2));
+	}
+	curl_multi_remove_handle(c->multi, h->easy);
+	h->retry_at = rsp_now() + (int64_t)ms * 1000000;
+	log_attempt(h->job, "retry in %ld ms", ms);
+}
+
+static void completed(struct rsp_ctx *c, struct http_job *h, CURLcode res)
+{
+	struct http_be *b = c->be;
+	struct rsp_job *j = h->job;
+	long code = 0;
+	bool retryable = false;
+	char et[64] = "", em[160] = "";
+	struct pl_err perr = { "" };
+
+	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+	j->http_status = code;
+	h->last_timeout = res == CURLE_OPERATION_TIMEDOUT;
+	if (res != CURLE_OK) {
+		log_attempt(j, "%s", h->body_cut ? "body over 4 MiB" : curl_easy_strerror(res));
+		snprintf(j->error, sizeof(j->error), "%s", h->body_cut ? "response body over 4 MiB: cut off"
+									: curl_easy_strerror(res));
+		retryable = !h->body_cut;
+	} else if (code == 200) {
+		int rc;
+
+		if (c->cfg.stream)
+			rc = h->sse_failed ? -EPROTO : h->sse.done ? 0 : pl_errf(&perr, -EPROTO, "stream ended before message_stop");
+		else
+			rc = pl_api_parse(b->api, h->body ? h->body : "", h->body_len, &j->model, &perr);
+		if (h->sse_failed)
+			perr = h->sse_err;
+		if (rc == 0) {
+			log_attempt(j, "200");
+			j->error[0] = '\0';
+			rsp_take_text(c, j, j->model.text ? j->model.text : "", j->model.text_len);
+			done(c, h);
+			return;
+		}
+		log_attempt(j, "200 but %s", perr.msg);
+		snprintf(j->error, sizeof(j->error), "HTTP 200 with a bad body: %s", perr.msg);
+		retryable = true;
+	} else {
+		pl_api_parse_error(h->body ? h->body : "", h->body_len, et, sizeof(et), em, sizeof(em));
+		log_attempt(j, "%ld%s%s%s", code, et[0] ? " " : "", et,
+			    h->retry_after_ms >= 0 ? " retry-after" : "");
+		snprintf(j->error, sizeof(j->error), "HTTP %ld%s%s%s%s", code, et[0] ? " " : "", et,
+			 em[0] ? ": " : "", em);
+		retryable = code == 429 || code == 529 || code == 408 || code >= 500;
+		if (code == 429 && h->retry_after_ms < 0 && spend_limit(et, em))
+			retryable = false;
+	}
+	if (retryable && (unsigned)j->attempts <= c->cfg.retries && !*c->stop) {
+		schedule_retry(c, h, h->retry_after_ms);
+		return;
+	}
+	j->outcome = h->last_timeout ? RSP_TIMEOUT : RSP_API_ERROR;
+	done(c, h);
+}
+
+static void http_step(struct rsp_ctx *c)
+{
+	struct http_be *b = c->be;
+	struct http_job *h, *next;
+	CURLMsg *m;
+	int running, left;
+	int64_t now = rsp_now();
+
+	/* retries whose time has come */
+	for (h = b->jobs; h; h = next) {
+		next = h->next;
+		if (h->retry_at && h->retry_at <= now && attempt(c, h)) {
+			h->job->outcome = RSP_API_ERROR;
+			done(c, h);
+		}
+	}
+	curl_multi_perform(c->multi, &running);
+	while ((m = curl_multi_info_read(c->multi, &left))) {
+		struct http_job *hj = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&hj);
+		if (hj)
+			completed(c, hj, m->data.result);
+	}
+}
+
+static int64_t http_deadline(struct rsp_ctx *c)
+{
+	struct http_be *b = c->be;
+	struct http_job *h;
+	int64_t dl = 0;
+
+	for (h = b->jobs; h; h = h->next)
+		if (h->retry_at && (!dl || h->retry_at < dl))
+			dl = h->retry_at;
+	return dl;
+}
+
+static void http_cancel(struct rsp_ctx *c)
+{
+	struct http_be *b = c->be;
+
+	while (b->jobs) {
+		struct http_job *h = b->jobs;
+
+		h->job->outcome = RSP_API_ERROR;
+		snprintf(h->job->error, sizeof(h->job->error), "cancelled at shutdown");
+		done(c, h);
+	}
+}
+
+static void http_fini(struct rsp_ctx *c)
+{
+	if (c->be)
+		http_cancel(c);
+	free(c->be);
+	c->be = NULL;
+}
+
+const struct rsp_backend_ops rsp_anthropic_ops = {
+	.name = "anthropic", .is_model = true, .init = anthropic_init, .start = http_start,
+	.deadline = http_deadline, .step = http_step, .cancel = http_cancel, .fini = http_fini,
+};
+
+const struct rsp_backend_ops rsp_openai_ops = {
+	.name = "openai", .is_model = true, .init = openai_init, .start = http_start,
+	.deadline = http_deadline, .step = http_step, .cancel = http_cancel, .fini = http_fini,
+};
