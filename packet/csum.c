@@ -27,3 +27,12 @@ uint16_t pl_csum(const void *buf, size_t len)
 {
 	return (uint16_t)~pl_csum_fold(pl_csum_add(0, buf, len));
 }
+
+uint16_t pl_csum_update32(uint16_t hc, uint32_t old, uint32_t new_value)
+{
+	uint32_t sum = (uint16_t)~hc;
+
+	sum += (uint16_t)~(old >> 16) + (uint16_t)~(old & 0xffff);
+	sum += (new_value >> 16) + (new_value & 0xffff);
+	return (uint16_t)~pl_csum_fold(sum);
+}

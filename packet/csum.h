@@ -16,4 +16,8 @@ uint16_t pl_csum_fold(uint32_t sum);
  * contains a correct checksum yields 0. */
 uint16_t pl_csum(const void *buf, size_t len);
 
+/* RFC 1624 eqn. 3: the checksum after a 32-bit field changed from old to new, without
+ * recomputing it: HC' = ~(~HC + ~m + m'). A wrong checksum stays wrong by as much. */
+uint16_t pl_csum_update32(uint16_t hc, uint32_t old, uint32_t new_value);
+
 #endif

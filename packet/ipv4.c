@@ -185,6 +185,28 @@ bool pl_icmp_csum_ok(const uint8_t *icmp, size_t len)
 	return pl_csum(icmp, len) == 0;
 }
 
+int pl_ipv4_rewrite_addr(uint8_t *pkt, size_t len, bool is_dst, uint32_t addr)
+{
+	size_t at = is_dst ? 16 : 12, hl, off;
+	uint32_t old;
+
+	if (len < PL_IPV4_HDR_MIN || pkt[0] >> 4 != 4)
+		return 0;
+	old = get32(pkt + at);
+	if (old == addr)
+		return 0;
+	put32(pkt + at, addr);
+	put16(pkt + 10, pl_csum_update32(get16(pkt + 10), old, addr));
+	hl = (size_t)(pkt[0] & 0xf) * 4;
+	if (hl < PL_IPV4_HDR_MIN || (get16(pkt + 6) & 0x1fff))
+		return 1;
+	off = pkt[9] == PL_PROTO_UDP ? 6 : pkt[9] == PL_PROTO_TCP ? 16 : 0;
+	/* UDP checksum 0 means "none" (RFC 768): leave it */
+	if (off && hl + off + 2 <= len && !(pkt[9] == PL_PROTO_UDP && !get16(pkt + hl + 6)))
+		put16(pkt + hl + off, pl_csum_update32(get16(pkt + hl + off), old, addr));
+	return 1;
+}
+
 char *pl_ip_str(uint32_t a, char buf[16])
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);

@@ -92,6 +92,12 @@ uint16_t pl_icmp_compute_csum(const uint8_t *icmp, size_t len);
 void pl_icmp_fill_csum(uint8_t *icmp, size_t len);
 bool pl_icmp_csum_ok(const uint8_t *icmp, size_t len);
 
+/* Change the source (is_dst false) or destination address of a serialized packet and
+ * update, by RFC 1624 increments, the header checksum and (first fragments) the UDP or
+ * TCP checksum, so correct ones stay correct and wrong ones stay wrong by as much. A
+ * packet too short or not version 4 is left alone; returns 1 if it changed. */
+int pl_ipv4_rewrite_addr(uint8_t *pkt, size_t len, bool is_dst, uint32_t addr);
+
 /* Dotted quad of a host-order address into buf[16]; returns buf. */
 char *pl_ip_str(uint32_t addr, char buf[16]);
 /* Parse a dotted quad strictly (four decimal octets 0-255). */

@@ -69,16 +69,6 @@ static uint16_t csum_apply(const struct pl_fval *f, uint16_t correct)
 	return (uint16_t)v;
 }
 
-/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for a 32-bit field change m -> m'. */
-static uint16_t csum_update32(uint16_t hc, uint32_t m, uint32_t mn)
-{
-	uint32_t sum = (uint16_t)~hc;
-
-	sum += (uint16_t)~(m >> 16) + (uint16_t)~(m & 0xffff);
-	sum += (mn >> 16) + (mn & 0xffff);
-	return (uint16_t)~pl_csum_fold(sum);
-}
-
 static uint16_t pseudo_csum(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *l4, size_t len)
 {
 	uint8_t ph[12];
@@ -103,22 +93,8 @@ static int build_raw(const struct pl_send *snd, enum pl_target_kind t, uint8_t *
 		return pl_errf(err, -E2BIG, "hex packet of %zu bytes is too long", n);
 	memcpy(out, snd->hex.data, n);
 	*len = n;
-	if (t == PL_TARGET_KERNEL && n >= 20 && (out[0] >> 4) == 4) {
-		uint32_t dst = get32(out + 16), ndst = map_addr(dst, t);
-		size_t hl = (size_t)(out[0] & 0xf) * 4;
-
-		if (ndst != dst) {
-			put32(out + 16, ndst);
-			put16(out + 10, csum_update32((uint16_t)(out[10] << 8 | out[11]), dst, ndst));
-			/* UDP/TCP checksums cover the pseudo-header: update them the same way */
-			if (hl >= 20 && (out[6] & 0x3f) == 0 && out[7] == 0) {
-				size_t off = out[9] == PL_PROTO_UDP ? 6 : out[9] == PL_PROTO_TCP ? 16 : 0;
-
-				if (off && hl + off + 2 <= n && !(out[9] == PL_PROTO_UDP && !out[hl + 6] && !out[hl + 7]))
-					put16(out + hl + off, csum_update32((uint16_t)(out[hl + off] << 8 | out[hl + off + 1]), dst, ndst));
-			}
-		}
-	}
+	if (t == PL_TARGET_KERNEL && n >= 20)
+		pl_ipv4_rewrite_addr(out, n, true, map_addr(get32(out + 16), t));
 	return 0;
 }
 
