@@ -11,14 +11,16 @@ OPTIONAL_PKGS := libmicrohttpd libcap-ng
 HAVE_PKG   = $(shell pkg-config --exists $(1) && echo yes)
 
 WARN      := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wshadow
+# CFLAGS/LDFLAGS stay the user's (e.g. make CFLAGS=-O0); the project's own flags are
+# added in PL_CFLAGS/PL_LDFLAGS so a command-line CFLAGS cannot drop them.
 CFLAGS    ?= -O2 -g
-CFLAGS    += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP
-CPPFLAGS  += -I. $(shell pkg-config --cflags $(PKGS))
-LDLIBS    += $(shell pkg-config --libs $(PKGS)) -lm
+PL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -I. $(shell pkg-config --cflags $(PKGS))
+PL_LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm
+PL_LDFLAGS :=
 
 ifeq ($(SAN),1)
-CFLAGS    += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDFLAGS   += -fsanitize=address,undefined
+PL_CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+PL_LDFLAGS += -fsanitize=address,undefined
 endif
 
 ifeq ($(V),1)
@@ -29,7 +31,7 @@ Q := @
 msg = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-LIB_DIRS  := common packet netlab
+LIB_DIRS  := common packet netlab scenario wire
 LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libpinglab.a
@@ -37,8 +39,6 @@ LIB       := $(BUILD)/libpinglab.a
 # program name : source folder
 PROGS     := pinglab:lab pinglab-gen:gen pinglab-responder:responder pinglab-mockllm:mockllm
 prog_dir   = $(word 2,$(subst :, ,$(filter $(1):%,$(PROGS))))
-# Objects of a program; a function so the static pattern rule below has no literal %
-# for make to replace with the stem before the secondary expansion.
 prog_objs  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(call prog_dir,$(1))/*.c))
 BINS      := $(foreach p,$(PROGS),$(if $(wildcard $(word 2,$(subst :, ,$(p)))/*.c),$(BUILD)/$(word 1,$(subst :, ,$(p)))))
 
@@ -54,7 +54,7 @@ all: $(BINS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(PL_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -63,14 +63,14 @@ $(LIB): $(LIB_OBJS)
 .SECONDEXPANSION:
 $(BINS): $(BUILD)/%: $$(call prog_objs,$$*) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) $(EXTRA_LIBS_$*)
+	$(Q)$(CC) $(PL_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(PL_LDLIBS) $(EXTRA_LIBS_$*) $(LDLIBS)
 
 EXTRA_LIBS_pinglab-mockllm   = $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 EXTRA_LIBS_pinglab-responder = $(shell pkg-config --libs libcap-ng 2>/dev/null)
 
 $(TEST_BIN): $(TEST_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB) $(LDLIBS) $(shell pkg-config --libs criterion)
+	$(Q)$(CC) $(PL_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB) $(PL_LDLIBS) $(shell pkg-config --libs criterion) $(LDLIBS)
 
 test: all $(TEST_BIN) ## build everything and run the Criterion suite (namespace tests skip without root)
 	$(Q)PINGLAB_BUILD=$(abspath $(BUILD)) $(TEST_BIN) $(TEST_ARGS)

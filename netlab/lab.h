@@ -143,6 +143,11 @@ struct pl_lab_health {
 /* lab may come from pl_lab_load, or be NULL-filled from names only (no run file). */
 int pl_lab_health(const char *name, struct pl_lab_health *h, struct pl_err *err);
 
+/* After a process attached to tun0 (TUNSETIFF): wait until the kernel has brought the
+ * link to running (carrier on and the real qdisc in place; linkwatch can take up to a
+ * second under load). Packets sent towards tun0 before that are silently dropped. */
+int pl_lab_tun_wait_ready(const char *name, int timeout_ms, struct pl_err *err);
+
 /* /proc/PID/stat starttime of pid, 0 if it does not exist. */
 unsigned long long pl_proc_starttime(pid_t pid);
 

@@ -308,3 +308,20 @@ int pl_lab_health(const char *name, struct pl_lab_health *h, struct pl_err *err)
 	h->ok = !h->problems[0];
 	return 0;
 }
+
+int pl_lab_tun_wait_ready(const char *name, int timeout_ms, struct pl_err *err)
+{
+	struct pl_lab_names n;
+	struct nl_sock *sk;
+	int rc;
+
+	rc = pl_lab_names(name, &n, err);
+	if (rc < 0)
+		return rc;
+	rc = pl_rtnl_open(n.rsp_ns, &sk, err);
+	if (rc < 0)
+		return rc;
+	rc = pl_rtnl_link_wait_running(sk, n.tun_dev, timeout_ms, err);
+	pl_rtnl_close(sk);
+	return rc;
+}

@@ -4,10 +4,11 @@
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
-#include <net/if.h>
+#include <linux/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <netlink/cache.h>
 #include <netlink/errno.h>
@@ -162,6 +163,33 @@ int pl_rtnl_link_up(struct nl_sock *sk, const char *dev, struct pl_err *err)
 	rtnl_link_put(change);
 	rtnl_link_put(link);
 	return rc;
+}
+
+int pl_rtnl_link_wait_running(struct nl_sock *sk, const char *dev, int timeout_ms,
+			      struct pl_err *err)
+{
+	struct timespec nap = { 0, 2 * 1000 * 1000 };
+	uint8_t oper = IF_OPER_UNKNOWN;
+	unsigned int flags = 0;
+
+	for (int waited = 0;; waited += 2) {
+		struct rtnl_link *link;
+		int rc = link_get(sk, dev, &link, err);
+
+		if (rc < 0)
+			return rc;
+		flags = rtnl_link_get_flags(link);
+		oper = rtnl_link_get_operstate(link);
+		rtnl_link_put(link);
+		if ((flags & IFF_UP) && (flags & IFF_LOWER_UP) &&
+		    (oper == IF_OPER_UP || oper == IF_OPER_UNKNOWN))
+			return 0;
+		if (waited >= timeout_ms)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	return pl_errf(err, -ETIMEDOUT, "%s not running after %d ms (flags %#x, operstate %u)",
+		       dev, timeout_ms, flags, (unsigned)oper);
 }
 
 int pl_rtnl_link_del(struct nl_sock *sk, const char *dev, struct pl_err *err)

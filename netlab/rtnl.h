@@ -34,6 +34,13 @@ int pl_rtnl_link_state(struct nl_sock *sk, const char *dev, struct pl_link_state
 		       struct pl_err *err);
 
 int pl_rtnl_link_up(struct nl_sock *sk, const char *dev, struct pl_err *err);
+
+/* Wait until dev has carrier and its operstate has left DOWN (up to timeout_ms). The
+ * kernel applies a carrier change (and swaps the noop qdisc that drops everything for
+ * the real one) from linkwatch, which may lag up to a second when other links changed
+ * recently: a TUN that just got a reader drops packets until then. -ETIMEDOUT. */
+int pl_rtnl_link_wait_running(struct nl_sock *sk, const char *dev, int timeout_ms,
+			      struct pl_err *err);
 int pl_rtnl_link_del(struct nl_sock *sk, const char *dev, struct pl_err *err);
 
 /* veth pair: name in the socket's namespace, peer created directly in peer_ns_fd's. */

@@ -100,7 +100,7 @@ int pl_undo_run(const struct pl_res *res, int n, struct pl_undo_socks *socks,
 
 	for (int i = n - 1; i >= 0; i--) {
 		struct pl_err e = { "" };
-		char line[256];
+		char line[sizeof(res[i].what) + sizeof(e.msg) + 32];
 		int rc = pl_undo_one(&res[i], socks, &e);
 
 		if (rc < 0) {

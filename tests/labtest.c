@@ -35,6 +35,29 @@ const char *lt_pinglab_path(void)
 	return path;
 }
 
+/* Names handed out in this test process (Criterion runs each test in its own). */
+static struct {
+	char names[16][9];
+	int n;
+} lt_made;
+
+void lt_cleanup(void)
+{
+	struct lt_run *r = malloc(sizeof(*r));
+
+	for (int i = 0; r && i < lt_made.n; i++) {
+		char what[128];
+
+		if (lt_nothing_left(lt_made.names[i], what, sizeof(what)))
+			continue;
+		const char *const argv[] = { lt_pinglab_path(), "clean", "--name",
+					     lt_made.names[i], NULL };
+		lt_run(r, argv, NULL);
+	}
+	free(r);
+	lt_made.n = 0;
+}
+
 void lt_name(char out[9], const char *prefix)
 {
 	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -47,6 +70,8 @@ void lt_name(char out[9], const char *prefix)
 	for (size_t i = plen; i < 8; i++)
 		out[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
 	out[8] = '\0';
+	if (lt_made.n < (int)(sizeof(lt_made.names) / sizeof(lt_made.names[0])))
+		memcpy(lt_made.names[lt_made.n++], out, 9);
 }
 
 static void child_exec(const char *const argv[], const char *const env[])

@@ -22,8 +22,13 @@ const char *lt_cannot_run(void);
 /* Absolute path of build/pinglab ($PINGLAB_BUILD/pinglab, else ./build/pinglab). */
 const char *lt_pinglab_path(void);
 
-/* A lab name for this test: prefix (1-3 chars) + random [a-z0-9], 8 chars in all. */
+/* A lab name for this test: prefix (1-3 chars) + random [a-z0-9], 8 chars in all. The
+ * name is remembered so lt_cleanup can remove the lab if the test fails half-way. */
 void lt_name(char out[9], const char *prefix);
+
+/* Suite .fini: `pinglab clean --name` every lab this test process named that left
+ * anything behind (a failed assertion skips the test's own down). */
+void lt_cleanup(void);
 
 struct lt_run {
 	int status;      /* exit code, or 128 + signal */

@@ -20,6 +20,9 @@
 #include "netlab/sysctl.h"
 #include "tests/labtest.h"
 
+TestSuite(lab, .fini = lt_cleanup);
+TestSuite(lab_netns, .fini = lt_cleanup);
+
 static void must_up(const char *name, const char *mode)
 {
 	struct lt_run *r = malloc(sizeof(*r));
