@@ -93,6 +93,15 @@ int pl_undo_one(const struct pl_res *r, struct pl_undo_socks *socks, struct pl_e
 	return gone(rc) ? 0 : rc;
 }
 
+/* Is netns one of the namespaces this undo list removes? */
+static bool removed_later(const struct pl_res *res, int n, const char *netns)
+{
+	for (int i = 0; i < n; i++)
+		if (res[i].kind == PL_RES_NETNS && !strcmp(res[i].name, netns))
+			return true;
+	return false;
+}
+
 int pl_undo_run(const struct pl_res *res, int n, struct pl_undo_socks *socks,
 		const struct pl_lab_hooks *hooks, struct pl_err *err)
 {
@@ -101,9 +110,17 @@ int pl_undo_run(const struct pl_res *res, int n, struct pl_undo_socks *socks,
 	for (int i = n - 1; i >= 0; i--) {
 		struct pl_err e = { "" };
 		char line[sizeof(res[i].what) + sizeof(e.msg) + 32];
-		int rc = pl_undo_one(&res[i], socks, &e);
+		int rc = 0;
 
-		if (rc < 0) {
+		/* An object inside a namespace that this list removes goes with it: the
+		 * kernel's namespace teardown unregisters all its devices in one batch, in
+		 * the background, where RTM_DELLINK waits for RCU grace periods per device
+		 * (measured: 23 ms for tun0, 39 ms for the veth, against ~5 ms for the whole
+		 * rest of down). Processes in the namespace are killed before it goes. */
+		if (res[i].kind != PL_RES_NETNS && removed_later(res, i, res[i].netns)) {
+			snprintf(line, sizeof(line), "removed %s (with namespace %s)", res[i].what,
+				 res[i].netns);
+		} else if ((rc = pl_undo_one(&res[i], socks, &e)) < 0) {
 			if (!first) {
 				first = rc;
 				pl_errf(err, rc, "undo %s: %s", res[i].what, e.msg);

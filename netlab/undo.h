@@ -25,8 +25,10 @@ void pl_undo_socks_close(struct pl_undo_socks *socks);
 /* Undo one resource; an object that is already gone counts as undone. */
 int pl_undo_one(const struct pl_res *r, struct pl_undo_socks *socks, struct pl_err *err);
 
-/* Undo res[n-1] .. res[0]. Keeps going after a failure; returns the first error. Each
- * resource removed is reported through hooks->log (hooks may be NULL). */
+/* Undo res[n-1] .. res[0]. Links, qdiscs and filters inside a namespace that the list
+ * also removes are left to the namespace's teardown (one batch, asynchronous) instead of
+ * being deleted one by one. Keeps going after a failure; returns the first error. Each
+ * resource is reported through hooks->log (hooks may be NULL). */
 int pl_undo_run(const struct pl_res *res, int n, struct pl_undo_socks *socks,
 		const struct pl_lab_hooks *hooks, struct pl_err *err);
 
