@@ -148,7 +148,7 @@ int pl_lab_health(const char *name, struct pl_lab_health *h, struct pl_err *err)
  * second under load). Packets sent towards tun0 before that are silently dropped. */
 int pl_lab_tun_wait_ready(const char *name, int timeout_ms, struct pl_err *err);
 
-/* /proc/PID/stat starttime of pid, 0 if it does not exist. */
+/* /proc/PID/stat starttime of pid; 0 if it does not exist or has exited (zombie). */
 unsigned long long pl_proc_starttime(pid_t pid);
 
 #endif

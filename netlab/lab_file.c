@@ -338,6 +338,9 @@ unsigned long long pl_proc_starttime(pid_t pid)
 	if (!p)
 		return 0;
 	p++;
+	/* Field 3, the state: an exited process waiting to be reaped counts as gone. */
+	if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
+		return 0;
 	/* starttime is field 22; after ')' comes field 3. */
 	for (int field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');

@@ -467,3 +467,27 @@ Test(lab, sigterm_during_up_unwinds, .timeout = 20)
 	assert_nothing_left(name);
 	free(r);
 }
+
+Test(lab, down_stops_recorded_processes, .timeout = 20)
+{
+	struct pl_lab_health h;
+	struct pl_err err = { "" };
+	char name[9];
+	pid_t pid;
+	int st;
+
+	LT_NEED_LAB();
+	lt_name(name, "dp");
+	must_up(name, "wire");
+	/* Like the responder: runs in the root namespace, recorded in the run file. */
+	const char *const argv[] = { "sleep", "1000", NULL };
+	pid = lt_spawn(argv, NULL);
+	cr_assert_eq(pl_lab_add_pid(name, pid, "responder", &err), 0, "%s", err.msg);
+	cr_assert_eq(pl_lab_health(name, &h, &err), 0, "%s", err.msg);
+	cr_expect_eq(h.pids, 1);
+	cr_expect_eq(h.pids_alive, 1);
+	must_down(name);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#x", st);
+	assert_nothing_left(name);
+}
