@@ -91,3 +91,10 @@ help: ## list targets
 	@echo "  V=1         show the commands"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- lab topology (issue 4) ----------------------------------------------------------
+ROUNDS ?= 20
+.PHONY: bench-topology
+bench-topology: all ## time pinglab up+down against the same topology built by ip/tc (root; ROUNDS=20)
+	$(Q)PINGLAB=$(abspath $(BUILD))/pinglab bench/topology.sh $(ROUNDS)
+# ---- end lab topology ------------------------------------------------------------------

@@ -1,0 +1,34 @@
+/* commands.h — the pinglab verbs. Each lives in lab/cmd_NAME.c and is listed in the
+ * table in lab/main.c. A command gets argv with argv[0] = its own name and returns the
+ * process exit code (kselftest style, see PL_EXIT_*). */
+#ifndef PL_COMMANDS_H
+#define PL_COMMANDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PL_EXIT_OK    0
+#define PL_EXIT_FAIL  1   /* a regression */
+#define PL_EXIT_ERROR 2   /* lab or usage error */
+#define PL_EXIT_SKIP  4   /* cannot run here: not root, no /dev/net/tun, no API key */
+
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+
+/* Shared by the lab commands (lab/cli.c). */
+
+/* PL_EXIT_OK when this process may build labs (root, /dev/net/tun present); otherwise
+ * prints why on stderr ("pinglab CMD: ...") and returns PL_EXIT_SKIP. */
+int cli_require_lab_privileges(const char *cmd, bool need_tun);
+
+/* Pick the lab a command acts on: name if given, else the only lab there is.
+ * Prints the reason and returns PL_EXIT_ERROR when there is none or several. */
+int cli_pick_lab(const char *cmd, const char *name, char *out, size_t len);
+
+/* pl_lab_hooks log callbacks: arg is the FILE * to print to, indented by two spaces. */
+void cli_log_line(void *arg, const char *line);
+
+#endif

@@ -1,0 +1,277 @@
+#include "tests/labtest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "netlab/netns.h"
+
+const char *lt_cannot_run(void)
+{
+	if (geteuid() != 0)
+		return "needs root: network namespaces, netlink and tc";
+	if (access("/dev/net/tun", R_OK | W_OK) < 0)
+		return "needs /dev/net/tun";
+	return NULL;
+}
+
+const char *lt_pinglab_path(void)
+{
+	static char path[4096];
+	const char *dir = getenv("PINGLAB_BUILD");
+
+	snprintf(path, sizeof(path), "%s/pinglab", dir && *dir ? dir : "build");
+	return path;
+}
+
+/* Names handed out in this test process (Criterion runs each test in its own). */
+static struct {
+	char names[16][9];
+	int n;
+} lt_made;
+
+void lt_cleanup(void)
+{
+	struct lt_run *r = malloc(sizeof(*r));
+
+	for (int i = 0; r && i < lt_made.n; i++) {
+		char what[128];
+
+		if (lt_nothing_left(lt_made.names[i], what, sizeof(what)))
+			continue;
+		const char *const argv[] = { lt_pinglab_path(), "clean", "--name",
+					     lt_made.names[i], NULL };
+		lt_run(r, argv, NULL);
+	}
+	free(r);
+	lt_made.n = 0;
+}
+
+void lt_name(char out[9], const char *prefix)
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	size_t plen = strlen(prefix);
+	unsigned char r[8];
+
+	cr_assert(plen >= 1 && plen <= 3);
+	cr_assert_eq(getrandom(r, sizeof(r), 0), (ssize_t)sizeof(r));
+	memcpy(out, prefix, plen);
+	for (size_t i = plen; i < 8; i++)
+		out[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
+	out[8] = '\0';
+	if (lt_made.n < (int)(sizeof(lt_made.names) / sizeof(lt_made.names[0])))
+		memcpy(lt_made.names[lt_made.n++], out, 9);
+}
+
+static void child_exec(const char *const argv[], const char *const env[])
+{
+	for (size_t i = 0; env && env[i]; i++)
+		putenv((char *)env[i]);
+	execvp(argv[0], (char *const *)argv);
+	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void lt_run(struct lt_run *r, const char *const argv[], const char *const env[])
+{
+	int out[2], err[2];
+	size_t nout = 0, nerr = 0;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		child_exec(argv, env);
+	}
+	close(out[1]);
+	close(err[1]);
+	for (int open_fds = 2; open_fds > 0;) {
+		struct pollfd p[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < 2; i++) {
+			char *buf = i ? r->err : r->out;
+			size_t cap = i ? sizeof(r->err) : sizeof(r->out);
+			size_t *n = i ? &nerr : &nout;
+			char sink[512];
+			ssize_t got;
+
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (*n + 1 < cap)
+				got = read(p[i].fd, buf + *n, cap - 1 - *n);
+			else
+				got = read(p[i].fd, sink, sizeof(sink));
+			if (got <= 0) {
+				close(i ? err[0] : out[0]);
+				if (i)
+					err[0] = -1;
+				else
+					out[0] = -1;
+				open_fds--;
+			} else if (*n + 1 < cap) {
+				*n += (size_t)got;
+			}
+		}
+	}
+	r->out[nout] = '\0';
+	r->err[nerr] = '\0';
+	r->status = wait_status(pid);
+}
+
+void lt_pinglab(struct lt_run *r, const char *const env[], ...)
+{
+	const char *argv[32];
+	size_t n = 0;
+	va_list ap;
+
+	argv[n++] = lt_pinglab_path();
+	va_start(ap, env);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	lt_run(r, argv, env);
+}
+
+pid_t lt_spawn(const char *const argv[], const char *const env[])
+{
+	pid_t pid = fork();
+
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		child_exec(argv, env);
+	}
+	return pid;
+}
+
+/* Append the output of argv to buf; with drop_lifetimes, cut "valid_lft ..." tails
+ * (DHCP lifetimes count down between two snapshots). */
+static void append_cmd(char **buf, size_t *len, const char *const argv[], bool drop_lifetimes)
+{
+	struct lt_run *r = malloc(sizeof(*r));
+	size_t add;
+
+	cr_assert(r);
+	lt_run(r, argv, NULL);
+	cr_assert_eq(r->status, 0, "%s failed: %s", argv[0], r->err);
+	if (drop_lifetimes) {
+		char *p;
+
+		while ((p = strstr(r->out, "valid_lft"))) {
+			char *eol = strchr(p, '\n');
+
+			memmove(p, eol ? eol : p + strlen(p), strlen(eol ? eol : p + strlen(p)) + 1);
+		}
+	}
+	add = strlen(argv[0]) + strlen(r->out) + 8;
+	*buf = realloc(*buf, *len + add);
+	cr_assert(*buf);
+	*len += (size_t)snprintf(*buf + *len, add, "## %s\n%s", argv[0], r->out);
+	free(r);
+}
+
+char *lt_root_snapshot(void)
+{
+	static const char *const sysctls[] = {
+		"/proc/sys/net/ipv4/ip_forward",
+		"/proc/sys/net/ipv4/conf/all/rp_filter",
+		"/proc/sys/net/ipv4/conf/default/rp_filter",
+		"/proc/sys/net/ipv6/conf/all/disable_ipv6",
+		"/proc/sys/net/ipv6/conf/default/disable_ipv6",
+		"/proc/sys/net/ipv4/conf/all/forwarding",
+		NULL,
+	};
+	const char *const link[] = { "ip", "-o", "link", "show", NULL };
+	const char *const addr[] = { "ip", "-o", "addr", "show", NULL };
+	const char *const route[] = { "ip", "route", "show", "table", "all", NULL };
+	const char *const qdisc[] = { "tc", "qdisc", "show", NULL };
+	char *buf = calloc(1, 1);
+	size_t len = 0;
+
+	cr_assert(buf);
+	append_cmd(&buf, &len, link, false);
+	append_cmd(&buf, &len, addr, true);
+	append_cmd(&buf, &len, route, false);
+	append_cmd(&buf, &len, qdisc, false);
+	for (size_t i = 0; sysctls[i]; i++) {
+		char val[64] = "absent";
+		FILE *f = fopen(sysctls[i], "r");
+
+		if (f) {
+			if (!fgets(val, sizeof(val), f))
+				snprintf(val, sizeof(val), "unreadable\n");
+			fclose(f);
+		}
+		buf = realloc(buf, len + strlen(sysctls[i]) + strlen(val) + 8);
+		cr_assert(buf);
+		len += (size_t)sprintf(buf + len, "%s = %s", sysctls[i], val);
+	}
+	return buf;
+}
+
+bool lt_nothing_left(const char *name, char *what, size_t len)
+{
+	char paths[4][128];
+
+	snprintf(paths[0], sizeof(paths[0]), "/run/netns/pl-%s-gen", name);
+	snprintf(paths[1], sizeof(paths[1]), "/run/netns/pl-%s-rsp", name);
+	snprintf(paths[2], sizeof(paths[2]), "/run/pinglab/%s.json", name);
+	snprintf(paths[3], sizeof(paths[3]), "/run/pinglab/%s.json.tmp", name);
+	for (size_t i = 0; i < 4; i++) {
+		if (access(paths[i], F_OK) == 0) {
+			snprintf(what, len, "%s still exists", paths[i]);
+			return false;
+		}
+	}
+	what[0] = '\0';
+	return true;
+}
+
+static int found_one(void *arg, pid_t pid)
+{
+	(void)pid;
+	*(bool *)arg = true;
+	return 1;
+}
+
+bool lt_netns_has_process(const char *netns)
+{
+	bool found = false;
+
+	if (!pl_netns_exists(netns))
+		return false;
+	pl_netns_for_each_pid(netns, found_one, &found, NULL);
+	return found;
+}

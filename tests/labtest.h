@@ -1,0 +1,60 @@
+/* labtest.h — helpers for the namespace tests: run build/pinglab, snapshot the root
+ * namespace, look for leftovers. Observing with the ip/tc binaries is fine here; only
+ * the product must not shell out. */
+#ifndef PL_TESTS_LABTEST_H
+#define PL_TESTS_LABTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Skip the calling test (cr_skip) unless it runs as root with /dev/net/tun. */
+#define LT_NEED_LAB()                                                                   \
+	do {                                                                            \
+		const char *lt_why_ = lt_cannot_run();                                  \
+		if (lt_why_)                                                            \
+			cr_skip("%s", lt_why_);                                         \
+	} while (0)
+
+/* NULL when lab tests can run, else the reason ("needs root: ..."). */
+const char *lt_cannot_run(void);
+
+/* Absolute path of build/pinglab ($PINGLAB_BUILD/pinglab, else ./build/pinglab). */
+const char *lt_pinglab_path(void);
+
+/* A lab name for this test: prefix (1-3 chars) + random [a-z0-9], 8 chars in all. The
+ * name is remembered so lt_cleanup can remove the lab if the test fails half-way. */
+void lt_name(char out[9], const char *prefix);
+
+/* Suite .fini: `pinglab clean --name` every lab this test process named that left
+ * anything behind (a failed assertion skips the test's own down). */
+void lt_cleanup(void);
+
+struct lt_run {
+	int status;      /* exit code, or 128 + signal */
+	char out[16384]; /* stdout, NUL-terminated, truncated if longer */
+	char err[8192];  /* stderr */
+};
+
+/* Run argv (argv[0] searched in PATH) with extra environment entries "K=V" (may be
+ * NULL), wait for it, capture its output. */
+void lt_run(struct lt_run *r, const char *const argv[], const char *const env[]);
+
+/* Run `pinglab ARGS...` (NULL-terminated varargs). */
+void lt_pinglab(struct lt_run *r, const char *const env[], ...) __attribute__((sentinel));
+
+/* Start argv in the background with stdio on /dev/null; returns its pid. */
+pid_t lt_spawn(const char *const argv[], const char *const env[]);
+
+/* Root-namespace state that neither up nor down may change: links, addresses (without
+ * lifetimes), routes, qdiscs, a few sysctls. malloc'd. */
+char *lt_root_snapshot(void);
+
+/* Anything of lab `name` left: namespaces under /run/netns, run files. Returns false
+ * and describes the first leftover in what, or true when clean. */
+bool lt_nothing_left(const char *name, char *what, size_t len);
+
+/* True if some process other than the caller is in the named namespace. */
+bool lt_netns_has_process(const char *netns);
+
+#endif

@@ -1,0 +1,493 @@
+/* test_lab.c — the lab topology, through build/pinglab as a user runs it.
+ *
+ * Every test that needs namespaces skips without root or /dev/net/tun. Each uses its own
+ * random lab name, so tests run in parallel and never touch each other's labs; clean is
+ * only ever run with --name here (a bare `pinglab clean` would remove the other tests'
+ * labs). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "netlab/lab.h"
+#include "netlab/netns.h"
+#include "netlab/sysctl.h"
+#include "tests/labtest.h"
+
+TestSuite(lab, .fini = lt_cleanup);
+TestSuite(lab_netns, .fini = lt_cleanup);
+
+static void must_up(const char *name, const char *mode)
+{
+	struct lt_run *r = malloc(sizeof(*r));
+
+	cr_assert(r);
+	lt_pinglab(r, NULL, "up", "--name", name, "--mode", mode, NULL);
+	cr_assert_eq(r->status, 0, "pinglab up %s: exit %d\n%s%s", name, r->status, r->out,
+		     r->err);
+	free(r);
+}
+
+static void must_down(const char *name)
+{
+	struct lt_run *r = malloc(sizeof(*r));
+
+	cr_assert(r);
+	lt_pinglab(r, NULL, "down", "--name", name, NULL);
+	cr_assert_eq(r->status, 0, "pinglab down %s: exit %d\n%s%s", name, r->status, r->out,
+		     r->err);
+	free(r);
+}
+
+static void assert_nothing_left(const char *name)
+{
+	char what[256];
+
+	cr_assert(lt_nothing_left(name, what, sizeof(what)), "lab %s: %s", name, what);
+}
+
+/* ---- no root needed ------------------------------------------------------------ */
+
+Test(lab_cli, usage_errors_exit_2)
+{
+	struct lt_run *r = malloc(sizeof(*r));
+
+	cr_assert(r);
+	lt_pinglab(r, NULL, "up", "--name", "Bad_Name", NULL);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "invalid lab name 'Bad_Name'"), "%s", r->err);
+
+	lt_pinglab(r, NULL, "up", "--name", "waytoolongname", NULL);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "invalid lab name"), "%s", r->err);
+
+	lt_pinglab(r, NULL, "up", "--mode", "bridged", NULL);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "unknown mode 'bridged'"), "%s", r->err);
+
+	lt_pinglab(r, NULL, "frobnicate", NULL);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "unknown command 'frobnicate'"), "%s", r->err);
+
+	lt_pinglab(r, NULL, "exec", "abc", "middle", "--", "true", NULL);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "gen or rsp"), "%s", r->err);
+
+	lt_pinglab(r, NULL, "help", NULL);
+	cr_expect_eq(r->status, 0);
+	for (const char *cmd = "up\0down\0status\0clean\0exec\0"; *cmd; cmd += strlen(cmd) + 1)
+		cr_expect(strstr(r->out, cmd), "help lacks %s:\n%s", cmd, r->out);
+	free(r);
+}
+
+Test(lab_cli, not_root_is_a_skip)
+{
+	struct lt_run *r;
+
+	if (geteuid() == 0)
+		cr_skip("runs as root: the skip path is for unprivileged users");
+	r = malloc(sizeof(*r));
+	cr_assert(r);
+	lt_pinglab(r, NULL, "up", "--name", "x", NULL);
+	cr_expect_eq(r->status, 4);
+	cr_expect(strstr(r->err, "needs root"), "%s", r->err);
+	free(r);
+}
+
+Test(lab_names, derived_names_fit_ifnamsiz)
+{
+	struct pl_lab_names n;
+	struct pl_err err = { "" };
+
+	cr_assert_eq(pl_lab_names("abcd1234", &n, &err), 0, "%s", err.msg);
+	cr_expect_str_eq(n.gen_ns, "pl-abcd1234-gen");
+	cr_expect_str_eq(n.rsp_ns, "pl-abcd1234-rsp");
+	cr_expect_str_eq(n.gen_dev, "pl-abcd1234-g");
+	cr_expect_str_eq(n.rsp_dev, "pl-abcd1234-r");
+	cr_expect_str_eq(n.runfile, "/run/pinglab/abcd1234.json");
+	cr_expect_lt(strlen(n.gen_dev), (size_t)IFNAMSIZ);
+	cr_expect_lt(pl_lab_names("abcd12345", &n, &err), 0);
+	cr_expect_lt(pl_lab_names("", &n, &err), 0);
+	cr_expect_lt(pl_lab_names("a-b", &n, &err), 0);
+	cr_expect_lt(pl_lab_names("../x", &n, &err), 0);
+}
+
+/* ---- namespaces ------------------------------------------------------------------ */
+
+Test(lab_netns, named_namespace_is_seen_by_iproute2)
+{
+	struct lt_run *r;
+	struct pl_err err = { "" };
+	char name[9], ns[32];
+
+	LT_NEED_LAB();
+	r = malloc(sizeof(*r));
+	cr_assert(r);
+	lt_name(name, "ns");
+	snprintf(ns, sizeof(ns), "pl-%s-gen", name);
+	cr_assert_eq(pl_netns_add(ns, &err), 0, "%s", err.msg);
+	cr_expect(pl_netns_exists(ns));
+	cr_expect_eq(pl_netns_add(ns, &err), -EEXIST);
+
+	const char *const list[] = { "ip", "netns", "list", NULL };
+	lt_run(r, list, NULL);
+	cr_expect(strstr(r->out, ns), "ip netns list does not show %s:\n%s", ns, r->out);
+
+	/* ip netns exec really lands in it: only lo, and it is down. */
+	const char *const exec[] = { "ip", "netns", "exec", ns, "ip", "-o", "link", NULL };
+	lt_run(r, exec, NULL);
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	cr_expect(strstr(r->out, "lo:") && !strstr(r->out, "eth0"), "%s", r->out);
+
+	cr_assert_eq(pl_netns_del(ns, &err), 0, "%s", err.msg);
+	cr_expect(!pl_netns_exists(ns));
+	cr_expect_eq(pl_netns_del(ns, &err), -ENOENT);
+	lt_run(r, list, NULL);
+	cr_expect(!strstr(r->out, ns), "%s", r->out);
+	free(r);
+}
+
+/* ---- up / down ----------------------------------------------------------------- */
+
+static void up_down_cycle(const char *mode)
+{
+	struct lt_run *r = malloc(sizeof(*r));
+	struct pl_lab lab;
+	struct pl_err err = { "" };
+	char name[9], *before, *after;
+
+	cr_assert(r);
+	lt_name(name, mode[0] == 'w' ? "ud" : "ur");
+	before = lt_root_snapshot();
+
+	lt_pinglab(r, NULL, "up", "--name", name, "--mode", mode, NULL);
+	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "namespace pl-"), "%s", r->out);
+	cr_assert_eq(pl_lab_load(name, &lab, &err), 0, "%s", err.msg);
+	cr_expect_str_eq(pl_lab_mode_str(lab.mode), mode);
+	cr_expect_eq(lab.nres, mode[0] == 'w' ? 7 : 4);
+	cr_expect(pl_netns_exists(lab.names.gen_ns));
+	cr_expect(pl_netns_exists(lab.names.rsp_ns));
+	cr_expect_eq(strlen(lab.gen_mac), 17u);
+
+	/* The root namespace did not change while the lab is up either. */
+	after = lt_root_snapshot();
+	cr_expect_str_eq(after, before, "root namespace changed by up");
+	free(after);
+
+	struct pl_lab_health h;
+	cr_assert_eq(pl_lab_health(name, &h, &err), 0, "%s", err.msg);
+	cr_expect(h.ok, "unhealthy: %s", h.problems);
+	cr_expect(h.tun_present && h.tun_up && !h.tun_carrier);
+	cr_expect_eq(h.ingress, mode[0] == 'w');
+
+	lt_pinglab(r, NULL, "down", "--name", name, NULL);
+	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "removed namespace pl-"), "%s", r->out);
+	assert_nothing_left(name);
+	after = lt_root_snapshot();
+	cr_expect_str_eq(after, before, "root namespace changed by up+down");
+
+	lt_pinglab(r, NULL, "down", "--name", name, NULL);
+	cr_expect_eq(r->status, 2, "second down: %s", r->out);
+	cr_expect(strstr(r->err, "no lab named"), "%s", r->err);
+	free(before);
+	free(after);
+	free(r);
+}
+
+Test(lab, up_down_wire_leaves_nothing, .timeout = 20)
+{
+	LT_NEED_LAB();
+	up_down_cycle("wire");
+}
+
+Test(lab, up_down_routed_leaves_nothing, .timeout = 20)
+{
+	LT_NEED_LAB();
+	up_down_cycle("routed");
+}
+
+Test(lab, two_labs_coexist_and_names_are_unique, .timeout = 20)
+{
+	struct lt_run *r;
+	char a[9], b[9];
+
+	LT_NEED_LAB();
+	r = malloc(sizeof(*r));
+	cr_assert(r);
+	lt_name(a, "ca");
+	lt_name(b, "cb");
+	must_up(a, "wire");
+	must_up(b, "routed");
+
+	lt_pinglab(r, NULL, "up", "--name", a, "--mode", "routed", NULL);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "already exists"), "%s", r->err);
+	/* The failed attempt left the first lab intact. */
+	struct pl_lab_health h;
+	struct pl_err err = { "" };
+	cr_assert_eq(pl_lab_health(a, &h, &err), 0, "%s", err.msg);
+	cr_expect(h.ok, "lab %s damaged by the duplicate up: %s", a, h.problems);
+
+	lt_pinglab(r, NULL, "status", NULL);
+	cr_expect(strstr(r->out, a) && strstr(r->out, b), "%s", r->out);
+
+	/* Both answer pings independently. */
+	lt_pinglab(r, NULL, "exec", a, "gen", "--", "ping", "-c1", "-W2", "10.77.1.1", NULL);
+	cr_expect_eq(r->status, 0, "%s%s", r->out, r->err);
+	must_down(a);
+	lt_pinglab(r, NULL, "exec", b, "gen", "--", "ping", "-c1", "-W2", "10.77.1.1", NULL);
+	cr_expect_eq(r->status, 0, "%s%s", r->out, r->err);
+	must_down(b);
+	assert_nothing_left(a);
+	assert_nothing_left(b);
+	free(r);
+}
+
+Test(lab, kernel_answers_ping_in_both_modes, .timeout = 20)
+{
+	struct lt_run *r;
+	char name[9];
+
+	LT_NEED_LAB();
+	r = malloc(sizeof(*r));
+	cr_assert(r);
+	for (int i = 0; i < 2; i++) {
+		const char *mode = i ? "routed" : "wire";
+
+		lt_name(name, "pg");
+		must_up(name, mode);
+		/* In wire mode this goes through tc: the prio 1 filter must let it pass. */
+		lt_pinglab(r, NULL, "exec", name, "gen", "--", "ping", "-n", "-c1", "-W2",
+			   "10.77.1.1", NULL);
+		cr_expect_eq(r->status, 0, "%s mode: %s%s", mode, r->out, r->err);
+		cr_expect(strstr(r->out, "1 received"), "%s", r->out);
+		cr_expect(strstr(r->out, "from 10.77.1.1"), "%s", r->out);
+		must_down(name);
+	}
+	free(r);
+}
+
+Test(lab, ipv6_is_off_on_every_lab_interface, .timeout = 20)
+{
+	struct pl_netns_saved saved;
+	struct pl_err err = { "" };
+	struct pl_lab_names n;
+	char name[9], key[96], val[16];
+
+	LT_NEED_LAB();
+	lt_name(name, "v6");
+	must_up(name, "wire");
+	pl_lab_names(name, &n, &err);
+	const char *gen_devs[] = { "lo", n.gen_dev, NULL };
+	const char *rsp_devs[] = { "lo", n.rsp_dev, n.tun_dev, NULL };
+	for (int side = 0; side < 2; side++) {
+		const char **devs = side ? rsp_devs : gen_devs;
+
+		cr_assert_eq(pl_netns_enter(side ? n.rsp_ns : n.gen_ns, &saved, &err), 0, "%s",
+			     err.msg);
+		for (int i = 0; devs[i]; i++) {
+			snprintf(key, sizeof(key), "net/ipv6/conf/%s/disable_ipv6", devs[i]);
+			if (pl_sysctl_read(key, val, sizeof(val), &err) == -ENOENT)
+				continue; /* no IPv6 in this kernel at all */
+			cr_expect_str_eq(val, "1", "%s in %s", key, side ? n.rsp_ns : n.gen_ns);
+		}
+		cr_expect_eq(pl_sysctl_read("net/ipv4/ip_forward", val, sizeof(val), &err), 0);
+		cr_expect_str_eq(val, side ? "1" : "0", "ip_forward in %s", side ? "rsp" : "gen");
+		cr_expect_eq(pl_sysctl_read("net/ipv4/conf/all/rp_filter", val, sizeof(val), &err), 0);
+		cr_expect_str_eq(val, "0");
+		pl_netns_leave(&saved, &err);
+	}
+	must_down(name);
+}
+
+/* ---- killed labs and clean -------------------------------------------------------- */
+
+static bool wait_for(bool (*cond)(const char *), const char *arg, int ms)
+{
+	struct timespec nap = { 0, 5 * 1000 * 1000 };
+
+	for (int waited = 0; waited < ms; waited += 5) {
+		if (cond(arg))
+			return true;
+		nanosleep(&nap, NULL);
+	}
+	return cond(arg);
+}
+
+Test(lab, clean_after_kill_leaves_nothing, .timeout = 20)
+{
+	struct lt_run *r;
+	char name[9], rsp_ns[32], *before, *after;
+	int st;
+
+	LT_NEED_LAB();
+	r = malloc(sizeof(*r));
+	cr_assert(r);
+	before = lt_root_snapshot();
+	lt_name(name, "kc");
+	snprintf(rsp_ns, sizeof(rsp_ns), "pl-%s-rsp", name);
+	must_up(name, "wire");
+
+	/* A process holding the lab, as a responder would, then killed -9 "controller":
+	 * nothing takes the lab down but clean. */
+	const char *const argv[] = { lt_pinglab_path(), "exec", name, "rsp", "--", "sleep", "1000",
+				     NULL };
+	pid_t holder = lt_spawn(argv, NULL);
+	cr_assert(wait_for(lt_netns_has_process, rsp_ns, 3000), "sleep never entered %s",
+		  rsp_ns);
+
+	lt_pinglab(r, NULL, "clean", "--name", name, NULL);
+	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "killed 1 process"), "%s", r->out);
+	cr_expect(strstr(r->out, "removed run file"), "%s", r->out);
+	cr_assert_eq(waitpid(holder, &st, 0), holder);
+	cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "holder status %#x", st);
+	assert_nothing_left(name);
+	after = lt_root_snapshot();
+	cr_expect_str_eq(after, before);
+
+	/* Idempotent. */
+	lt_pinglab(r, NULL, "clean", "--name", name, NULL);
+	cr_expect_eq(r->status, 0);
+	cr_expect(strstr(r->out, "nothing to clean"), "%s", r->out);
+	free(before);
+	free(after);
+	free(r);
+}
+
+Test(lab, up_killed_mid_build_then_clean, .timeout = 30)
+{
+	struct lt_run *r;
+	char name[9], step[8], *before, *after;
+
+	LT_NEED_LAB();
+	r = malloc(sizeof(*r));
+	cr_assert(r);
+	before = lt_root_snapshot();
+	/* Hang just before the run file is written: everything else exists. */
+	snprintf(step, sizeof(step), "%d", pl_lab_step_count(PL_LAB_WIRE));
+	for (int round = 0; round < 2; round++) {
+		char env_step[32], line[256] = "";
+		int errpipe[2], st;
+		pid_t pid;
+
+		lt_name(name, "kx");
+		snprintf(env_step, sizeof(env_step), "PINGLAB_FAIL_STEP=%s", round ? "10" : step);
+		cr_assert_eq(pipe(errpipe), 0);
+		pid = fork();
+		cr_assert(pid >= 0);
+		if (pid == 0) {
+			dup2(errpipe[1], 2);
+			close(errpipe[0]);
+			putenv(env_step);
+			putenv((char *)"PINGLAB_FAIL_ACTION=hang");
+			execl(lt_pinglab_path(), "pinglab", "up", "--name", name, (char *)NULL);
+			_exit(127);
+		}
+		close(errpipe[1]);
+		FILE *f = fdopen(errpipe[0], "r");
+		cr_assert(f);
+		cr_assert(fgets(line, sizeof(line), f), "up never reached its hang point");
+		cr_expect(strstr(line, "hanging at step"), "%s", line);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		fclose(f);
+
+		char ns[32];
+		snprintf(ns, sizeof(ns), "pl-%s-gen", name);
+		cr_expect(pl_netns_exists(ns), "the killed up left nothing to clean?");
+		lt_pinglab(r, NULL, "clean", "--name", name, NULL);
+		cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+		cr_expect(strstr(r->out, "removed namespace"), "%s", r->out);
+		assert_nothing_left(name);
+	}
+	after = lt_root_snapshot();
+	cr_expect_str_eq(after, before);
+	free(before);
+	free(after);
+	free(r);
+}
+
+Test(lab, failure_at_every_step_unwinds, .timeout = 60)
+{
+	struct lt_run *r;
+	char name[9], env[32], *before, *after;
+	int n;
+
+	LT_NEED_LAB();
+	r = malloc(sizeof(*r));
+	cr_assert(r);
+	before = lt_root_snapshot();
+	lt_name(name, "fs");
+	for (n = 1; n < 64; n++) {
+		char want[48];
+		const char *const e[] = { env, NULL };
+
+		snprintf(env, sizeof(env), "PINGLAB_FAIL_STEP=%d", n);
+		lt_pinglab(r, e, "up", "--name", name, NULL);
+		if (r->status == 0)
+			break; /* n is past the last step */
+		cr_assert_eq(r->status, 2, "step %d: exit %d\n%s", n, r->status, r->err);
+		snprintf(want, sizeof(want), "step %d/", n);
+		cr_expect(strstr(r->err, want) && strstr(r->err, "injected failure"),
+			  "step %d: %s", n, r->err);
+		assert_nothing_left(name);
+	}
+	cr_expect_eq(n - 1, pl_lab_step_count(PL_LAB_WIRE), "up succeeded at N=%d", n);
+	must_down(name);
+	after = lt_root_snapshot();
+	cr_expect_str_eq(after, before);
+	free(before);
+	free(after);
+	free(r);
+}
+
+Test(lab, sigterm_during_up_unwinds, .timeout = 20)
+{
+	const char *const e[] = { "PINGLAB_FAIL_STEP=12", "PINGLAB_FAIL_ACTION=signal", NULL };
+	struct lt_run *r;
+	char name[9];
+
+	LT_NEED_LAB();
+	r = malloc(sizeof(*r));
+	cr_assert(r);
+	lt_name(name, "sg");
+	lt_pinglab(r, e, "up", "--name", name, NULL);
+	cr_expect_eq(r->status, 2, "%s", r->err);
+	cr_expect(strstr(r->err, "interrupted by a signal"), "%s", r->err);
+	cr_expect(strstr(r->err, "removed veth"), "%s", r->err);
+	assert_nothing_left(name);
+	free(r);
+}
+
+Test(lab, down_stops_recorded_processes, .timeout = 20)
+{
+	struct pl_lab_health h;
+	struct pl_err err = { "" };
+	char name[9];
+	pid_t pid;
+	int st;
+
+	LT_NEED_LAB();
+	lt_name(name, "dp");
+	must_up(name, "wire");
+	/* Like the responder: runs in the root namespace, recorded in the run file. */
+	const char *const argv[] = { "sleep", "1000", NULL };
+	pid = lt_spawn(argv, NULL);
+	cr_assert_eq(pl_lab_add_pid(name, pid, "responder", &err), 0, "%s", err.msg);
+	cr_assert_eq(pl_lab_health(name, &h, &err), 0, "%s", err.msg);
+	cr_expect_eq(h.pids, 1);
+	cr_expect_eq(h.pids_alive, 1);
+	must_down(name);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#x", st);
+	assert_nothing_left(name);
+}
