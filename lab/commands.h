@@ -17,6 +17,9 @@ int cmd_down(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 /* Shared by the lab commands (lab/cli.c). */
 
@@ -27,6 +30,11 @@ int cli_require_lab_privileges(const char *cmd, bool need_tun);
 /* Pick the lab a command acts on: name if given, else the only lab there is.
  * Prints the reason and returns PL_EXIT_ERROR when there is none or several. */
 int cli_pick_lab(const char *cmd, const char *name, char *out, size_t len);
+
+struct pl_scn_set;
+/* Load scenario files/folders (argc == 0: scenarios/) into set; prints the error and
+ * returns PL_EXIT_ERROR when any file is bad. */
+int cli_load_scenarios(const char *cmd, int argc, char **argv, struct pl_scn_set *set);
 
 /* pl_lab_hooks log callbacks: arg is the FILE * to print to, indented by two spaces. */
 void cli_log_line(void *arg, const char *line);

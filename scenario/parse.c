@@ -929,6 +929,15 @@ static int check_send(struct parser *p, const struct pl_send *snd, struct pl_err
 			if (k != F_HEX && k != F_ETHERTYPE && k != F_TRUNCATE && k != F_APPEND && f[k].mode)
 				return perr(p, err, -EINVAL, "hex= gives the whole packet; it cannot be combined with %s",
 					    pl_field_name((enum pl_field)k));
+		if (snd->hex.len >= 20 && snd->hex.data[0] >> 4 == 4) {
+			const uint8_t *d = snd->hex.data + 16;
+			uint32_t dst = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+			char a[16];
+
+			if (!lab_addr(dst))
+				return perr(p, err, -EINVAL, "hex= packet's destination %s is outside the lab (10.77.0.0/16, multicast, broadcast or 0.0.0.0 only)",
+					    pl_ip_str(dst, a));
+		}
 		return 0;
 	}
 	for (g = 0; g < 3; g++)

@@ -1,0 +1,54 @@
+/* pcap import: the dumpcap fixture becomes a scenario that parses, with the packets
+ * relocated into the lab and expectations from the reference rules. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario/import.h"
+#include "scenario/scenario.h"
+#include "tests/util.h"
+
+Test(import, kernel_capture_becomes_a_valid_scenario)
+{
+	struct pl_capture cap;
+	struct pl_scn_set set = { 0 };
+	struct pl_err err = { "" };
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&text, &len);
+	uint8_t b[128];
+	size_t n;
+	uint16_t et;
+
+	cr_assert_eq(pl_cap_read_file(tu_src("tests/fixtures/kernel-echo.pcap"), &cap, &err), 0, "%s", err.msg);
+	cr_assert_eq(pl_import_write(f, &cap, "kernel-echo", "valid", "kernel-echo.pcap", &err), 1, "%s", err.msg);
+	fclose(f);
+	pl_cap_free(&cap);
+	cr_assert_eq(pl_scn_parse_text(&set, "x.scn", text, len, &err), 0, "%s\n%s", err.msg, text);
+	cr_assert_eq(set.n, 1);
+	cr_assert_eq(set.v[0].nsend, 8);
+	for (i = 0; i < 8; i++)
+		cr_assert_eq(pl_scn_expect(&set.v[0], i, PL_TARGET_RESPONDER)->kind, i % 2 ? EXP_DROP : EXP_REPLY,
+			     "packet %zu", i + 1);
+	/* packet 1 relocated to 10.77.2.2: header checksum 0x2d4b becomes 0x2c4a (Python) */
+	cr_assert_eq(pl_scn_build(&set.v[0], 0, 0, PL_TARGET_RESPONDER, b, sizeof(b), &n, &et, NULL), 0);
+	cr_assert_eq(n, 84);
+	cr_assert_eq(b[10] << 8 | b[11], 0x2c4a);
+	cr_assert_eq(b[16], 10);
+	cr_assert_eq(b[18], 2);
+	cr_assert_eq(b[19], 2);
+	pl_scn_set_free(&set);
+	free(text);
+}
+
+Test(import, raw_hex_outside_the_lab_is_refused)
+{
+	struct pl_scn_set set = { 0 };
+	struct pl_err err;
+	/* destination 8.8.8.8 */
+	const char *t = "scenario x\n  send hex=4500001c000000004001000008080808080808080800f7ff00000000\n  expect drop\n";
+
+	cr_assert_neq(pl_scn_parse_text(&set, "valid/x.scn", t, strlen(t), &err), 0);
+	cr_assert_str_eq(err.msg, "valid/x.scn:2: hex= packet's destination 8.8.8.8 is outside the lab (10.77.0.0/16, multicast, broadcast or 0.0.0.0 only)");
+}
