@@ -32,7 +32,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pinglab-gen --iface IF [--target NAME:kernel|NAME:responder]... [--tun-netns PATH]\n"
-		"                   [--tun IF] [--out FILE] [--max-wait MS] [--tag T] SCENARIOS...\n");
+		"                   [--tun IF] [--out FILE] [--max-wait MS] [--tag T]\n"
+		"                   [--decisions RESPONDER_LOG] [--wait MS] SCENARIOS...\n");
 }
 
 int main(int argc, char **argv)
@@ -42,9 +43,13 @@ int main(int argc, char **argv)
 		{ "tun-netns", required_argument, NULL, 'n' }, { "tun", required_argument, NULL, 'u' },
 		{ "out", required_argument, NULL, 'o' }, { "max-wait", required_argument, NULL, 'w' },
 		{ "tag", required_argument, NULL, 'g' }, { "help", no_argument, NULL, 'h' },
+		{ "decisions", required_argument, NULL, 'd' }, { "wait", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *iface = NULL, *tun_ns = NULL, *tun_if = "tun0", *out = NULL, *tag = NULL;
+	const char *decisions_path = NULL;
+	FILE *decisions = NULL;
+	unsigned wait_ms = 0;
 	struct pl_play_target targets[MAX_TARGETS];
 	size_t ntargets = 0, i, k, played = 0;
 	struct pl_scn_set set = { 0 };
@@ -55,13 +60,15 @@ int main(int argc, char **argv)
 	int c, status = 2;
 	unsigned long failed;
 
-	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': iface = optarg; break;
 		case 'n': tun_ns = optarg; break;
 		case 'u': tun_if = optarg; break;
 		case 'o': out = optarg; break;
 		case 'g': tag = optarg; break;
+		case 'd': decisions_path = optarg; break;
+		case 'W': wait_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'w': play.max_wait_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 't': {
 			char *colon = strrchr(optarg, ':');
@@ -72,9 +79,10 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			*colon = '\0';
+			memset(&targets[ntargets], 0, sizeof(targets[ntargets]));
 			targets[ntargets].name = optarg;
 			targets[ntargets].kind = !strcmp(colon + 1, "kernel") ? PL_TARGET_KERNEL : PL_TARGET_RESPONDER;
-			targets[ntargets++].tun = NULL;
+			ntargets++;
 			break;
 		}
 		case 'h': usage(stdout); return 0;
@@ -113,6 +121,16 @@ int main(int argc, char **argv)
 				goto out;
 			}
 			targets[k].tun = &tun;
+			targets[k].wait_ms = wait_ms;
+			if (decisions_path && !decisions) {
+				decisions = fopen(decisions_path, "r");
+				if (!decisions) {
+					fprintf(stderr, "pinglab-gen: %s: %s\n", decisions_path, strerror(errno));
+					goto out;
+				}
+				fseek(decisions, 0, SEEK_END); /* only decisions made from now on */
+			}
+			targets[k].decisions = decisions;
 		}
 	play.wire = &wire;
 	play.epoch_ns = pl_now_ns();
@@ -147,6 +165,8 @@ int main(int argc, char **argv)
 out:
 	if (play.jsonl)
 		fclose(play.jsonl);
+	if (decisions)
+		fclose(decisions);
 	pl_wire_close(&wire);
 	pl_wire_close(&tun);
 	pl_scn_set_free(&set);

@@ -20,6 +20,7 @@ int cmd_exec(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Shared by the lab commands (lab/cli.c). */
 

@@ -23,6 +23,9 @@ struct sent {
 	int64_t t_reply;              /* at the generator when seen there, else on tun0 */
 	bool wire_seen;
 	unsigned extra;               /* further answers attributed to this packet */
+	bool decided;                 /* the responder logged its decision */
+	bool replied;                 /* ... and it was to write a reply */
+	enum pl_backend_status backend;
 };
 
 /* Keys of a packet for attribution. */
@@ -156,10 +159,44 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, struct sent
 	return 0;
 }
 
+/* Lines the responder appended to its log since the last look: mark the packet whose
+ * bytes it received as decided, with the backend's status. */
+static void read_decisions(const struct pl_play_target *t, struct sent *v, size_t nsent)
+{
+	static char line[1 << 18];
+	static uint8_t in[65536];
+
+	if (!t->decisions)
+		return;
+	clearerr(t->decisions);
+	while (fgets(line, sizeof(line), t->decisions)) {
+		cJSON *o = cJSON_Parse(line);
+		const cJSON *hin = o ? cJSON_GetObjectItemCaseSensitive(o, "in") : NULL;
+		const cJSON *oc = o ? cJSON_GetObjectItemCaseSensitive(o, "outcome") : NULL;
+		size_t n = 0, i;
+
+		if (cJSON_IsString(hin) && cJSON_IsString(oc) &&
+		    !pl_hex_decode(hin->valuestring, in, sizeof(in), &n, NULL)) {
+			for (i = 0; i < nsent; i++)
+				if (!v[i].decided && v[i].len == n && !memcmp(v[i].bytes, in, n)) {
+					const char *s = oc->valuestring;
+
+					v[i].decided = true;
+					v[i].replied = !strcmp(s, "reply");
+					v[i].backend = !strcmp(s, "unparseable") ? BS_UNPARSEABLE
+						     : !strcmp(s, "api-error") ? BS_API_ERROR
+						     : !strcmp(s, "timeout") ? BS_TIMEOUT : BS_OK;
+					break;
+				}
+		}
+		cJSON_Delete(o);
+	}
+}
+
 /* Read frames from both sockets until deadline, or until done() holds. */
 static int collect(struct pl_play *p, const struct pl_play_target *t, struct sent *v, size_t nsent,
 		   int64_t deadline, bool (*done)(const struct sent *, size_t, const struct pl_scenario *,
-						  enum pl_target_kind), const struct pl_scenario *s)
+						  const struct pl_play_target *), const struct pl_scenario *s)
 {
 	static struct pl_frame f;
 
@@ -179,25 +216,36 @@ static int collect(struct pl_play *p, const struct pl_play_target *t, struct sen
 			if (rc < 0)
 				return rc;
 		}
-		if (left <= 0 || (done && done(v, nsent, s, t->kind)) || (p->stop && *p->stop))
+		read_decisions(t, v, nsent);
+		if (left <= 0 || (done && done(v, nsent, s, t)) || (p->stop && *p->stop))
 			return 0;
-		rc = poll(pf, 2, (int)((left + 999999) / 1000000));
+		/* a decisions log is a file: look at it again every 20 ms */
+		rc = poll(pf, 2, t->decisions && left > 20000000 ? 20 : (int)((left + 999999) / 1000000));
 		if (rc < 0 && errno != EINTR)
 			return -errno;
 	}
 }
 
-static bool all_answered(const struct sent *v, size_t n, const struct pl_scenario *s, enum pl_target_kind kind)
+static bool all_answered(const struct sent *v, size_t n, const struct pl_scenario *s,
+			 const struct pl_play_target *t)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		const struct pl_expect *e = pl_scn_expect(s, v[i].idx, kind);
+		const struct pl_expect *e = pl_scn_expect(s, v[i].idx, t->kind);
 
+		if (t->decisions) {
+			/* the responder logged what it did; a written reply counts once it was
+			 * seen on tun0 (its forwarded copy may never come: a broken header is
+			 * dropped on the way, and a model's latency dwarfs the difference) */
+			if (!v[i].decided || (v[i].replied && !v[i].reply))
+				return false;
+			continue;
+		}
 		/* drop and either need the whole wait; a responder's answer is complete once
 		 * its forwarded copy (which carries the latency) reached the generator */
 		if ((e->kind != EXP_REPLY && e->kind != EXP_MATCH) || !v[i].reply ||
-		    (kind != PL_TARGET_KERNEL && !v[i].wire_seen))
+		    (t->kind != PL_TARGET_KERNEL && !v[i].wire_seen))
 			return false;
 	}
 	return true;
@@ -272,11 +320,11 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 	char first_fail[400] = "";
 	int rc = 0;
 	unsigned rep;
-	unsigned wait = s->timeout_ms;
+	unsigned wait = t->wait_ms ? t->wait_ms : s->timeout_ms;
 
 	if (!v)
 		return pl_errf(err, -ENOMEM, "out of memory for %zu packets", n);
-	if (p->max_wait_ms && wait > p->max_wait_ms)
+	if (!t->wait_ms && p->max_wait_ms && wait > p->max_wait_ms)
 		wait = p->max_wait_ms;
 	memcpy(before, p->verdicts, sizeof(before));
 	for (rep = 0; rep < s->repeat && !rc; rep++) {
@@ -315,7 +363,8 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 	for (i = 0; i < nsent && rc == 0; i++) {
 		const struct pl_expect *e = pl_scn_expect(s, v[i].idx, t->kind);
 		struct pl_observation o = { .sent = v[i].bytes, .sent_len = v[i].len,
-					    .reply = v[i].reply, .reply_len = v[i].reply_len };
+					    .reply = v[i].reply, .reply_len = v[i].reply_len,
+					    .backend = v[i].backend };
 		struct pl_judgement j;
 		char expect[128];
 

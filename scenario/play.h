@@ -22,6 +22,9 @@ struct pl_play_target {
 	const char *name;             /* "kernel", "reference", "mock:sim-haiku-like", ... */
 	enum pl_target_kind kind;
 	struct pl_wire *tun;          /* responder targets: capture on tun0; NULL for kernel */
+	FILE *decisions;              /* responder targets: the responder's JSONL log, read as
+				       * it grows; a packet is decided once its line appears */
+	unsigned wait_ms;             /* fixed wait after the last packet (0: scenario's) */
 };
 
 struct pl_play {

@@ -1,0 +1,264 @@
+/* pinglab run — the end-to-end regression: build a fresh lab, start the responders, play
+ * the scenarios against every target, collect the results, tear everything down.
+ *
+ *   pinglab run [--scenarios PATH]... [--tag T] [--targets kernel,reference,llm]
+ *               [--backend B] [--model M] [--base-url U] [--profile P] [--seed S]
+ *               [--concurrency C] [--max-wait MS] [--model-timeout MS] [--out DIR] [--keep]
+ *
+ * Exit (kselftest style): 0 every kernel/reference expectation met, 1 a regression there,
+ * 2 lab or usage error, 4 skipped (not root, no key for a requested real backend). A model
+ * target's mistakes are measurements, not failures.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab/commands.h"
+#include "lab/run.h"
+#include "netlab/lab.h"
+#include "netlab/netns.h"
+#include "scenario/scenario.h"
+
+static volatile sig_atomic_t run_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	run_stop = 1;
+}
+
+/* Directory of this executable, for its sibling programs. */
+static void exe_dir(char *out, size_t n)
+{
+	char buf[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (k <= 0) {
+		snprintf(out, n, "build");
+		return;
+	}
+	buf[k] = '\0';
+	snprintf(out, n, "%s", dirname(buf));
+}
+
+/* fork + exec argv, optionally inside a lab namespace; stdout/stderr as given (-1 keeps). */
+static pid_t spawn(const char *const argv[], const char *netns, int out_fd, int err_fd)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	if (netns) {
+		struct pl_netns_saved saved;
+		struct pl_err err;
+
+		if (pl_netns_enter(netns, &saved, &err)) {
+			fprintf(stderr, "pinglab run: %s\n", err.msg);
+			_exit(127);
+		}
+	}
+	if (out_fd >= 0)
+		dup2(out_fd, 1);
+	if (err_fd >= 0)
+		dup2(err_fd, 2);
+	execv(argv[0], (char *const *)argv);
+	fprintf(stderr, "pinglab run: exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void stop_child(pid_t pid)
+{
+	int i;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static int make_run_dir(struct pl_run *r, const char *out, struct pl_err *err)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[32];
+	unsigned rnd = (unsigned)getpid() ^ (unsigned)now;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(r->id, sizeof(r->id), "%s-%04x", stamp, rnd & 0xffff);
+	if (out) {
+		snprintf(r->dir, sizeof(r->dir), "%s", out);
+	} else {
+		mkdir("reports", 0755);
+		snprintf(r->dir, sizeof(r->dir), "reports/%s", r->id);
+	}
+	if (mkdir(r->dir, 0755) && errno != EEXIST)
+		return pl_errf(err, -errno, "%s: %s", r->dir, strerror(errno));
+	if (!out) {
+		unlink("reports/latest");
+		if (symlink(r->id, "reports/latest")) {
+			/* not fatal: the run directory is printed anyway */
+		}
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pinglab run [--scenarios PATH]... [--tag T] [--targets kernel,reference,llm]\n"
+		"                   [--backend mock|anthropic|openai|exec|agent] [--model M] [--base-url U]\n"
+		"                   [--profile P] [--seed S] [--concurrency C] [--max-wait MS]\n"
+		"                   [--model-timeout MS] [--out DIR] [--keep] [-- EXEC COMMAND...]\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "scenarios", required_argument, NULL, 's' }, { "tag", required_argument, NULL, 'g' },
+		{ "targets", required_argument, NULL, 't' }, { "backend", required_argument, NULL, 'b' },
+		{ "model", required_argument, NULL, 'm' }, { "base-url", required_argument, NULL, 'u' },
+		{ "profile", required_argument, NULL, 'p' }, { "seed", required_argument, NULL, 'S' },
+		{ "concurrency", required_argument, NULL, 'c' }, { "max-wait", required_argument, NULL, 'w' },
+		{ "model-timeout", required_argument, NULL, 'T' }, { "out", required_argument, NULL, 'o' },
+		{ "keep", no_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	struct pl_run r;
+	char *paths[16];
+	int npaths = 0, c, status = PL_EXIT_ERROR, rc;
+	const char *out = NULL;
+	struct pl_scn_set set = { 0 };
+	struct pl_err err = { "" };
+	struct sigaction sa;
+	bool lab_up = false, keep = false;
+	struct pl_lab lab;
+
+	memset(&r, 0, sizeof(r));
+	r.targets = RUN_T_KERNEL | RUN_T_REFERENCE | RUN_T_LLM;
+	r.backend = "mock";
+	r.profile = "sim-haiku-like";
+	r.seed = 1;
+	r.concurrency = 16;
+	r.max_wait_ms = 250;
+	r.model_timeout_ms = 60000;
+	r.stop = &run_stop;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:kh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (npaths == 16) {
+				fprintf(stderr, "pinglab run: at most 16 --scenarios\n");
+				return PL_EXIT_ERROR;
+			}
+			paths[npaths++] = optarg;
+			break;
+		case 'g': r.tag = optarg; break;
+		case 't':
+			if (pl_run_parse_targets(optarg, &r.targets, &err)) {
+				fprintf(stderr, "pinglab run: %s\n", err.msg);
+				return PL_EXIT_ERROR;
+			}
+			break;
+		case 'b': r.backend = optarg; break;
+		case 'm': r.model = optarg; break;
+		case 'u': r.base_url = optarg; break;
+		case 'p': r.profile = optarg; break;
+		case 'S': r.seed = strtoul(optarg, NULL, 10); break;
+		case 'c': r.concurrency = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'w': r.max_wait_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'T': r.model_timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'o': out = optarg; break;
+		case 'k': keep = true; break;
+		case 'h': usage(stdout); return PL_EXIT_OK;
+		default: usage(stderr); return PL_EXIT_ERROR;
+		}
+	}
+	r.exec_argv = optind < argc ? argv + optind : NULL;
+
+	/* everything is validated before anything is built */
+	rc = cli_load_scenarios("run", npaths, paths, &set);
+	if (rc)
+		return rc;
+	r.set = &set;
+	if (pl_run_check_backend(&r, &err)) {
+		fprintf(stderr, "pinglab run: %s\n", err.msg);
+		status = err.msg[0] && strstr(err.msg, "needs ") ? PL_EXIT_SKIP : PL_EXIT_ERROR;
+		goto out;
+	}
+	rc = cli_require_lab_privileges("run", true);
+	if (rc) {
+		status = rc;
+		goto out;
+	}
+	exe_dir(r.bindir, sizeof(r.bindir));
+	if (make_run_dir(&r, out, &err)) {
+		fprintf(stderr, "pinglab run: %s\n", err.msg);
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (pl_lab_random_name(r.lab, &err)) {
+		fprintf(stderr, "pinglab run: %s\n", err.msg);
+		goto out;
+	}
+	{
+		struct pl_lab_hooks hooks = { .cancel = &run_stop };
+
+		if (pl_lab_up(r.lab, PL_LAB_WIRE, &hooks, &lab, &err)) {
+			fprintf(stderr, "pinglab run: lab %s: %s\n", r.lab, err.msg);
+			goto out;
+		}
+	}
+	lab_up = true;
+	r.spawn = spawn;
+	r.wait_child = wait_child;
+	r.stop_child = stop_child;
+	fprintf(stderr, "pinglab run: run %s, lab %s, report in %s/\n", r.id, r.lab, r.dir);
+	status = pl_run_play(&r, &err);
+	if (status == PL_EXIT_ERROR && err.msg[0])
+		fprintf(stderr, "pinglab run: %s\n", err.msg);
+out:
+	if (lab_up && !keep) {
+		struct pl_err derr;
+
+		if (pl_lab_down(r.lab, NULL, &derr))
+			fprintf(stderr, "pinglab run: down %s: %s\n", r.lab, derr.msg);
+	} else if (lab_up) {
+		fprintf(stderr, "pinglab run: --keep: lab %s left up (pinglab down --name %s)\n", r.lab, r.lab);
+	}
+	pl_scn_set_free(&set);
+	if (run_stop && status != PL_EXIT_ERROR)
+		status = PL_EXIT_ERROR;
+	return status;
+}

@@ -1,0 +1,367 @@
+/* run.c — the phases of `pinglab run`.
+ *
+ * Phase 1: the kernel of the rsp namespace and the reference responder, side by side.
+ * Phase 2: the model target: the responder with a model backend (by default the local
+ * simulated model, pinglab-mockllm), on the same lab once the reference responder is
+ * gone (one TUN, one responder at a time).
+ * pinglab-gen runs inside the generator namespace for each phase and writes one JSON
+ * line per packet to packets.jsonl in the run directory; the responders log to
+ * responder-<target>.jsonl and the generator reads those logs as they grow, so a
+ * model's drop decision ends the wait as soon as it is made.
+ */
+#include "lab/run.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lab/commands.h"
+#include "netlab/lab.h"
+#include "scenario/verdict.h"
+
+int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err)
+{
+	char buf[128], *tok, *save = NULL;
+
+	*targets = 0;
+	if (strlen(s) >= sizeof(buf))
+		return pl_errf(err, -EINVAL, "--targets too long");
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "kernel"))
+			*targets |= RUN_T_KERNEL;
+		else if (!strcmp(tok, "reference"))
+			*targets |= RUN_T_REFERENCE;
+		else if (!strcmp(tok, "llm") || !strcmp(tok, "model"))
+			*targets |= RUN_T_LLM;
+		else
+			return pl_errf(err, -EINVAL, "unknown target '%s' (kernel, reference, llm)", tok);
+	}
+	return *targets ? 0 : pl_errf(err, -EINVAL, "--targets is empty");
+}
+
+int pl_run_check_backend(struct pl_run *r, struct pl_err *err)
+{
+	if (!(r->targets & RUN_T_LLM))
+		return 0;
+	if (!strcmp(r->backend, "mock")) {
+		snprintf(r->llm_name, sizeof(r->llm_name), "mock:%s", r->profile);
+		return 0;
+	}
+	if (!strcmp(r->backend, "anthropic")) {
+		if (!getenv("ANTHROPIC_API_KEY") || !*getenv("ANTHROPIC_API_KEY"))
+			return pl_errf(err, -EPERM, "--backend anthropic needs ANTHROPIC_API_KEY in the environment (no silent fallback to the simulated model)");
+	} else if (!strcmp(r->backend, "openai")) {
+		if (!r->base_url && (!getenv("OPENAI_API_KEY") || !*getenv("OPENAI_API_KEY")))
+			return pl_errf(err, -EPERM, "--backend openai needs --base-url (a local server) or OPENAI_API_KEY");
+		if (!r->model)
+			return pl_errf(err, -EINVAL, "--backend openai wants --model (the server's model name)");
+	} else if (!strcmp(r->backend, "exec")) {
+		if (!r->exec_argv)
+			return pl_errf(err, -EINVAL, "--backend exec wants the command after --, e.g. -- claude -p");
+	} else if (strcmp(r->backend, "agent")) {
+		return pl_errf(err, -EINVAL, "unknown backend '%s' (mock, anthropic, openai, exec, agent)", r->backend);
+	}
+	snprintf(r->llm_name, sizeof(r->llm_name), "%s:%s", r->backend,
+		 r->model ? r->model : !strcmp(r->backend, "anthropic") ? "claude-haiku-4-5"
+		 : !strcmp(r->backend, "exec") ? r->exec_argv[0] : r->backend);
+	return 0;
+}
+
+static void path(char *out, size_t n, const char *dir, const char *file)
+{
+	snprintf(out, n, "%s/%s", dir, file);
+}
+
+/* Start pinglab-mockllm on 127.0.0.1:0 and read the URL it prints. */
+static pid_t start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *err)
+{
+	char bin[PATH_MAX + 32], log[PATH_MAX + 32], seed[32], line[256];
+	int fds[2];
+	pid_t pid;
+	size_t got = 0;
+
+	path(bin, sizeof(bin), r->bindir, "pinglab-mockllm");
+	path(log, sizeof(log), r->dir, "mockllm.jsonl");
+	snprintf(seed, sizeof(seed), "%lu", r->seed);
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		pl_errf(err, -errno, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	{
+		const char *argv[] = { bin, "--listen", "127.0.0.1:0", "--profile", r->profile, "--seed", seed,
+				       "--log", log, NULL };
+
+		pid = r->spawn(argv, NULL, fds[1], -1);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		pl_errf(err, -errno, "fork: %s", strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = fds[0], .events = POLLIN };
+		ssize_t k;
+
+		if (poll(&p, 1, 5000) <= 0)
+			break;
+		k = read(fds[0], line + got, sizeof(line) - 1 - got);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+		line[got] = '\0';
+		if (strchr(line, '\n'))
+			break;
+	}
+	close(fds[0]);
+	line[got] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strncmp(line, "http://127.0.0.1:", 17)) {
+		r->stop_child(pid);
+		pl_errf(err, -EIO, "pinglab-mockllm did not start (said '%s')", line);
+		return -1;
+	}
+	snprintf(url, n, "%s", line);
+	return pid;
+}
+
+static pid_t start_responder(struct pl_run *r, bool llm, const char *url, const char *log, struct pl_err *err)
+{
+	char bin[PATH_MAX + 32], ns[64], conc[16], tmo[16], prompt[PATH_MAX + 32], tmpl[PATH_MAX + 32];
+	const char *argv[48];
+	int n = 0, i;
+	pid_t pid;
+
+	path(bin, sizeof(bin), r->bindir, "pinglab-responder");
+	snprintf(ns, sizeof(ns), "/run/netns/pl-%s-rsp", r->lab);
+	snprintf(conc, sizeof(conc), "%u", r->concurrency);
+	snprintf(tmo, sizeof(tmo), "%u", r->model_timeout_ms);
+	path(prompt, sizeof(prompt), r->bindir, "../prompts/system.md");
+	path(tmpl, sizeof(tmpl), r->bindir, "../prompts/packet.md");
+	argv[n++] = bin;
+	argv[n++] = "--netns";
+	argv[n++] = ns;
+	argv[n++] = "--log";
+	argv[n++] = log;
+	if (!llm) {
+		argv[n++] = "--backend";
+		argv[n++] = "reference";
+	} else {
+		bool mock = !strcmp(r->backend, "mock");
+
+		argv[n++] = "--backend";
+		argv[n++] = mock ? "anthropic" : r->backend;
+		argv[n++] = "--concurrency";
+		argv[n++] = conc;
+		argv[n++] = "--timeout";
+		argv[n++] = tmo;
+		argv[n++] = "--prompt";
+		argv[n++] = prompt;
+		argv[n++] = "--template";
+		argv[n++] = tmpl;
+		argv[n++] = "--log-text";
+		if (mock || r->base_url) {
+			argv[n++] = "--base-url";
+			argv[n++] = mock ? url : r->base_url;
+		}
+		if (r->model) {
+			argv[n++] = "--model";
+			argv[n++] = r->model;
+		}
+		if (!strcmp(r->backend, "agent")) {
+			argv[n++] = "--run-dir";
+			argv[n++] = r->dir;
+		}
+		if (r->exec_argv && !strcmp(r->backend, "exec")) {
+			argv[n++] = "--";
+			for (i = 0; r->exec_argv[i] && n < 46; i++)
+				argv[n++] = r->exec_argv[i];
+		}
+	}
+	argv[n] = NULL;
+	if (llm && !strcmp(r->backend, "mock"))
+		setenv("ANTHROPIC_API_KEY", "pinglab-simulated-key", 1); /* the mock checks one is sent */
+	pid = r->spawn(argv, NULL, -1, -1);
+	if (pid < 0)
+		return pl_errf(err, -errno, "fork: %s", strerror(errno));
+	pl_lab_add_pid(r->lab, pid, llm ? "responder-llm" : "responder", NULL);
+	if (pl_lab_tun_wait_ready(r->lab, 5000, err)) {
+		r->stop_child(pid);
+		return -1;
+	}
+	return pid;
+}
+
+static int run_gen(struct pl_run *r, const char *const *targets, const char *decisions, unsigned wait_ms,
+		   struct pl_err *err)
+{
+	char bin[PATH_MAX + 32], ns[64], rsp_ns[64], iface[32], out[PATH_MAX + 32], maxw[16], w[16];
+	const char *argv[64];
+	int n = 0, rc;
+	size_t i;
+	pid_t pid;
+
+	path(bin, sizeof(bin), r->bindir, "pinglab-gen");
+	snprintf(ns, sizeof(ns), "pl-%s-gen", r->lab);
+	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", r->lab);
+	snprintf(iface, sizeof(iface), "pl-%s-g", r->lab);
+	path(out, sizeof(out), r->dir, "packets.jsonl");
+	snprintf(maxw, sizeof(maxw), "%u", r->max_wait_ms);
+	snprintf(w, sizeof(w), "%u", wait_ms);
+	argv[n++] = bin;
+	argv[n++] = "--iface";
+	argv[n++] = iface;
+	argv[n++] = "--tun-netns";
+	argv[n++] = rsp_ns;
+	argv[n++] = "--out";
+	argv[n++] = out;
+	argv[n++] = "--max-wait";
+	argv[n++] = maxw;
+	for (i = 0; targets[i]; i++) {
+		argv[n++] = "--target";
+		argv[n++] = targets[i];
+	}
+	if (decisions) {
+		argv[n++] = "--decisions";
+		argv[n++] = decisions;
+		argv[n++] = "--wait";
+		argv[n++] = w;
+	}
+	if (r->tag) {
+		argv[n++] = "--tag";
+		argv[n++] = r->tag;
+	}
+	/* the generator re-reads the same files the controller validated */
+	for (i = 0; i < r->set->n && n < 62; i++) {
+		size_t k;
+		bool dup = false;
+
+		for (k = 0; k < i; k++)
+			if (!strcmp(r->set->v[k].file, r->set->v[i].file))
+				dup = true;
+		if (!dup)
+			argv[n++] = r->set->v[i].file;
+	}
+	argv[n] = NULL;
+	if (n >= 62)
+		return pl_errf(err, -E2BIG, "too many scenario files for one run (pass a folder)");
+	pid = r->spawn(argv, ns, -1, -1);
+	if (pid < 0)
+		return pl_errf(err, -errno, "fork: %s", strerror(errno));
+	rc = r->wait_child(pid);
+	return rc;
+}
+
+struct tally {
+	char name[96];
+	unsigned long v[V__COUNT];
+	unsigned long total;
+};
+
+static void summarize(struct pl_run *r, bool *regression)
+{
+	char file[PATH_MAX + 32], line[1 << 16];
+	struct tally t[4];
+	size_t nt = 0, i;
+	FILE *f;
+
+	memset(t, 0, sizeof(t));
+	path(file, sizeof(file), r->dir, "packets.jsonl");
+	f = fopen(file, "r");
+	*regression = false;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		cJSON *o = cJSON_Parse(line);
+		const cJSON *tg = o ? cJSON_GetObjectItemCaseSensitive(o, "target") : NULL;
+		const cJSON *vd = o ? cJSON_GetObjectItemCaseSensitive(o, "verdict") : NULL;
+		int v;
+
+		if (cJSON_IsString(tg) && cJSON_IsString(vd) && (v = pl_verdict_from_name(vd->valuestring)) >= 0) {
+			for (i = 0; i < nt && strcmp(t[i].name, tg->valuestring); i++)
+				;
+			if (i == nt && nt < 4)
+				snprintf(t[nt++].name, sizeof(t[0].name), "%s", tg->valuestring);
+			if (i < nt) {
+				t[i].v[v]++;
+				t[i].total++;
+			}
+		}
+		cJSON_Delete(o);
+	}
+	fclose(f);
+	printf("\n%-28s %7s %7s %7s %7s %7s %7s %7s %7s\n", "target", "packets", "pass", "wrong", "missed",
+	       "false", "unparse", "api-err", "timeout");
+	for (i = 0; i < nt; i++) {
+		printf("%-28s %7lu %7lu %7lu %7lu %7lu %7lu %7lu %7lu\n", t[i].name, t[i].total, t[i].v[V_PASS],
+		       t[i].v[V_WRONG_REPLY], t[i].v[V_MISSED_REPLY], t[i].v[V_FALSE_REPLY], t[i].v[V_UNPARSEABLE],
+		       t[i].v[V_API_ERROR], t[i].v[V_TIMEOUT]);
+		if ((!strcmp(t[i].name, "kernel") || !strcmp(t[i].name, "reference")) && t[i].v[V_PASS] != t[i].total)
+			*regression = true;
+	}
+	if (strncmp(r->llm_name, "mock:", 5) == 0 && (r->targets & RUN_T_LLM))
+		printf("(%s is the simulated model: pinglab-mockllm with profile %s, seed %lu)\n", r->llm_name,
+		       r->profile, r->seed);
+	printf("packets: %s\n", file);
+}
+
+int pl_run_play(struct pl_run *r, struct pl_err *err)
+{
+	char rlog[PATH_MAX + 32], url[256] = "";
+	pid_t rsp = -1, mock = -1;
+	bool regression = false;
+	int rc = 0;
+
+	if (r->targets & (RUN_T_KERNEL | RUN_T_REFERENCE)) {
+		const char *targets[3];
+		int n = 0;
+
+		if (r->targets & RUN_T_KERNEL)
+			targets[n++] = "kernel:kernel";
+		if (r->targets & RUN_T_REFERENCE) {
+			targets[n++] = "reference:responder";
+			path(rlog, sizeof(rlog), r->dir, "responder-reference.jsonl");
+			rsp = start_responder(r, false, NULL, rlog, err);
+			if (rsp < 0)
+				return PL_EXIT_ERROR;
+		}
+		targets[n] = NULL;
+		rc = run_gen(r, targets, NULL, 0, err);
+		r->stop_child(rsp);
+		rsp = -1;
+		if (rc == 2 || rc >= 127 || *r->stop)
+			return PL_EXIT_ERROR;
+	}
+	if ((r->targets & RUN_T_LLM) && !*r->stop) {
+		char target[128];
+		const char *targets[2] = { target, NULL };
+
+		if (!strcmp(r->backend, "mock")) {
+			mock = start_mock(r, url, sizeof(url), err);
+			if (mock < 0)
+				return PL_EXIT_ERROR;
+			pl_lab_add_pid(r->lab, mock, "mockllm", NULL);
+		}
+		path(rlog, sizeof(rlog), r->dir, "responder-llm.jsonl");
+		close(open(rlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+		rsp = start_responder(r, true, url, rlog, err);
+		if (rsp < 0) {
+			r->stop_child(mock);
+			return PL_EXIT_ERROR;
+		}
+		snprintf(target, sizeof(target), "%s:responder", r->llm_name);
+		rc = run_gen(r, targets, rlog, r->model_timeout_ms + 2000, err);
+		r->stop_child(rsp);
+		r->stop_child(mock);
+		if (rc == 2 || rc >= 127 || *r->stop)
+			return PL_EXIT_ERROR;
+	}
+	summarize(r, &regression);
+	return regression ? PL_EXIT_FAIL : PL_EXIT_OK;
+}

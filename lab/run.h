@@ -1,0 +1,41 @@
+/* run.h — the phases of `pinglab run` (lab/run.c), driven by lab/cmd_run.c. */
+#ifndef PL_LAB_RUN_H
+#define PL_LAB_RUN_H
+
+#include <limits.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "scenario/scenario.h"
+
+#define RUN_T_KERNEL    1u
+#define RUN_T_REFERENCE 2u
+#define RUN_T_LLM       4u
+
+struct pl_run {
+	char id[48];
+	char dir[PATH_MAX];
+	char lab[16];
+	char bindir[PATH_MAX];
+	unsigned targets;
+	const char *backend, *model, *base_url, *profile, *tag;
+	char *const *exec_argv;
+	unsigned long seed;
+	unsigned concurrency, max_wait_ms, model_timeout_ms;
+	const struct pl_scn_set *set;
+	volatile sig_atomic_t *stop;
+	char llm_name[96];                  /* target name of the model: "mock:sim-haiku-like" */
+	/* process helpers from cmd_run.c */
+	pid_t (*spawn)(const char *const argv[], const char *netns, int out_fd, int err_fd);
+	int (*wait_child)(pid_t pid);
+	void (*stop_child)(pid_t pid);
+};
+
+int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err);
+/* Backend and key checks that must pass before a lab is built; "needs ..." => skip. */
+int pl_run_check_backend(struct pl_run *r, struct pl_err *err);
+/* Play every phase; returns the exit code. */
+int pl_run_play(struct pl_run *r, struct pl_err *err);
+
+#endif
