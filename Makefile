@@ -39,6 +39,7 @@ LIB       := $(BUILD)/libpinglab.a
 # program name : source folder
 PROGS     := pinglab:lab pinglab-gen:gen pinglab-responder:responder pinglab-mockllm:mockllm
 prog_dir   = $(word 2,$(subst :, ,$(filter $(1):%,$(PROGS))))
+prog_objs  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(call prog_dir,$(1))/*.c))
 BINS      := $(foreach p,$(PROGS),$(if $(wildcard $(word 2,$(subst :, ,$(p)))/*.c),$(BUILD)/$(word 1,$(subst :, ,$(p)))))
 
 TEST_SRCS := $(wildcard tests/*.c)
@@ -60,7 +61,7 @@ $(LIB): $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 .SECONDEXPANSION:
-$(BINS): $(BUILD)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard $$(call prog_dir,%)/*.c)) $(LIB)
+$(BINS): $(BUILD)/%: $$(call prog_objs,$$*) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(PL_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(PL_LDLIBS) $(EXTRA_LIBS_$*) $(LDLIBS)
 
