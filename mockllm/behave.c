@@ -231,7 +231,8 @@ int mock_plan_make(const struct mock_profile *p, uint64_t seed, double scale, co
 	r = mock_rng_stream(base, "fault");
 	plan->fault = pick_fault(p, mock_rng_unit(&r));
 	r = mock_rng_stream(base, "mistake");
-	plan->mistake = pkt ? pick_mistake(p, mock_rng_unit(&r)) : MOCK_M_NONE;
+	/* one thing injected per request: a fault hides any mistake */
+	plan->mistake = pkt && !plan->fault ? pick_mistake(p, mock_rng_unit(&r)) : MOCK_M_NONE;
 
 	rc = mock_answer_build(p, base, pkt, len, ref, ref_len, plan, err);
 	free(ref);
