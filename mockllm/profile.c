@@ -334,6 +334,15 @@ int mock_profile_resolve(const char *arg, const char *exe_dir, char *out, size_t
 	} else if (env && *env) {
 		n = snprintf(out, outsz, "%s/%s", env, arg);
 	} else {
+		/* build/ and build/san/ both sit below the source tree */
+		static const char *const up[] = { "/..", "/../..", "/../../.." };
+		size_t i;
+
+		for (i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
+			n = snprintf(out, outsz, "%s%s/mockllm/profiles/%s", exe_dir ? exe_dir : ".", up[i], arg);
+			if (n > 0 && (size_t)n < outsz && !stat(out, &st) && S_ISREG(st.st_mode))
+				return 0;
+		}
 		n = snprintf(out, outsz, "%s/../mockllm/profiles/%s", exe_dir ? exe_dir : ".", arg);
 	}
 	if (n < 0 || (size_t)n >= outsz)

@@ -87,7 +87,8 @@ int mock_profile_finish(struct mock_profile_parser *ps, struct pl_err *err);
 /* Read a whole file; the profile name defaults to the file's base name. */
 int mock_profile_load(const char *path, struct mock_profile *p, struct pl_err *err);
 
-/* NAME → $PINGLAB_PROFILES/NAME, else <dir of exe>/../mockllm/profiles/NAME; anything
+/* NAME → $PINGLAB_PROFILES/NAME, else the first <dir of exe>/..{,/..,/../..}/mockllm/profiles/NAME
+ * that exists (build/ and build/san/ are both below the source tree); anything
  * containing a '/' is a file path as given. */
 int mock_profile_resolve(const char *arg, const char *exe_dir, char *out, size_t outsz,
 			 struct pl_err *err);

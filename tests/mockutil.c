@@ -110,11 +110,12 @@ void tm_start(struct tm_server *s, const char *profile_text, const char *const *
 	line[n] = '\0';
 	close(pfd[0]);
 	if (strncmp(line, "http://127.0.0.1:", 17)) {
-		char *err = tu_slurp(s->errfile, NULL);
+		char *err = tu_slurp(s->errfile, NULL), msg[1024];
 
+		snprintf(msg, sizeof(msg), "%s", err ? err : "?");
+		free(err);
 		tm_stop(s);
-		cr_assert_fail("pinglab-mockllm did not print its URL (got \"%s\"); stderr: %s", line,
-			       err ? err : "?");
+		cr_assert_fail("pinglab-mockllm did not print its URL (got \"%s\"); stderr: %s", line, msg);
 	}
 	snprintf(s->url, sizeof(s->url), "%s", line);
 }
