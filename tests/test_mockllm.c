@@ -19,6 +19,7 @@
 
 #include "packet/extract.h"
 #include "packet/hex.h"
+#include "packet/ipv4.h"
 #include "packet/rules.h"
 #include "tests/mockutil.h"
 #include "tests/util.h"
@@ -554,5 +555,44 @@ Test(mockllm, shipped_profiles_load)
 	for (i = 0; i < 3; i++) {
 		tm_start(&srv, "", (const char *const[]){ "--profile", names[i], "--scale", "0", NULL });
 		tm_stop(&srv);
+	}
+}
+
+/* Reasoning prose never confuses the extractor: with chatty = 1 every answer (all prose
+ * templates, replies and drops by several rules) extracts to the reference decision. */
+Test(mockllm, chatty_answers_extract_to_the_reference)
+{
+	static const char *const payloads[] = { "", "a", "0123456789abcdef0123456789abcdef", "reply: later", "\x01\x02" };
+	uint8_t req[256], ref[65535], got[65535];
+	size_t n, rl, gl;
+	struct pl_decision d;
+	int i, variant;
+
+	tm_start(&srv, "latency = fixed 0\nchatty = 1\n", NULL);
+	for (i = 0; i < 30; i++) {
+		char *text;
+		int kind;
+
+		variant = i % 6;
+		n = tm_echo(req, (uint16_t)i, payloads[i % 5]);
+		if (variant == 1)
+			req[10] ^= 0xff;                 /* bad IP checksum */
+		else if (variant == 2)
+			req[19] = 9, pl_ipv4_fill_csum(req, 20);   /* not for us */
+		else if (variant == 3)
+			req[20] = 13, req[22] = req[23] = 0, pl_icmp_fill_csum(req + 20, n - 20); /* timestamp */
+		else if (variant == 4)
+			req[9] = 17, pl_ipv4_fill_csum(req, 20);   /* UDP */
+		cr_assert_eq(pl_reference_reply(req, n, PL_RESPONDER_ADDR, ref, sizeof(ref), &rl, &d, NULL), 0);
+		text = tm_ask(&srv, TM_ANTHROPIC, req, n, false);
+		kind = extract(text, got, &gl);
+		if (d.action == PL_ACTION_REPLY) {
+			cr_assert_eq(kind, PL_EXTRACT_PACKET, "%s", text);
+			cr_assert_eq(gl, rl);
+			cr_assert_arr_eq(got, ref, rl, "%s", text);
+		} else {
+			cr_assert_eq(kind, PL_EXTRACT_DROP, "rule %s: %s", d.rule->id, text);
+		}
+		free(text);
 	}
 }
