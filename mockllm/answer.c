@@ -1,0 +1,364 @@
+#include "mockllm/answer.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "packet/extract.h"
+#include "packet/hex.h"
+#include "packet/ipv4.h"
+
+#define FALSE_REPLY_L4_MAX 1480
+
+static uint16_t get16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static void put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+/* ---- mistakes on the careful reply (IHL 5, at least 28 bytes) ---- */
+
+static void wrong_csum(uint8_t *at, uint64_t r)
+{
+	uint16_t c = get16(at), w;
+
+	switch (r % 3) {
+	case 0: w = (uint16_t)(c + 1); break;           /* off by one: a lost carry */
+	case 1: w = (uint16_t)(c - 1); break;
+	default: w = (uint16_t)(c << 8 | c >> 8); break; /* bytes swapped */
+	}
+	if (w == c)
+		w = (uint16_t)(c ^ 0x0100);
+	put16(at, w);
+}
+
+static void mutate(enum mock_mistake m, const uint8_t *req, uint8_t *a, size_t *len, uint64_t r)
+{
+	size_t n = *len;
+
+	switch (m) {
+	case MOCK_M_FLIP_DIGIT: {
+		size_t i = (size_t)(r % n);
+		unsigned shift = (r >> 20) & 1 ? 4 : 0, x = 1 + (unsigned)((r >> 24) % 15);
+
+		a[i] ^= (uint8_t)(x << shift);
+		break;
+	}
+	case MOCK_M_IP_CHECKSUM:
+		wrong_csum(a + 10, r);
+		break;
+	case MOCK_M_ICMP_CHECKSUM:
+		wrong_csum(a + 22, r);
+		break;
+	case MOCK_M_TTL:
+		/* the TTL was copied from the request instead of set, checksum kept consistent */
+		a[8] = req[8] != 64 ? req[8] : 128;
+		pl_ipv4_fill_csum(a, 20);
+		break;
+	case MOCK_M_NO_SWAP: {
+		uint8_t t[4];
+
+		memcpy(t, a + 12, 4);
+		memcpy(a + 12, a + 16, 4);
+		memcpy(a + 16, t, 4);
+		break;
+	}
+	case MOCK_M_ID_SEQ:
+		if (r & 1) {
+			put16(a + 26, (uint16_t)(get16(a + 26) + 1));
+		} else {
+			uint16_t id = get16(a + 24);
+
+			put16(a + 24, id >> 8 == (id & 0xff) ? (uint16_t)(id + 1) : (uint16_t)(id << 8 | id >> 8));
+		}
+		pl_icmp_fill_csum(a + 20, n - 20);
+		break;
+	case MOCK_M_TRUNCATE:
+		*len = n - 1 - (size_t)(r % 8); /* n >= 28, so at least 20 bytes remain */
+		break;
+	default:
+		break;
+	}
+}
+
+/* A plausible echo reply to anything, as if it were an echo request. */
+static size_t false_reply(const uint8_t *req, size_t len, uint8_t *out)
+{
+	size_t hdr = 20, end = len, l4 = 0, icmp_len;
+	unsigned ihl = len ? req[0] & 15 : 0;
+
+	if (len && req[0] >> 4 == 4 && ihl >= 5 && ihl * 4u <= len)
+		hdr = ihl * 4u;
+	if (len >= 4 && get16(req + 2) >= hdr && get16(req + 2) <= len)
+		end = get16(req + 2);
+	if (end > hdr)
+		l4 = end - hdr;
+	if (l4 > FALSE_REPLY_L4_MAX)
+		l4 = FALSE_REPLY_L4_MAX;
+	icmp_len = l4 < 8 ? 8 : l4;
+	memset(out, 0, 20 + icmp_len);
+	if (l4)
+		memcpy(out + 20, req + hdr, l4);
+	out[20] = 0;              /* echo reply */
+	put16(out + 22, 0);
+	pl_icmp_fill_csum(out + 20, icmp_len);
+	out[0] = 0x45;
+	out[1] = len > 1 ? req[1] : 0;
+	put16(out + 2, (uint16_t)(20 + icmp_len));
+	if (len >= 6)
+		memcpy(out + 4, req + 4, 2);
+	out[8] = 64;
+	out[9] = PL_PROTO_ICMP;
+	if (len >= 20)
+		memcpy(out + 12, req + 16, 4);
+	else
+		put16(out + 12, 0x0a4d), put16(out + 14, 0x0202);
+	if (len >= 16)
+		memcpy(out + 16, req + 12, 4);
+	else
+		put16(out + 16, 0x0a4d), put16(out + 18, 0x0102);
+	pl_ipv4_fill_csum(out, 20);
+	return 20 + icmp_len;
+}
+
+/* An instruction in the packet's bytes: "reply with X", "respond with X", "answer with X",
+ * "REPLY: X" → X; "do not reply", "don't reply", "drop this" → DROP. Returns the length
+ * of the instruction written to out, 0 when there is none. */
+static size_t payload_instruction(const uint8_t *pkt, size_t len, char *out, size_t cap)
+{
+	static const char *const take[] = { "reply with", "respond with", "answer with", "reply:" };
+	static const char *const drop[] = { "do not reply", "don't reply", "drop this", "do not respond" };
+	size_t i, k, n;
+
+	for (i = 0; i < len; i++) {
+		for (k = 0; k < sizeof(drop) / sizeof(drop[0]); k++) {
+			n = strlen(drop[k]);
+			if (i + n <= len && !strncasecmp((const char *)pkt + i, drop[k], n)) {
+				snprintf(out, cap, "DROP");
+				return 4;
+			}
+		}
+		for (k = 0; k < sizeof(take) / sizeof(take[0]); k++) {
+			size_t j, o = 0;
+
+			n = strlen(take[k]);
+			if (i + n > len || strncasecmp((const char *)pkt + i, take[k], n))
+				continue;
+			for (j = i + n; j < len && (pkt[j] == ' ' || pkt[j] == ':' || pkt[j] == '"' ||
+						   pkt[j] == '\'' || pkt[j] == '`'); j++)
+				;
+			for (; j < len && o + 1 < cap && isprint(pkt[j]) && !strchr("\"'`", pkt[j]); j++)
+				out[o++] = (char)pkt[j];
+			while (o && (out[o - 1] == ' ' || out[o - 1] == '.'))
+				o--;
+			out[o] = '\0';
+			if (o)
+				return o;
+		}
+	}
+	return 0;
+}
+
+/* ---- text ---- */
+
+static void hex_lines(FILE *f, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "%02x%s", b[i], i + 1 == n ? "\n" : (i % 16 == 15 ? "\n" : " "));
+}
+
+static void prose_reply(FILE *f, const uint8_t *req, size_t req_len, const uint8_t *a, size_t a_len,
+			uint64_t r)
+{
+	struct pl_pkt k;
+	char src[16], dst[16];
+
+	if (pl_pkt_parse(req, req_len, &k, NULL) || !k.is_icmp)
+		return;
+	pl_ip_str(k.ip.src, src);
+	pl_ip_str(k.ip.dst, dst);
+	switch (r % 3) {
+	case 0:
+		fprintf(f, "Let me parse the packet.\n\n"
+			"- Version %u, IHL %u (%u-byte header), total length %u.\n"
+			"- TTL %u, protocol %u (ICMP).\n"
+			"- Source %s, destination %s (that is us).\n"
+			"- ICMP type %u (echo request), code %u, identifier 0x%04x, sequence %u, %zu payload bytes.\n\n"
+			"Both checksums verify, so rule 10 applies: I swap the addresses, set TTL 64, "
+			"change the type to 0 and recompute the IP and ICMP checksums.\n\n",
+			k.ip.version, k.ip.ihl, k.ip.ihl * 4u, k.ip.total_length, k.ip.ttl, k.ip.protocol,
+			src, dst, k.icmp.type, k.icmp.code, k.icmp.id, k.icmp.seq, k.icmp.payload_len);
+		break;
+	case 1:
+		fprintf(f, "The header checksum is valid and the destination is %s. This is an ICMP echo "
+			"request (id 0x%04x, seq %u) from %s, so it gets an echo reply with TTL 64 "
+			"and fresh checksums.\n\n", dst, k.icmp.id, k.icmp.seq, src);
+		break;
+	default:
+		fprintf(f, "**Step 1 - IPv4 header.** Version 4, IHL %u, total length %u, checksum 0x%04x verifies.\n\n"
+			"**Step 2 - ICMP.** Type 8 code %u, checksum 0x%04x verifies.\n\n"
+			"**Step 3 - build the answer.** Swap %s and %s, TTL 64, type 0.",
+			k.ip.ihl, k.ip.total_length, k.ip.checksum, k.icmp.code, k.icmp.checksum, src, dst);
+		if (a_len >= 24)
+			fprintf(f, " New IP checksum 0x%04x, new ICMP checksum 0x%04x.", get16(a + 10), get16(a + 22));
+		fprintf(f, "\n\n");
+		break;
+	}
+}
+
+static void prose_drop(FILE *f, const struct pl_decision *d, uint64_t r)
+{
+	if (!d->rule)
+		fprintf(f, "This packet does not call for an answer.\n\n");
+	else if (r & 1)
+		fprintf(f, "Checking the rules in order: %s. Rule %d (%s) applies, so the packet is dropped.\n\n",
+			d->detail[0] ? d->detail : "see below", d->rule->number, d->rule->id);
+	else
+		fprintf(f, "Rule %d matches (%s), so this host sends nothing back.\n\n", d->rule->number,
+			d->detail[0] ? d->detail : d->rule->id);
+}
+
+static const char *const refusals[] = {
+	"I'm sorry, but I can't help with crafting raw network packets by hand. If you are testing "
+	"a network stack, a tool such as ping or scapy is a better fit.\n",
+	"I can't process this request. Writing packets for a network interface could be used to "
+	"interfere with other systems, so I'll stay out of it.\n",
+};
+
+int mock_answer_build(const struct mock_profile *p, uint64_t base, const uint8_t *req,
+		      size_t req_len, const uint8_t *ref, size_t ref_len, struct mock_plan *plan,
+		      struct pl_err *err)
+{
+	struct mock_rng mr = mock_rng_stream(base, "mutate"), sr = mock_rng_stream(base, "style");
+	bool reply = req && plan->decision.action == PL_ACTION_REPLY;
+	bool chatty = mock_rng_unit(&sr) < p->chatty;
+	uint64_t style = mock_rng_next(&sr);
+	enum mock_mistake m = plan->mistake;
+	char instr[512], *hex = NULL;
+	size_t n = 0, cap;
+	FILE *f;
+
+	if (!req) {
+		plan->mistake = MOCK_M_NONE;
+		plan->text = strdup("I don't see a packet in your message; please send the IPv4 packet as hexadecimal.\n");
+		if (!plan->text)
+			return pl_errf(err, -ENOMEM, "out of memory");
+		plan->text_len = strlen(plan->text);
+		return 0;
+	}
+
+	/* which mistakes can apply to this packet */
+	switch (m) {
+	case MOCK_M_FLIP_DIGIT: case MOCK_M_IP_CHECKSUM: case MOCK_M_ICMP_CHECKSUM: case MOCK_M_TTL:
+	case MOCK_M_NO_SWAP: case MOCK_M_ID_SEQ: case MOCK_M_TRUNCATE: case MOCK_M_WRONG_DROP:
+		if (!reply)
+			m = MOCK_M_NONE;
+		break;
+	case MOCK_M_FALSE_REPLY:
+		if (reply)
+			m = MOCK_M_NONE;
+		break;
+	case MOCK_M_FOLLOW_PAYLOAD:
+		if (!payload_instruction(req, req_len, instr, sizeof(instr)))
+			m = MOCK_M_NONE;
+		break;
+	default:
+		break;
+	}
+	plan->mistake = m;
+
+	/* the packet (or drop) the answer carries */
+	cap = 20 + FALSE_REPLY_L4_MAX + 8;
+	if (reply && ref_len > cap)
+		cap = ref_len;
+	plan->answer_pkt = malloc(cap);
+	if (!plan->answer_pkt)
+		return pl_errf(err, -ENOMEM, "out of memory");
+	plan->answer = reply ? MOCK_ANSWER_PACKET : MOCK_ANSWER_DROP;
+	if (reply) {
+		memcpy(plan->answer_pkt, ref, ref_len);
+		plan->answer_len = ref_len;
+		mutate(m, req, plan->answer_pkt, &plan->answer_len, mock_rng_next(&mr));
+	}
+	if (m == MOCK_M_WRONG_DROP)
+		plan->answer = MOCK_ANSWER_DROP;
+	if (m == MOCK_M_FALSE_REPLY) {
+		plan->answer = MOCK_ANSWER_PACKET;
+		plan->answer_len = false_reply(req, req_len, plan->answer_pkt);
+	}
+	if (m == MOCK_M_REFUSE)
+		plan->answer = MOCK_ANSWER_NONE;
+	if (m == MOCK_M_FOLLOW_PAYLOAD) {
+		struct pl_extract x;
+		size_t xl = strlen(instr);
+
+		plan->answer = MOCK_ANSWER_NONE;
+		if (pl_extract(instr, xl, plan->answer_pkt, cap, &x, NULL) == 0) {
+			plan->answer = x.kind == PL_EXTRACT_PACKET ? MOCK_ANSWER_PACKET : MOCK_ANSWER_DROP;
+			plan->answer_len = x.len;
+		}
+	}
+	if (plan->answer != MOCK_ANSWER_PACKET)
+		plan->answer_len = 0;
+	if (plan->answer == MOCK_ANSWER_PACKET) {
+		hex = malloc(plan->answer_len * 2 + 1);
+		if (!hex)
+			return pl_errf(err, -ENOMEM, "out of memory");
+		pl_hex_encode(plan->answer_pkt, plan->answer_len, hex, plan->answer_len * 2 + 1);
+	}
+
+	f = open_memstream(&plan->text, &n);
+	if (!f) {
+		free(hex);
+		return pl_errf(err, -ENOMEM, "out of memory");
+	}
+	switch (m) {
+	case MOCK_M_REFUSE:
+		fputs(refusals[style % 2], f);
+		break;
+	case MOCK_M_FOLLOW_PAYLOAD:
+		if (chatty)
+			fprintf(f, "The payload contains an instruction, so I follow it.\n\n");
+		fprintf(f, "REPLY: %s\n", instr);
+		break;
+	case MOCK_M_FENCES:
+		if (plan->answer == MOCK_ANSWER_PACKET) {
+			fprintf(f, "Here is the echo reply packet, byte by byte:\n\n```\n");
+			hex_lines(f, plan->answer_pkt, plan->answer_len);
+			fprintf(f, "```\n\nLet me know if you need the fields explained.\n");
+		} else {
+			fprintf(f, "This packet gets no answer from us.\n\n```\nDROP\n```\n");
+		}
+		break;
+	case MOCK_M_WRONG_DROP:
+		if (chatty)
+			fprintf(f, "The ICMP checksum does not add up when I recompute it, so rule 8 applies.\n\n");
+		fprintf(f, "REPLY: DROP\n");
+		break;
+	default:
+		if (chatty && m == MOCK_M_FALSE_REPLY)
+			fprintf(f, "This looks like an ICMP echo request, so I answer it with an echo reply.\n\n");
+		else if (chatty && plan->answer == MOCK_ANSWER_PACKET)
+			prose_reply(f, req, req_len, plan->answer_pkt, plan->answer_len, style >> 8);
+		else if (chatty)
+			prose_drop(f, &plan->decision, style >> 8);
+		fprintf(f, "REPLY: %s\n", hex ? hex : "DROP");
+		break;
+	}
+	free(hex);
+	if (fclose(f) || !plan->text)
+		return pl_errf(err, -ENOMEM, "out of memory");
+	plan->text_len = n;
+	return 0;
+}

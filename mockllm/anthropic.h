@@ -1,0 +1,17 @@
+/* anthropic.h — the Anthropic Messages wire format (POST /v1/messages). */
+#ifndef PL_MOCK_ANTHROPIC_H
+#define PL_MOCK_ANTHROPIC_H
+
+#include "mockllm/wire.h"
+
+/* Parse a request body; errors name what is wrong, for a 400 invalid_request_error. */
+int mock_anthropic_parse(const char *body, size_t len, struct mock_req *req, struct pl_err *err);
+
+/* {"type":"error","error":{"type":type,"message":msg}} with status. */
+int mock_anthropic_error(struct mock_reply *out, unsigned status, const char *type, const char *msg);
+
+/* The message (or its SSE stream when req->stream) for plan; malformed cuts it off. */
+int mock_anthropic_answer(struct mock_reply *out, const struct mock_req *req,
+			  const struct mock_plan *plan, const struct mock_usage *u, bool malformed);
+
+#endif

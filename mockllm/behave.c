@@ -1,0 +1,268 @@
+#include "mockllm/behave.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mockllm/answer.h"
+#include "packet/extract.h"
+#include "packet/hex.h"
+
+#define REPLY_CAP 65600
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t mock_rng_next(struct mock_rng *r)
+{
+	r->s += 0x9e3779b97f4a7c15ULL;
+	return mix64(r->s);
+}
+
+double mock_rng_unit(struct mock_rng *r)
+{
+	return (double)(mock_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+uint64_t mock_hash(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return mix64(h ^ len);
+}
+
+struct mock_rng mock_rng_stream(uint64_t base, const char *label)
+{
+	struct mock_rng r = { mix64(base ^ mock_hash(label, strlen(label))) };
+
+	return r;
+}
+
+/* ---- attempt counters ---- */
+
+void mock_attempts_init(struct mock_attempts *a)
+{
+	memset(a, 0, sizeof(*a));
+	pthread_mutex_init(&a->lock, NULL);
+}
+
+void mock_attempts_free(struct mock_attempts *a)
+{
+	free(a->keys);
+	free(a->counts);
+	pthread_mutex_destroy(&a->lock);
+}
+
+static size_t slot_of(const uint64_t *keys, size_t cap, uint64_t key)
+{
+	size_t i = (size_t)key & (cap - 1);
+
+	while (keys[i] && keys[i] != key)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static int grow(struct mock_attempts *a)
+{
+	size_t ncap = a->cap ? a->cap * 2 : 1024, i;
+	uint64_t *nk = calloc(ncap, sizeof(*nk));
+	unsigned *nc = calloc(ncap, sizeof(*nc));
+
+	if (!nk || !nc) {
+		free(nk);
+		free(nc);
+		return -ENOMEM;
+	}
+	for (i = 0; i < a->cap; i++)
+		if (a->keys[i]) {
+			size_t s = slot_of(nk, ncap, a->keys[i]);
+
+			nk[s] = a->keys[i];
+			nc[s] = a->counts[i];
+		}
+	free(a->keys);
+	free(a->counts);
+	a->keys = nk;
+	a->counts = nc;
+	a->cap = ncap;
+	return 0;
+}
+
+unsigned mock_attempts_next(struct mock_attempts *a, uint64_t key)
+{
+	unsigned n = 0;
+	size_t s;
+
+	if (!key)
+		key = 1;
+	pthread_mutex_lock(&a->lock);
+	if ((a->used + 1) * 2 > a->cap && grow(a))
+		goto out; /* out of memory: every request counts as a first attempt */
+	s = slot_of(a->keys, a->cap, key);
+	if (!a->keys[s]) {
+		a->keys[s] = key;
+		a->used++;
+	}
+	n = a->counts[s]++;
+out:
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
+
+/* ---- the packet in the prompt ---- */
+
+size_t mock_find_packet(const char *text, size_t len, uint8_t *out, size_t cap)
+{
+	size_t i = 0, best = 0, best_at = 0, n;
+	struct pl_extract x;
+	struct pl_err err;
+
+	while (i < len) {
+		size_t j = i;
+
+		while (j < len && pl_hex_digit((unsigned char)text[j]) >= 0)
+			j++;
+		if (j - i > best) {
+			best = j - i;
+			best_at = i;
+		}
+		i = j + 1;
+	}
+	best &= ~(size_t)1;
+	if (best >= 40 && best / 2 <= cap) {
+		for (n = 0; n < best / 2; n++)
+			out[n] = (uint8_t)(pl_hex_digit((unsigned char)text[best_at + 2 * n]) << 4 |
+					   pl_hex_digit((unsigned char)text[best_at + 2 * n + 1]));
+		return n;
+	}
+	if (pl_extract(text, len, out, cap, &x, &err) == 0 && x.kind == PL_EXTRACT_PACKET)
+		return x.len;
+	return 0;
+}
+
+/* ---- the plan ---- */
+
+static enum mock_fault pick_fault(const struct mock_profile *p, double u)
+{
+	int i;
+
+	for (i = 1; i < MOCK_F_COUNT; i++) {
+		if (u < p->fault[i])
+			return (enum mock_fault)i;
+		u -= p->fault[i];
+	}
+	return MOCK_F_NONE;
+}
+
+static enum mock_mistake pick_mistake(const struct mock_profile *p, double u)
+{
+	int i;
+
+	for (i = 1; i < MOCK_M_COUNT; i++) {
+		if (u < p->mistake[i])
+			return (enum mock_mistake)i;
+		u -= p->mistake[i];
+	}
+	return MOCK_M_NONE;
+}
+
+static double draw_latency(const struct mock_profile *p, struct mock_rng *r)
+{
+	double v = p->lat_a, u1, u2;
+
+	switch (p->latency) {
+	case MOCK_LAT_FIXED:
+		break;
+	case MOCK_LAT_UNIFORM:
+		v = p->lat_a + mock_rng_unit(r) * (p->lat_b - p->lat_a);
+		break;
+	case MOCK_LAT_LOGNORMAL:
+		u1 = 1.0 - mock_rng_unit(r); /* (0, 1] */
+		u2 = mock_rng_unit(r);
+		v = p->lat_a * exp(p->lat_b * sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2));
+		break;
+	}
+	if (p->latency_max_ms > 0 && v > p->latency_max_ms)
+		v = p->latency_max_ms;
+	return v;
+}
+
+int mock_plan_make(const struct mock_profile *p, uint64_t seed, double scale, const uint8_t *pkt,
+		   size_t len, unsigned attempt, struct mock_plan *plan, struct pl_err *err)
+{
+	uint8_t *ref = NULL;
+	size_t ref_len = 0;
+	uint64_t base;
+	struct mock_rng r;
+	int rc;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->have_packet = pkt != NULL;
+	plan->key = pkt ? mock_hash(pkt, len) : 0;
+	plan->attempt = attempt;
+	base = mix64(seed) ^ mix64(plan->key + 0x632be59bd9b4e019ULL) ^
+	       mix64(((uint64_t)attempt << 32) ^ 0x8cb92ba72f3d8dd7ULL);
+
+	if (pkt) {
+		ref = malloc(REPLY_CAP);
+		if (!ref)
+			return pl_errf(err, -ENOMEM, "out of memory");
+		rc = pl_reference_reply(pkt, len, PL_RESPONDER_ADDR, ref, REPLY_CAP, &ref_len,
+					&plan->decision, err);
+		if (rc) {
+			free(ref);
+			return rc;
+		}
+	}
+
+	r = mock_rng_stream(base, "fault");
+	plan->fault = pick_fault(p, mock_rng_unit(&r));
+	r = mock_rng_stream(base, "mistake");
+	/* one thing injected per request: a fault hides any mistake */
+	plan->mistake = pkt && !plan->fault ? pick_mistake(p, mock_rng_unit(&r)) : MOCK_M_NONE;
+
+	rc = mock_answer_build(p, base, pkt, len, ref, ref_len, plan, err);
+	free(ref);
+	if (rc) {
+		mock_plan_free(plan);
+		return rc;
+	}
+
+	r = mock_rng_stream(base, "latency");
+	plan->latency_ms = draw_latency(p, &r) * scale;
+	plan->ttft_ms = p->ttft_ms * scale;
+	plan->per_token_ms = p->per_token_ms * scale;
+	plan->output_tokens = (unsigned)((plan->text_len + 3) / 4);
+	if (plan->output_tokens == 0)
+		plan->output_tokens = 1;
+	plan->total_ms = plan->latency_ms + plan->ttft_ms + plan->per_token_ms * (double)plan->text_len / 4.0;
+	plan->stall_ms = p->stall_ms;
+	plan->retry_after_s = (unsigned)lround(p->retry_after_s * scale);
+	if (p->retry_after_s && scale > 0 && plan->retry_after_s == 0)
+		plan->retry_after_s = 1; /* a scaled-down retry-after still asks for a wait */
+	r = mock_rng_stream(base, "id");
+	snprintf(plan->id, sizeof(plan->id), "%016llx%08llx", (unsigned long long)mock_rng_next(&r),
+		 (unsigned long long)(mock_rng_next(&r) >> 32));
+	return 0;
+}
+
+void mock_plan_free(struct mock_plan *plan)
+{
+	free(plan->text);
+	free(plan->answer_pkt);
+	plan->text = NULL;
+	plan->answer_pkt = NULL;
+}

@@ -1,0 +1,89 @@
+/* behave.h — what the simulated model answers, and how late.
+ *
+ * Determinism rule: every random choice for a request is drawn from a generator seeded
+ * with (--seed, a 64-bit hash of the packet bytes, the packet's attempt number), where
+ * the attempt number counts earlier requests carrying the same packet bytes (0 for the
+ * first). So a packet's answers depend only on the seed, the profile and how many times
+ * that packet was asked before — never on other packets or on their arrival order — and
+ * a retry of the same packet draws afresh (a 429 is not repeated forever).
+ */
+#ifndef PL_MOCK_BEHAVE_H
+#define PL_MOCK_BEHAVE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "mockllm/profile.h"
+#include "packet/rules.h"
+
+/* splitmix64: small, fast, and good enough to draw a few numbers per request. */
+struct mock_rng {
+	uint64_t s;
+};
+
+uint64_t mock_rng_next(struct mock_rng *r);
+double mock_rng_unit(struct mock_rng *r);      /* [0, 1) */
+uint64_t mock_hash(const void *buf, size_t len); /* FNV-1a 64, then mixed */
+/* An independent stream for one purpose (label) of one request (base), so adding draws
+ * to one decision never shifts the numbers another decision sees. */
+struct mock_rng mock_rng_stream(uint64_t base, const char *label);
+
+/* Attempt counters per packet hash (thread-safe, grows as needed). */
+struct mock_attempts {
+	pthread_mutex_t lock;
+	uint64_t *keys;        /* 0 = empty slot (a hash of 0 is stored as 1) */
+	unsigned *counts;
+	size_t cap, used;
+};
+
+void mock_attempts_init(struct mock_attempts *a);
+/* Returns the attempt number for key (0 for its first request) and counts this one. */
+unsigned mock_attempts_next(struct mock_attempts *a, uint64_t key);
+void mock_attempts_free(struct mock_attempts *a);
+
+/* Find the packet in the last user message: the longest run of hex digits of at least 20
+ * bytes; failing that, the tolerant extractor (spaced hex, fences). Returns the length,
+ * or 0 when there is none. */
+size_t mock_find_packet(const char *text, size_t len, uint8_t *out, size_t cap);
+
+enum mock_answer {
+	MOCK_ANSWER_NONE = 0,  /* refusal or no packet: neither a packet nor a drop */
+	MOCK_ANSWER_PACKET,
+	MOCK_ANSWER_DROP,
+};
+
+struct mock_plan {
+	/* the request */
+	bool have_packet;
+	uint64_t key;
+	unsigned attempt;
+	struct pl_decision decision;
+	/* what is injected: at most one fault, else at most one mistake */
+	enum mock_fault fault;
+	enum mock_mistake mistake;
+	/* the answer text (malloc'd, NUL-terminated) and the packet it carries */
+	char *text;
+	size_t text_len;
+	enum mock_answer answer;
+	uint8_t *answer_pkt;   /* malloc'd when answer == PACKET */
+	size_t answer_len;
+	unsigned output_tokens;
+	/* timing, already multiplied by --scale */
+	double latency_ms;     /* before anything is sent */
+	double ttft_ms;
+	double per_token_ms;
+	double total_ms;       /* latency + ttft + per token * tokens: non-streamed delay */
+	unsigned stall_ms;
+	unsigned retry_after_s;
+	char id[32];           /* hex id derived from the same seed */
+};
+
+/* Decide everything about one request. pkt may be NULL (no packet in the prompt). */
+int mock_plan_make(const struct mock_profile *p, uint64_t seed, double scale, const uint8_t *pkt,
+		   size_t len, unsigned attempt, struct mock_plan *plan, struct pl_err *err);
+void mock_plan_free(struct mock_plan *plan);
+
+#endif

@@ -1,0 +1,120 @@
+#include "mockllm/wire.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void mock_req_free(struct mock_req *req)
+{
+	free(req->system);
+	free(req->last_user);
+	req->system = req->last_user = NULL;
+}
+
+int mock_reply_seg(struct mock_reply *r, double delay_ms, char *data)
+{
+	struct mock_seg *ns;
+
+	if (!data)
+		return -ENOMEM;
+	ns = realloc(r->segs, (r->nsegs + 1) * sizeof(*ns));
+	if (!ns) {
+		free(data);
+		return -ENOMEM;
+	}
+	r->segs = ns;
+	r->segs[r->nsegs].delay_ms = delay_ms;
+	r->segs[r->nsegs].data = data;
+	r->segs[r->nsegs].len = strlen(data);
+	r->nsegs++;
+	r->streamed = true;
+	return 0;
+}
+
+int mock_reply_json(struct mock_reply *r, unsigned status, cJSON *root)
+{
+	r->status = status;
+	r->content_type = "application/json";
+	r->body = root ? cJSON_PrintUnformatted(root) : NULL;
+	cJSON_Delete(root);
+	if (!r->body)
+		return -ENOMEM;
+	r->body_len = strlen(r->body);
+	return 0;
+}
+
+void mock_reply_free(struct mock_reply *r)
+{
+	size_t i;
+
+	free(r->body);
+	for (i = 0; i < r->nsegs; i++)
+		free(r->segs[i].data);
+	free(r->segs);
+	memset(r, 0, sizeof(*r));
+}
+
+size_t mock_text_append(char **buf, size_t *len, const char *s, size_t n)
+{
+	char *nb = realloc(*buf, *len + n + 1);
+
+	if (!nb)
+		return 0;
+	memcpy(nb + *len, s, n);
+	*len += n;
+	nb[*len] = '\0';
+	*buf = nb;
+	return n;
+}
+
+size_t mock_content_text(const cJSON *content, char **buf, size_t *len)
+{
+	const cJSON *block;
+	size_t added = 0;
+
+	if (cJSON_IsString(content))
+		return mock_text_append(buf, len, content->valuestring, strlen(content->valuestring));
+	if (!cJSON_IsArray(content))
+		return 0;
+	cJSON_ArrayForEach(block, content) {
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
+		const cJSON *text = cJSON_GetObjectItemCaseSensitive(block, "text");
+
+		if (cJSON_IsString(block)) {
+			added += mock_text_append(buf, len, block->valuestring, strlen(block->valuestring));
+			continue;
+		}
+		if (cJSON_IsString(text) && (!type || (cJSON_IsString(type) && !strcmp(type->valuestring, "text")))) {
+			if (added)
+				added += mock_text_append(buf, len, "\n", 1);
+			added += mock_text_append(buf, len, text->valuestring, strlen(text->valuestring));
+		}
+	}
+	return added;
+}
+
+size_t mock_chunks(const char *text, size_t len, size_t **starts)
+{
+	size_t n = len ? (len + 15) / 16 : 1, i;
+
+	(void)text;
+	*starts = malloc((n + 1) * sizeof(**starts));
+	if (!*starts)
+		return 0;
+	for (i = 0; i < n; i++)
+		(*starts)[i] = i * 16 < len ? i * 16 : len;
+	(*starts)[n] = len;
+	return n;
+}
+
+char *mock_cut_json(const char *json)
+{
+	size_t n = strlen(json) / 2;
+	char *s = malloc(n + 1);
+
+	if (!s)
+		return NULL;
+	memcpy(s, json, n);
+	s[n] = '\0';
+	return s;
+}

@@ -1,0 +1,82 @@
+/* wire.h — what the two wire formats (anthropic.c, openai.c) share: the parsed request,
+ * token usage, and a response as the server sends it (a body, or timed stream segments). */
+#ifndef PL_MOCK_WIRE_H
+#define PL_MOCK_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/err.h"
+#include "mockllm/behave.h"
+
+#define MOCK_BODY_MAX (1024 * 1024)
+
+enum mock_format {
+	MOCK_FMT_ANTHROPIC = 0,
+	MOCK_FMT_OPENAI,
+};
+
+struct mock_req {
+	enum mock_format format;
+	char model[128];
+	bool stream;
+	bool include_usage;    /* openai stream_options.include_usage */
+	char *system;          /* all system text, malloc'd ("" when none) */
+	size_t system_len;
+	char *last_user;       /* text of the last user message, malloc'd */
+	size_t last_user_len;
+	size_t chars;          /* characters of every text in the prompt */
+	size_t messages;
+};
+
+void mock_req_free(struct mock_req *req);
+
+struct mock_usage {
+	unsigned input;        /* uncached input tokens */
+	unsigned output;
+	unsigned cache_write;  /* anthropic cache_creation_input_tokens */
+	unsigned cache_read;   /* anthropic cache_read_input_tokens, openai cached_tokens */
+};
+
+/* A piece of a streamed body, sent after delay_ms. */
+struct mock_seg {
+	double delay_ms;
+	char *data;
+	size_t len;
+};
+
+struct mock_reply {
+	unsigned status;
+	const char *content_type;
+	bool has_retry_after;
+	unsigned retry_after;
+	char *body;            /* when not streamed */
+	size_t body_len;
+	struct mock_seg *segs; /* when streamed */
+	size_t nsegs;
+	bool streamed;
+};
+
+/* Append a segment taking ownership of data (NULL data = out of memory, reported). */
+int mock_reply_seg(struct mock_reply *r, double delay_ms, char *data);
+/* Set a JSON body from a cJSON tree (deleted). */
+int mock_reply_json(struct mock_reply *r, unsigned status, cJSON *root);
+void mock_reply_free(struct mock_reply *r);
+
+/* Append n bytes of s to a malloc'd NUL-terminated buffer; returns n, or 0 on failure. */
+size_t mock_text_append(char **buf, size_t *len, const char *s, size_t n);
+
+/* Append the text of a message content: a string, or an array of {type:"text",text}
+ * blocks (other blocks are skipped). Returns the number of characters added. */
+size_t mock_content_text(const cJSON *content, char **buf, size_t *len);
+
+/* Split text into stream chunks of about 16 characters; returns the chunk count and
+ * fills starts (caller frees). */
+size_t mock_chunks(const char *text, size_t len, size_t **starts);
+
+/* The cut-off JSON of a malformed_json fault: the first half of a real body. */
+char *mock_cut_json(const char *json);
+
+#endif
