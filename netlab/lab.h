@@ -4,7 +4,7 @@
  *   pl-NAME-g 10.77.1.2/24  <-- veth -->   pl-NAME-r 10.77.1.1/24   (kernel target)
  *   route 10.77.2.0/24 via 10.77.1.1       tun0 10.77.2.1/24         (responder: 10.77.2.2)
  *                                          wire mode: ingress u32 on pl-NAME-r
- *                                            prio 1 ip dst 10.77.1.1/32 -> pass to the stack
+ *                                            prio 1 ip dst 10.77.1.0/24 -> pass to the stack
  *                                            prio 2 any IPv4 frame      -> mirred redirect tun0
  *
  * Every resource is pushed on an undo list as it is made; a failure at any step undoes
@@ -31,6 +31,7 @@
 #define PL_LAB_TUN_ADDR   "10.77.2.1/24"
 #define PL_LAB_TUN_NET    "10.77.2.0/24"
 #define PL_LAB_KERNEL_IP  "10.77.1.1"
+#define PL_LAB_KERNEL_NET "10.77.1.0/24"   /* wire mode: these go to the kernel stack */
 #define PL_LAB_RESPONDER_IP "10.77.2.2"
 #define PL_LAB_TUN_NAME   "tun0"
 

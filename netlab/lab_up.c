@@ -294,12 +294,13 @@ static int st_ingress(struct build *b)
 
 static int st_filter_pass(struct build *b)
 {
-	int rc = pl_rtnl_u32_pass_dst(rsp_sk(b), b->n->rsp_dev, 1, PL_LAB_KERNEL_IP "/32",
-				      b->err);
+	/* the whole veth subnet, not just 10.77.1.1: the kernel target's scenarios also
+	 * send to its neighbours (10.77.1.x), which the kernel must route, not the responder */
+	int rc = pl_rtnl_u32_pass_dst(rsp_sk(b), b->n->rsp_dev, 1, PL_LAB_KERNEL_NET, b->err);
 
 	return rc < 0 ? rc : push(b, PL_RES_FILTER, b->n->rsp_ns, b->n->rsp_dev, 1,
 				  "u32 prio 1 on %s: ip dst %s -> kernel", b->n->rsp_dev,
-				  PL_LAB_KERNEL_IP);
+				  PL_LAB_KERNEL_NET);
 }
 
 static int st_filter_redirect(struct build *b)
@@ -352,7 +353,7 @@ static const struct step steps[] = {
 	{ PL_LAB_TUN_NAME " up", st_up_tun, false },
 	{ "route " PL_LAB_TUN_NET " via " PL_LAB_KERNEL_IP " in gen", st_route_gen, false },
 	{ "ingress qdisc on rsp veth", st_ingress, true },
-	{ "u32 filter: " PL_LAB_KERNEL_IP " to the kernel", st_filter_pass, true },
+	{ "u32 filter: " PL_LAB_KERNEL_NET " to the kernel", st_filter_pass, true },
 	{ "u32 filter: IPv4 to " PL_LAB_TUN_NAME, st_filter_redirect, true },
 	{ "write run file", st_runfile, false },
 };

@@ -220,8 +220,13 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 	if (rc < 0)
 		return rc;
 	n = (size_t)rc;
-	if (f[F_IP_IHL].mode == FM_VALUE)
+	if (f[F_IP_IHL].mode == FM_VALUE) {
 		out[0] = (uint8_t)((out[0] & 0xf0) | (f[F_IP_IHL].v & 0xf));
+		/* the checksum covers the header the ihl claims, as far as the packet goes,
+		 * so "ihl lies, checksum right" can be written */
+		if (f[F_IP_IHL].v * 4 >= PL_IPV4_HDR_MIN)
+			hl = f[F_IP_IHL].v * 4 <= n ? f[F_IP_IHL].v * 4 : n & ~(size_t)1;
+	}
 	put16(out + 10, csum_apply(&f[F_IP_CSUM], pl_ipv4_compute_csum(out, hl)));
 
 tail:

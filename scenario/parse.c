@@ -275,7 +275,7 @@ static int bytes_value(const char *v, struct pl_bytes *out, struct pl_err *err)
 	if (!strncmp(v, "pattern:", 8)) {
 		const char *star = strrchr(v + 8, '*');
 		struct pl_bytes pat = { 0 };
-		char pbuf[80];
+		char pbuf[2 * 1024 + 8];
 		size_t plen = star ? (size_t)(star - v - 8) : 0, i;
 		int rc;
 

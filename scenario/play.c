@@ -71,13 +71,30 @@ static long attribute(struct sent *v, size_t nsent, const uint8_t *a, size_t n, 
 	keys_of(a, n, &ka);
 	if (!ka.ok || pl_ipv4_parse(a, n, &p, NULL))
 		return last;
+	/* an echo reply: the request with the same id, seq and payload, not yet answered
+	 * (several requests may share id and seq) */
+	if (ka.proto == PL_PROTO_ICMP && p.l4_len >= 8 && p.l4[0] == PL_ICMP_ECHOREPLY) {
+		long loose = -1;
+
+		for (i = 0; i < nsent; i++) {
+			struct pl_pkt q;
+
+			keys_of(v[i].bytes, v[i].len, &ks);
+			if (!ks.ok || !ks.icmp_echo || ks.icmp_id != ka.icmp_id || ks.icmp_seq != ka.icmp_seq)
+				continue;
+			if (!pl_ipv4_parse(v[i].bytes, v[i].len, &q, NULL) && q.l4_len == p.l4_len &&
+			    !memcmp(q.l4 + 8, p.l4 + 8, p.l4_len - 8) && !v[i].reply)
+				return (long)i;
+			if (loose < 0 || !v[i].reply)
+				loose = (long)i;
+		}
+		if (loose >= 0)
+			return loose;
+	}
 	for (i = nsent; i-- > 0;) {
 		keys_of(v[i].bytes, v[i].len, &ks);
 		if (!ks.ok)
 			continue;
-		if (ka.proto == PL_PROTO_ICMP && p.l4_len >= 8 && p.l4[0] == PL_ICMP_ECHOREPLY &&
-		    ks.icmp_echo && ks.icmp_id == ka.icmp_id && ks.icmp_seq == ka.icmp_seq)
-			return (long)i;
 		if (ka.proto == PL_PROTO_ICMP && p.l4_len >= 8 + 20 &&
 		    (p.l4[0] == 3 || p.l4[0] == 4 || p.l4[0] == 5 || p.l4[0] == 11 || p.l4[0] == 12)) {
 			const uint8_t *q = p.l4 + 8;
