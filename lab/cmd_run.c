@@ -135,8 +135,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pinglab run [--scenarios PATH]... [--tag T] [--targets kernel,reference,llm]\n"
 		"                   [--backend mock|anthropic|openai|exec|agent] [--model M] [--base-url U]\n"
-		"                   [--profile P] [--seed S] [--concurrency C] [--max-wait MS]\n"
-		"                   [--model-timeout MS] [--out DIR] [--keep] [-- EXEC COMMAND...]\n");
+		"                   [--profile P] [--seed S] [--scale F] [--concurrency C] [--max-wait MS]\n"
+		"                   [--model-timeout MS] [--retries N] [--out DIR] [--keep]\n"
+		"                   [-- EXEC COMMAND...]\n");
 }
 
 int cmd_run(int argc, char **argv)
@@ -148,7 +149,9 @@ int cmd_run(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' }, { "seed", required_argument, NULL, 'S' },
 		{ "concurrency", required_argument, NULL, 'c' }, { "max-wait", required_argument, NULL, 'w' },
 		{ "model-timeout", required_argument, NULL, 'T' }, { "out", required_argument, NULL, 'o' },
-		{ "keep", no_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "keep", no_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
+		{ "scale", required_argument, NULL, 'L' }, { "retries", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
 	char *paths[16];
@@ -165,12 +168,13 @@ int cmd_run(int argc, char **argv)
 	r.backend = "mock";
 	r.profile = "sim-haiku-like";
 	r.seed = 1;
+	r.scale = "1";
 	r.concurrency = 16;
 	r.max_wait_ms = 250;
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:kh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (npaths == 16) {
@@ -196,6 +200,8 @@ int cmd_run(int argc, char **argv)
 		case 'T': r.model_timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'o': out = optarg; break;
 		case 'k': keep = true; break;
+		case 'L': r.scale = optarg; break;
+		case 'R': r.retries = optarg; break;
 		case 'h': usage(stdout); return PL_EXIT_OK;
 		default: usage(stderr); return PL_EXIT_ERROR;
 		}

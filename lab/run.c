@@ -50,7 +50,9 @@ int pl_run_check_backend(struct pl_run *r, struct pl_err *err)
 	if (!(r->targets & RUN_T_LLM))
 		return 0;
 	if (!strcmp(r->backend, "mock")) {
-		snprintf(r->llm_name, sizeof(r->llm_name), "mock:%s", r->profile);
+		const char *slash = strrchr(r->profile, '/');
+
+		snprintf(r->llm_name, sizeof(r->llm_name), "mock:%s", slash ? slash + 1 : r->profile);
 		return 0;
 	}
 	if (!strcmp(r->backend, "anthropic")) {
@@ -95,7 +97,7 @@ static pid_t start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *er
 	}
 	{
 		const char *argv[] = { bin, "--listen", "127.0.0.1:0", "--profile", r->profile, "--seed", seed,
-				       "--log", log, NULL };
+				       "--log", log, "--scale", r->scale, NULL };
 
 		pid = r->spawn(argv, NULL, fds[1], -1);
 	}
@@ -166,6 +168,10 @@ static pid_t start_responder(struct pl_run *r, bool llm, const char *url, const 
 		argv[n++] = "--template";
 		argv[n++] = tmpl;
 		argv[n++] = "--log-text";
+		if (r->retries) {
+			argv[n++] = "--retries";
+			argv[n++] = r->retries;
+		}
 		if (mock || r->base_url) {
 			argv[n++] = "--base-url";
 			argv[n++] = mock ? url : r->base_url;

@@ -22,6 +22,8 @@ struct pl_run {
 	const char *backend, *model, *base_url, *profile, *tag;
 	char *const *exec_argv;
 	unsigned long seed;
+	const char *scale;                  /* mock latency factor, passed through */
+	const char *retries;                /* responder retries, passed through (NULL: its default) */
 	unsigned concurrency, max_wait_ms, model_timeout_ms;
 	const struct pl_scn_set *set;
 	volatile sig_atomic_t *stop;

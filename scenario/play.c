@@ -106,6 +106,12 @@ static long attribute(struct sent *v, size_t nsent, const uint8_t *a, size_t n, 
 		    ka.sport == ks.dport && ka.dport == ks.sport)
 			return (long)i;
 	}
+	/* an ICMP error quotes the packet it is about: when that is none of ours, it is a
+	 * late answer to an earlier scenario (host unreachable comes ~3 s after ARP gave
+	 * up), not an answer to the latest packet */
+	if (ka.proto == PL_PROTO_ICMP && p.l4_len >= 8 + 20 &&
+	    (p.l4[0] == 3 || p.l4[0] == 4 || p.l4[0] == 5 || p.l4[0] == 11 || p.l4[0] == 12))
+		return -1;
 	return last;
 }
 

@@ -24,11 +24,14 @@ size_t tu_hex(const char *hex, uint8_t *out, size_t cap)
 
 const char *tu_src(const char *rel)
 {
-	static char path[4096];
+	/* several calls may feed one argv: rotate through a few buffers */
+	static char path[8][1024];
+	static unsigned k;
 	const char *root = getenv("PINGLAB_SRC");
 
-	snprintf(path, sizeof(path), "%s/%s", root ? root : ".", rel);
-	return path;
+	k = (k + 1) % 8;
+	snprintf(path[k], sizeof(path[k]), "%s/%s", root ? root : ".", rel);
+	return path[k];
 }
 
 char *tu_slurp(const char *path, size_t *len)

@@ -9,7 +9,8 @@
 size_t tu_hex(const char *hex, uint8_t *out, size_t cap);
 
 /* Path of a file under the source tree (tests run from the repository root; the
- * environment variable PINGLAB_SRC overrides). Returns a static buffer. */
+ * environment variable PINGLAB_SRC overrides). Returns one of 8 rotating static
+ * buffers, so up to 8 results can be used at once. */
 const char *tu_src(const char *rel);
 
 /* Read a whole file into a malloc'd NUL-terminated buffer; NULL if it cannot. */

@@ -1,0 +1,137 @@
+/* pinglab run against the simulated model: the verdicts the lab gives are exactly the
+ * mistakes and faults the mock says it injected (its own log), every verdict type
+ * appears, and the field diffs name the field the mistake broke. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenario/verdict.h"
+#include "tests/labtest.h"
+#include "tests/util.h"
+
+struct mock_line {
+	char packet[4200];
+	char injected[32], kind[16];
+	long seq;
+};
+
+/* Expected verdict for the mock's last answer to a packet; NULL when it depends. */
+static const char *expected(const struct mock_line *m, const char **field)
+{
+	static const struct { const char *mistake, *verdict, *field; } table[] = {
+		{ "flip_digit", "wrong-reply", NULL },      { "ip_checksum", "wrong-reply", "ip.checksum" },
+		{ "icmp_checksum", "wrong-reply", "icmp.checksum" }, { "ttl", "wrong-reply", "ip.ttl" },
+		{ "no_swap", "wrong-reply", "ip.src" },     { "id_seq", "wrong-reply", "icmp." },
+		{ "truncate", "wrong-reply", NULL },        { "fences", "pass", NULL },
+		{ "refuse", "unparseable", NULL },          { "false_reply", "false-reply", NULL },
+		{ "wrong_drop", "missed-reply", NULL },     { "none", "pass", NULL },
+	};
+	size_t i;
+
+	*field = NULL;
+	if (!strcmp(m->kind, "fault"))
+		return !strcmp(m->injected, "stall") ? "timeout" : "api-error";
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(table[i].mistake, m->injected)) {
+			*field = table[i].field;
+			return table[i].verdict;
+		}
+	return NULL; /* follow_payload: depends on what the payload said */
+}
+
+Test(run_model, verdicts_match_what_the_mock_injected, .timeout = 240)
+{
+	char dir[] = "/tmp/pl-run-XXXXXX", path[256], *text, *line, *save = NULL;
+	struct mock_line *ml = calloc(4096, sizeof(*ml));
+	size_t nml = 0, len, checked = 0, i;
+	unsigned long seen[V__COUNT] = { 0 };
+	struct lt_run r;
+
+	LT_NEED_LAB();
+	cr_assert_not_null(mkdtemp(dir));
+	{
+		const char *argv[] = { lt_pinglab_path(), "run", "--targets", "llm", "--profile",
+				       tu_src("tests/fixtures/profiles/sim-every-verdict"), "--seed", "7", "--scale", "0",
+				       "--retries", "0", "--model-timeout", "700", "--scenarios", tu_src("scenarios/malformed"),
+				       "--scenarios", tu_src("scenarios/non-icmp"), "--scenarios", tu_src("scenarios/adversarial"),
+				       "--out", dir, NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+	cr_assert_eq(r.status, 0, "run exit %d\n%s\n%s", r.status, r.out + (strlen(r.out) > 2000 ? strlen(r.out) - 2000 : 0), r.err);
+
+	snprintf(path, sizeof(path), "%s/mockllm.jsonl", dir);
+	text = tu_slurp(path, &len);
+	cr_assert_not_null(text, "no mock log");
+	for (line = strtok_r(text, "\n", &save); line && nml < 4096; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		const cJSON *p = cJSON_GetObjectItem(o, "packet");
+
+		if (cJSON_IsString(p)) {
+			snprintf(ml[nml].packet, sizeof(ml[nml].packet), "%s", p->valuestring);
+			snprintf(ml[nml].injected, sizeof(ml[nml].injected), "%s", cJSON_GetObjectItem(o, "injected")->valuestring);
+			snprintf(ml[nml].kind, sizeof(ml[nml].kind), "%s", cJSON_GetObjectItem(o, "kind")->valuestring);
+			ml[nml].seq = (long)cJSON_GetObjectItem(o, "seq")->valuedouble;
+			nml++;
+		}
+		cJSON_Delete(o);
+	}
+	free(text);
+	cr_assert_gt(nml, 50);
+
+	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
+	text = tu_slurp(path, &len);
+	cr_assert_not_null(text);
+	save = NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		const char *sent = cJSON_GetObjectItem(o, "sent")->valuestring;
+		const char *verdict = cJSON_GetObjectItem(o, "verdict")->valuestring;
+		const cJSON *diff = cJSON_GetObjectItem(o, "diff");
+		const struct mock_line *last = NULL;
+		const char *want, *field;
+		int v = pl_verdict_from_name(verdict);
+		size_t k;
+
+		cr_assert_geq(v, 0);
+		seen[v]++;
+		for (k = 0; k < nml; k++)
+			if (!strcmp(ml[k].packet, sent) && (!last || ml[k].seq > last->seq))
+				last = &ml[k];
+		if (!last) {
+			/* the mock names packets of 20 bytes or more; shorter ones (truncated
+			 * scenarios) it cannot, and an IPv6 frame never reaches the responder */
+			cr_expect(strlen(sent) < 40 || sent[0] != '4', "no mock request for %s (%s)", sent, verdict);
+			cJSON_Delete(o);
+			continue;
+		}
+		want = expected(last, &field);
+		if (want) {
+			cr_expect_str_eq(verdict, want, "%s packet %d: mock injected %s, lab said %s: %s",
+					 cJSON_GetObjectItem(o, "scenario")->valuestring,
+					 cJSON_GetObjectItem(o, "packet")->valueint, last->injected, verdict, line);
+			if (field && !strcmp(verdict, "wrong-reply")) {
+				bool named = false;
+
+				for (i = 0; i < (size_t)cJSON_GetArraySize(diff); i++)
+					named |= strstr(cJSON_GetArrayItem(diff, (int)i)->valuestring, field) != NULL;
+				cr_expect(named, "%s mistake, but the diff does not name %s: %s", last->injected, field, line);
+			}
+			checked++;
+		}
+		cJSON_Delete(o);
+	}
+	free(text);
+	free(ml);
+	cr_expect_gt(checked, 50);
+	for (i = 0; i < V__COUNT; i++)
+		cr_expect_gt(seen[i], 0, "no %s verdict in the run", pl_verdict_name((enum pl_verdict)i));
+	{
+		const char *argv[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+}
