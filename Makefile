@@ -82,6 +82,19 @@ check: ## the test suite again under ASan+UBSan, failing on any report
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(MAKE) --no-print-directory BUILD=build/san SAN=1 CFLAGS="-O1 -g" test
 
+# make lab: the end-to-end regression. Offline by default (the simulated model, its
+# latency shrunk by SCALE); BACKEND=anthropic MODEL=... or BACKEND=openai BASE_URL=...
+# MODEL=... for a real model. Needs root (network namespaces).
+BACKEND ?= mock
+PROFILE ?= sim-haiku-like
+SCALE   ?= 0.05
+SEED    ?= 1
+LAB_ARGS = --backend $(BACKEND) $(if $(MODEL),--model $(MODEL)) $(if $(BASE_URL),--base-url $(BASE_URL)) \
+	   $(if $(filter mock,$(BACKEND)),--profile $(PROFILE) --scale $(SCALE)) --seed $(SEED) \
+	   $(if $(TARGETS),--targets $(TARGETS)) $(if $(TAG),--tag $(TAG))
+lab: all ## the whole scenario library against kernel, reference and model (root; BACKEND, MODEL, BASE_URL, PROFILE, SCALE, TAG)
+	$(Q)$(BUILD)/pinglab run $(LAB_ARGS)
+
 clean: ## remove build outputs (not reports)
 	$(Q)rm -rf build
 

@@ -80,6 +80,21 @@ static void path(char *out, size_t n, const char *dir, const char *file)
 	snprintf(out, n, "%s/%s", dir, file);
 }
 
+/* A data folder of the source tree (prompts, mockllm/profiles), found next to the
+ * binaries (build/ or build/san/ in a checkout) or in the current directory. */
+static void find_data(const struct pl_run *r, const char *rel, char *out, size_t n)
+{
+	static const char *const up[] = { "/..", "/../..", "/../../.." };
+	size_t i;
+
+	for (i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
+		snprintf(out, n, "%s%s/%s", r->bindir, up[i], rel);
+		if (access(out, R_OK) == 0)
+			return;
+	}
+	snprintf(out, n, "%s", rel);
+}
+
 /* Start pinglab-mockllm on 127.0.0.1:0 and read the URL it prints. */
 static pid_t start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *err)
 {
@@ -91,6 +106,12 @@ static pid_t start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *er
 	path(bin, sizeof(bin), r->bindir, "pinglab-mockllm");
 	path(log, sizeof(log), r->dir, "mockllm.jsonl");
 	snprintf(seed, sizeof(seed), "%lu", r->seed);
+	if (!getenv("PINGLAB_PROFILES")) {
+		char dir[PATH_MAX + 64];
+
+		find_data(r, "mockllm/profiles", dir, sizeof(dir));
+		setenv("PINGLAB_PROFILES", dir, 0);
+	}
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		pl_errf(err, -errno, "pipe: %s", strerror(errno));
 		return -1;
@@ -144,8 +165,8 @@ static pid_t start_responder(struct pl_run *r, bool llm, const char *url, const 
 	snprintf(ns, sizeof(ns), "/run/netns/pl-%s-rsp", r->lab);
 	snprintf(conc, sizeof(conc), "%u", r->concurrency);
 	snprintf(tmo, sizeof(tmo), "%u", r->model_timeout_ms);
-	path(prompt, sizeof(prompt), r->bindir, "../prompts/system.md");
-	path(tmpl, sizeof(tmpl), r->bindir, "../prompts/packet.md");
+	find_data(r, "prompts/system.md", prompt, sizeof(prompt));
+	find_data(r, "prompts/packet.md", tmpl, sizeof(tmpl));
 	argv[n++] = bin;
 	argv[n++] = "--netns";
 	argv[n++] = ns;

@@ -1,0 +1,260 @@
+/* pinglab-responder on a real lab's tun0, with a real iputils ping from the generator
+ * namespace: the agent backend driven by a small scripted agent, the exec backend
+ * (drop, and a command killed at its timeout), the anthropic backend against the
+ * simulated model with every attempt failing (retries in the log, the key nowhere). */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "netlab/lab.h"
+#include "packet/hex.h"
+#include "packet/rules.h"
+#include "tests/labtest.h"
+#include "tests/mockutil.h"
+#include "tests/util.h"
+
+static const char *bin(const char *name)
+{
+	static char path[4][512];
+	static int k;
+	const char *b = getenv("PINGLAB_BUILD");
+
+	k = (k + 1) % 4;
+	snprintf(path[k], sizeof(path[k]), "%s/%s", b ? b : "build", name);
+	return path[k];
+}
+
+TestSuite(responder, .fini = lt_cleanup);
+
+struct lab {
+	char name[9], ns[64], dir[64], log[96];
+};
+
+static void lab_up(struct lab *l, const char *prefix)
+{
+	struct lt_run r;
+
+	lt_name(l->name, prefix);
+	lt_pinglab(&r, NULL, "up", "--name", l->name, NULL);
+	cr_assert_eq(r.status, 0, "up: %s", r.err);
+	snprintf(l->ns, sizeof(l->ns), "/run/netns/pl-%s-rsp", l->name);
+	snprintf(l->dir, sizeof(l->dir), "/tmp/pl-rsp-XXXXXX");
+	cr_assert_not_null(mkdtemp(l->dir));
+	snprintf(l->log, sizeof(l->log), "%s/responder.jsonl", l->dir);
+}
+
+static void lab_down(struct lab *l)
+{
+	struct lt_run r;
+	const char *rm[] = { "rm", "-rf", l->dir, NULL };
+
+	lt_pinglab(&r, NULL, "down", "--name", l->name, NULL);
+	lt_run(&r, rm, NULL);
+}
+
+static pid_t start(struct lab *l, const char *const *extra, const char *const env[])
+{
+	const char *argv[32] = { bin("pinglab-responder"), "--netns", l->ns, "--log", l->log, "--run-dir", l->dir };
+	int n = 7;
+	struct pl_err err;
+	pid_t pid;
+
+	while (*extra && n < 30)
+		argv[n++] = *extra++;
+	argv[n] = NULL;
+	pid = lt_spawn(argv, env);
+	cr_assert_eq(pl_lab_add_pid(l->name, pid, "responder", &err), 0, "%s", err.msg);
+	cr_assert_eq(pl_lab_tun_wait_ready(l->name, 5000, &err), 0, "%s", err.msg);
+	return pid;
+}
+
+static void ping(struct lab *l, const char *count, struct lt_run *r)
+{
+	const char *argv[] = { lt_pinglab_path(), "exec", l->name, "gen", "--", "ping", "-n", "-c", count,
+			       "-i", "0.2", "-W", "3", "10.77.2.2", NULL };
+
+	lt_run(r, argv, NULL);
+}
+
+/* Outcomes in the responder's log, in order, as "reply,drop,...". */
+static void outcomes(const char *log, char *out, size_t n)
+{
+	size_t len;
+	char *text = tu_slurp(log, &len), *line, *save = NULL;
+
+	out[0] = '\0';
+	if (!text)
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+
+		if (o && cJSON_IsString(cJSON_GetObjectItem(o, "outcome")))
+			snprintf(out + strlen(out), n - strlen(out), "%s%s", out[0] ? "," : "",
+				 cJSON_GetObjectItem(o, "outcome")->valuestring);
+		cJSON_Delete(o);
+	}
+	free(text);
+}
+
+/* The scripted agent: READ, compute the reference reply, WRITE it, `count` times. */
+static void scripted_agent(const char *dir, int count)
+{
+	char cmd[128], resp[128], line[140000];
+	int i;
+
+	snprintf(cmd, sizeof(cmd), "%s/agent.cmd", dir);
+	snprintf(resp, sizeof(resp), "%s/agent.resp", dir);
+	for (i = 0; i < count; i++) {
+		FILE *c = fopen(cmd, "w"), *r;
+		unsigned long long id;
+		static uint8_t pkt[65536], rep[65536];
+		static char hex[140000];
+		size_t n, rn;
+		struct pl_decision d;
+
+		if (!c)
+			_exit(10);
+		fprintf(c, "READ 10\n");
+		fclose(c);
+		r = fopen(resp, "r");
+		if (!r || !fgets(line, sizeof(line), r))
+			_exit(11);
+		fclose(r);
+		if (sscanf(line, "PACKET %llu %139999s", &id, hex) != 2 || pl_hex_decode(hex, pkt, sizeof(pkt), &n, NULL))
+			_exit(12);
+		pl_reference_reply(pkt, n, PL_RESPONDER_ADDR, rep, sizeof(rep), &rn, &d, NULL);
+		c = fopen(cmd, "w");
+		if (d.action == PL_ACTION_REPLY) {
+			pl_hex_encode(rep, rn, hex, sizeof(hex));
+			fprintf(c, "WRITE %llu %s\n", id, hex);
+		} else {
+			fprintf(c, "DROP %llu\n", id);
+		}
+		fclose(c);
+		r = fopen(resp, "r");
+		if (!r || !fgets(line, sizeof(line), r) || strncmp(line, "OK ", 3))
+			_exit(13);
+		fclose(r);
+	}
+	_exit(0);
+}
+
+Test(responder, agent_backend_with_a_scripted_agent, .timeout = 60)
+{
+	struct lab l;
+	struct lt_run r;
+	char got[256];
+	pid_t rsp, agent;
+	int status;
+	const char *extra[] = { "--backend", "agent", "--timeout", "10000", NULL };
+
+	LT_NEED_LAB();
+	lab_up(&l, "a");
+	rsp = start(&l, extra, NULL);
+	agent = fork();
+	if (agent == 0)
+		scripted_agent(l.dir, 2);
+	ping(&l, "2", &r);
+	waitpid(agent, &status, 0);
+	kill(rsp, SIGTERM);
+	waitpid(rsp, NULL, 0);
+	cr_expect_eq(WEXITSTATUS(status), 0, "agent exit %d", WEXITSTATUS(status));
+	cr_expect_eq(r.status, 0, "ping: %s %s", r.out, r.err);
+	cr_expect(strstr(r.out, "2 received") != NULL, "%s", r.out);
+	outcomes(l.log, got, sizeof(got));
+	cr_expect_str_eq(got, "reply,reply");
+	lab_down(&l);
+}
+
+Test(responder, exec_backend_drop_and_timeout, .timeout = 60)
+{
+	struct lab l;
+	struct lt_run r;
+	char got[256];
+	pid_t rsp;
+	const char *drop[] = { "--backend", "exec", "--", "/bin/sh", "-c", "cat >/dev/null; echo 'REPLY: DROP'", NULL };
+	const char *slow[] = { "--backend", "exec", "--timeout", "300", "--", "/bin/sh", "-c",
+			       "cat >/dev/null; sleep 30 # pinglab-test-marker", NULL };
+
+	LT_NEED_LAB();
+	lab_up(&l, "e");
+	rsp = start(&l, drop, NULL);
+	ping(&l, "1", &r);
+	kill(rsp, SIGTERM);
+	waitpid(rsp, NULL, 0);
+	cr_expect_neq(r.status, 0, "ping got a reply to a dropped packet: %s", r.out);
+	outcomes(l.log, got, sizeof(got));
+	cr_expect_str_eq(got, "drop");
+
+	unlink(l.log);
+	rsp = start(&l, slow, NULL);
+	ping(&l, "1", &r);
+	kill(rsp, SIGTERM);
+	waitpid(rsp, NULL, 0);
+	outcomes(l.log, got, sizeof(got));
+	cr_expect_str_eq(got, "timeout");
+	{
+		/* the whole process group was killed: no sleep with our marker is left */
+		const char *pg[] = { "pgrep", "-f", "pinglab-test-marker", NULL };
+
+		lt_run(&r, pg, NULL);
+		cr_expect_neq(r.status, 0, "a timed-out command survived: %s", r.out);
+	}
+	lab_down(&l);
+}
+
+Test(responder, anthropic_retries_visible_and_key_never_written, .timeout = 90)
+{
+	static const char key[] = "sk-ant-pinglab-TEST-SECRET-0123456789abcdef";
+	char url[128], env_key[128], got[256], *text;
+	struct lab l;
+	struct lt_run r;
+	struct tm_server m;
+	pid_t rsp;
+	size_t len;
+
+	LT_NEED_LAB();
+	lab_up(&l, "h");
+	tm_start(&m, "latency = fixed 0\nfault.rate_limit = 1\nretry_after_s = 0\n", NULL);
+	snprintf(url, sizeof(url), "%s", m.url);
+	snprintf(env_key, sizeof(env_key), "ANTHROPIC_API_KEY=%s", key);
+	{
+		const char *extra[] = { "--backend", "anthropic", "--base-url", url, "--retries", "2", "--log-text",
+					"--prompt", tu_src("prompts/system.md"), "--template", tu_src("prompts/packet.md"), NULL };
+		const char *env[] = { env_key, NULL };
+
+		rsp = start(&l, extra, env);
+	}
+	ping(&l, "1", &r);
+	kill(rsp, SIGTERM);
+	waitpid(rsp, NULL, 0);
+	tm_stop(&m);
+	outcomes(l.log, got, sizeof(got));
+	cr_expect_str_eq(got, "api-error");
+	text = tu_slurp(l.log, &len);
+	cr_assert_not_null(text);
+	/* three attempts, each a 429 with retry-after, two retries in between */
+	cr_expect(strstr(text, "\"attempts\":3") != NULL, "%s", text);
+	cr_expect(strstr(text, "429 rate_limit_error retry-after; retry in 0 ms; 429") != NULL, "%s", text);
+	cr_expect(strstr(text, key) == NULL, "the key is in the log");
+	free(text);
+	cr_expect(strstr(r.out, key) == NULL && strstr(r.err, key) == NULL);
+	{
+		/* not in the responder's stderr either (lt_spawn sends it to /dev/null, so run
+		 * a short one that fails at once and capture it) */
+		const char *argv[] = { bin("pinglab-responder"), "--backend", "anthropic", "--netns", "/nonexistent", NULL };
+		const char *env[] = { env_key, NULL };
+
+		lt_run(&r, argv, env);
+		cr_expect_neq(r.status, 0);
+		cr_expect(strstr(r.out, key) == NULL && strstr(r.err, key) == NULL, "%s", r.err);
+	}
+	lab_down(&l);
+}
