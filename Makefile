@@ -89,8 +89,12 @@ BACKEND ?= mock
 PROFILE ?= sim-haiku-like
 SCALE   ?= 0.05
 SEED    ?= 1
+# the simulated model's stalls outlast any timeout on purpose; 5 s is plenty for a
+# scaled-down simulated answer and keeps a stalled request from costing a minute
+MOCK_TIMEOUT ?= 5000
 LAB_ARGS = --backend $(BACKEND) $(if $(MODEL),--model $(MODEL)) $(if $(BASE_URL),--base-url $(BASE_URL)) \
-	   $(if $(filter mock,$(BACKEND)),--profile $(PROFILE) --scale $(SCALE)) --seed $(SEED) \
+	   $(if $(filter mock,$(BACKEND)),--profile $(PROFILE) --scale $(SCALE) --model-timeout $(MOCK_TIMEOUT)) \
+	   --seed $(SEED) \
 	   $(if $(TARGETS),--targets $(TARGETS)) $(if $(TAG),--tag $(TAG))
 lab: all ## the whole scenario library against kernel, reference and model (root; BACKEND, MODEL, BASE_URL, PROFILE, SCALE, TAG)
 	$(Q)$(BUILD)/pinglab run $(LAB_ARGS)

@@ -77,13 +77,22 @@ static pid_t spawn(const char *const argv[], const char *netns, int out_fd, int 
 	_exit(127);
 }
 
+/* Wait for a child; a SIGINT/SIGTERM to pinglab itself is passed on to the child once
+ * (a terminal's Ctrl-C reaches the whole group anyway; a kill of pinglab alone must
+ * not leave the generator playing on). */
 static int wait_child(pid_t pid)
 {
+	bool forwarded = false;
 	int status;
 
-	while (waitpid(pid, &status, 0) < 0)
+	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return -1;
+		if (run_stop && !forwarded) {
+			kill(pid, SIGTERM);
+			forwarded = true;
+		}
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

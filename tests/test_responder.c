@@ -258,3 +258,45 @@ Test(responder, anthropic_retries_visible_and_key_never_written, .timeout = 90)
 	}
 	lab_down(&l);
 }
+
+static void model_ping(const char *backend, const char *url_suffix, bool stream)
+{
+	char url[160], got[256];
+	struct lab l;
+	struct lt_run r;
+	struct tm_server m;
+	pid_t rsp;
+	const char *env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", NULL };
+
+	lab_up(&l, "m");
+	tm_start(&m, "latency = fixed 0\nchatty = 1\n", NULL);
+	snprintf(url, sizeof(url), "%s%s", m.url, url_suffix);
+	{
+		const char *extra[] = { "--backend", backend, "--base-url", url, "--model", "sim", "--prompt",
+					tu_src("prompts/system.md"), "--template", tu_src("prompts/packet.md"),
+					stream ? "--stream" : "--log-text", NULL };
+
+		rsp = start(&l, extra, env);
+	}
+	ping(&l, "3", &r);
+	kill(rsp, SIGTERM);
+	waitpid(rsp, NULL, 0);
+	tm_stop(&m);
+	cr_expect_eq(r.status, 0, "%s ping: %s %s", backend, r.out, r.err);
+	cr_expect(strstr(r.out, "3 received") != NULL, "%s", r.out);
+	outcomes(l.log, got, sizeof(got));
+	cr_expect_str_eq(got, "reply,reply,reply");
+	lab_down(&l);
+}
+
+Test(responder, openai_backend_answers_ping_through_the_mock, .timeout = 60)
+{
+	LT_NEED_LAB();
+	model_ping("openai", "/v1", false);
+}
+
+Test(responder, anthropic_streaming_answers_ping_through_the_mock, .timeout = 60)
+{
+	LT_NEED_LAB();
+	model_ping("anthropic", "", true);
+}
