@@ -97,3 +97,57 @@ Test(gen, kernel_and_reference_side_by_side, .timeout = 60)
 	unlink(log);
 	unlink(rlog);
 }
+
+Test(gen, every_malformed_library_packet_reaches_tun0_byte_exact, .timeout = 120)
+{
+	char name[9], rsp_ns[64], gen_if[32], log[] = "/tmp/pl-genm-XXXXXX";
+	struct lt_run r;
+	struct pl_err err;
+	pid_t rsp;
+	int fd;
+	char *text, *line, *save = NULL;
+	size_t len;
+	unsigned records = 0, delivered = 0;
+
+	LT_NEED_LAB();
+	lt_name(name, "m");
+	lt_pinglab(&r, NULL, "up", "--name", name, NULL);
+	cr_assert_eq(r.status, 0, "up: %s", r.err);
+	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
+	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
+	fd = mkstemp(log);
+	close(fd);
+	{
+		const char *argv[] = { bin("pinglab-responder"), "--backend", "reference", "--netns", rsp_ns, NULL };
+
+		rsp = lt_spawn(argv, NULL);
+	}
+	cr_assert_eq(pl_lab_add_pid(name, rsp, "responder", &err), 0, "%s", err.msg);
+	cr_assert_eq(pl_lab_tun_wait_ready(name, 5000, &err), 0, "%s", err.msg);
+	{
+		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", bin("pinglab-gen"),
+				       "--iface", gen_if, "--target", "reference:responder", "--tun-netns", rsp_ns,
+				       "--out", log, "--max-wait", "150", tu_src("scenarios/malformed"), NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+	kill(rsp, SIGTERM);
+	waitpid(rsp, NULL, 0);
+	cr_expect_eq(r.status, 0, "gen exit %d\n%s", r.status, r.err);
+	text = tu_slurp(log, &len);
+	cr_assert_not_null(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		bool d = cJSON_IsTrue(cJSON_GetObjectItem(o, "delivered"));
+
+		records++;
+		delivered += d;
+		cr_expect(d, "not delivered to tun0 byte for byte: %s", line);
+		cJSON_Delete(o);
+	}
+	free(text);
+	cr_expect_gt(records, 40, "only %u packets played", records);
+	cr_expect_eq(delivered, records);
+	lt_pinglab(&r, NULL, "down", "--name", name, NULL);
+	unlink(log);
+}
