@@ -16,6 +16,10 @@ WARN      := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -
 CFLAGS    ?= -O2 -g
 PL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -I. $(shell pkg-config --cflags $(PKGS))
 PL_LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm
+# the version every report records: git describe of the checkout, or "unknown";
+# build/version.h changes only when it does, so only its users recompile
+PL_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+PL_CFLAGS += -I$(BUILD)
 PL_LDFLAGS :=
 ifeq ($(call HAVE_PKG,libcap-ng),yes)
 PL_CFLAGS += -DHAVE_CAPNG
@@ -53,6 +57,15 @@ TEST_ARGS ?= --jobs 2
 
 .PHONY: all test check clean help lab bench fuzz
 all: $(BINS)
+
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(BUILD)
+	@echo '#define PL_VERSION "$(PL_VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/lab/run.o: $(BUILD)/version.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

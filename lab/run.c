@@ -20,9 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/sha256.h"
 #include "lab/commands.h"
 #include "netlab/lab.h"
 #include "scenario/verdict.h"
+#include "version.h"
+
+#include <sys/utsname.h>
+#include <time.h>
 
 int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err)
 {
@@ -338,7 +343,154 @@ static void summarize(struct pl_run *r, bool *regression)
 	printf("packets: %s\n", file);
 }
 
+static int play_phases(struct pl_run *r, struct pl_err *err);
+
+static void iso_now(char *out, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%.24s.%03dZ", base, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+static void sha_file(const char *file, char out[65])
+{
+	FILE *f = fopen(file, "rb");
+	struct pl_sha256 h;
+	uint8_t d[32], buf[4096];
+	size_t k;
+	int i;
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	pl_sha256_init(&h);
+	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+		pl_sha256_update(&h, buf, k);
+	fclose(f);
+	pl_sha256_final(&h, d);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* run.json: what a report needs to say how the run was made. Rewritten at the end with
+ * the end time; a killed run keeps the first version. */
+static void write_run_json(struct pl_run *r, const char *ended)
+{
+	char file[PATH_MAX + 32], tmp[PATH_MAX + 40], buf[256], h[65], prompt[PATH_MAX + 32];
+	cJSON *o = cJSON_CreateObject(), *t, *sc;
+	struct utsname u;
+	FILE *f;
+	size_t i;
+	char *txt;
+
+	if (!o)
+		return;
+	cJSON_AddStringToObject(o, "schema", "pinglab.run/1");
+	cJSON_AddStringToObject(o, "run_id", r->id);
+	cJSON_AddStringToObject(o, "pinglab_version", PL_VERSION);
+	cJSON_AddStringToObject(o, "started", r->started);
+	if (ended)
+		cJSON_AddStringToObject(o, "ended", ended);
+	cJSON_AddStringToObject(o, "lab", r->lab);
+	if (!uname(&u)) {
+		snprintf(buf, sizeof(buf), "%s %s %s", u.sysname, u.release, u.machine);
+		cJSON_AddStringToObject(o, "kernel", buf);
+	}
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(buf, sizeof(buf), f))
+		if (!strncmp(buf, "model name", 10) && strchr(buf, ':')) {
+			char *v = strchr(buf, ':') + 2;
+
+			v[strcspn(v, "\n")] = '\0';
+			cJSON_AddStringToObject(o, "cpu", v);
+			break;
+		}
+	if (f)
+		fclose(f);
+	cJSON_AddNumberToObject(o, "cpus", (double)sysconf(_SC_NPROCESSORS_ONLN));
+	t = cJSON_AddArrayToObject(o, "targets");
+	if (r->targets & RUN_T_KERNEL)
+		cJSON_AddItemToArray(t, cJSON_CreateString("kernel"));
+	if (r->targets & RUN_T_REFERENCE)
+		cJSON_AddItemToArray(t, cJSON_CreateString("reference"));
+	if (r->targets & RUN_T_LLM) {
+		cJSON *m = cJSON_AddObjectToObject(o, "model");
+
+		cJSON_AddItemToArray(t, cJSON_CreateString(r->llm_name));
+		cJSON_AddStringToObject(m, "target", r->llm_name);
+		cJSON_AddStringToObject(m, "backend", r->backend);
+		cJSON_AddBoolToObject(m, "simulated", !strcmp(r->backend, "mock"));
+		if (!strcmp(r->backend, "mock")) {
+			cJSON_AddStringToObject(m, "profile", r->profile);
+			cJSON_AddStringToObject(m, "scale", r->scale);
+		}
+		cJSON_AddStringToObject(m, "model", r->model ? r->model : !strcmp(r->backend, "anthropic") ? "claude-haiku-4-5" : "");
+		if (r->base_url)
+			cJSON_AddStringToObject(m, "base_url", r->base_url);
+		cJSON_AddNumberToObject(m, "concurrency", r->concurrency);
+		cJSON_AddNumberToObject(m, "timeout_ms", r->model_timeout_ms);
+		find_data(r, "prompts/system.md", prompt, sizeof(prompt));
+		sha_file(prompt, h);
+		cJSON_AddStringToObject(m, "system_prompt_sha256", h);
+		find_data(r, "prompts/packet.md", prompt, sizeof(prompt));
+		sha_file(prompt, h);
+		cJSON_AddStringToObject(m, "packet_template_sha256", h);
+	}
+	cJSON_AddBoolToObject(o, "simulated", (r->targets & RUN_T_LLM) && !strcmp(r->backend, "mock"));
+	cJSON_AddNumberToObject(o, "seed", (double)r->seed);
+	if (r->tag)
+		cJSON_AddStringToObject(o, "tag", r->tag);
+	sc = cJSON_AddArrayToObject(o, "scenarios");
+	for (i = 0; i < r->set->n; i++) {
+		const struct pl_scenario *s = &r->set->v[i];
+		cJSON *e;
+
+		if (r->tag && !pl_scn_has_tag(s, r->tag))
+			continue;
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "id", s->id);
+		cJSON_AddStringToObject(e, "category", s->category);
+		snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)s->hash);
+		cJSON_AddStringToObject(e, "hash", buf);
+		cJSON_AddStringToObject(e, "file", s->file);
+		cJSON_AddNumberToObject(e, "line", s->line);
+		if (s->description)
+			cJSON_AddStringToObject(e, "description", s->description);
+		cJSON_AddItemToArray(sc, e);
+	}
+	path(file, sizeof(file), r->dir, "run.json");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	txt = cJSON_Print(o);
+	f = txt ? fopen(tmp, "w") : NULL;
+	if (f) {
+		fputs(txt, f);
+		fputc('\n', f);
+		if (fclose(f) == 0)
+			rename(tmp, file);
+	}
+	free(txt);
+	cJSON_Delete(o);
+}
+
 int pl_run_play(struct pl_run *r, struct pl_err *err)
+{
+	char ended[40];
+	int status;
+
+	iso_now(r->started, sizeof(r->started));
+	write_run_json(r, NULL);
+	status = play_phases(r, err);
+	iso_now(ended, sizeof(ended));
+	write_run_json(r, ended);
+	return status;
+}
+
+static int play_phases(struct pl_run *r, struct pl_err *err)
 {
 	char rlog[PATH_MAX + 32], url[256] = "";
 	pid_t rsp = -1, mock = -1;

@@ -27,6 +27,7 @@ struct pl_run {
 	unsigned concurrency, max_wait_ms, model_timeout_ms;
 	const struct pl_scn_set *set;
 	volatile sig_atomic_t *stop;
+	char started[40];
 	char llm_name[96];                  /* target name of the model: "mock:sim-haiku-like" */
 	/* process helpers from cmd_run.c */
 	pid_t (*spawn)(const char *const argv[], const char *netns, int out_fd, int err_fd);

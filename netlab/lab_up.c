@@ -138,9 +138,13 @@ static const struct sysctl_set sysctls_common[] = {
 };
 
 /* Replies the responder writes into tun0 are forwarded out of the veth by this
- * namespace's kernel: forwarding on, here only. */
+ * namespace's kernel: forwarding on, here only. ICMP error rate limiting off: the kernel
+ * target answers scenario after scenario within a second, and one redirect to the
+ * generator would otherwise silence the next port unreachable for a second (the per-peer
+ * token bucket is shared with ip_rt_send_redirect), making verdicts depend on order. */
 static const struct sysctl_set sysctls_rsp[] = {
 	{ "net/ipv4/ip_forward", "1", false },
+	{ "net/ipv4/icmp_ratelimit", "0", false },
 	{ NULL, NULL, false },
 };
 
@@ -338,7 +342,7 @@ static const struct step steps[] = {
 	{ "create namespace gen", st_ns_gen, false },
 	{ "create namespace rsp", st_ns_rsp, false },
 	{ "sysctls in gen (IPv6 off, rp_filter 0)", st_sysctl_gen, false },
-	{ "sysctls in rsp (IPv6 off, rp_filter 0, ip_forward 1)", st_sysctl_rsp, false },
+	{ "sysctls in rsp (IPv6 off, rp_filter 0, ip_forward 1, icmp_ratelimit 0)", st_sysctl_rsp, false },
 	{ "open netlink in gen", st_nl_gen, false },
 	{ "open netlink in rsp", st_nl_rsp, false },
 	{ "lo up in gen", st_lo_gen, false },
