@@ -44,12 +44,13 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' }, { "max-wait", required_argument, NULL, 'w' },
 		{ "tag", required_argument, NULL, 'g' }, { "help", no_argument, NULL, 'h' },
 		{ "decisions", required_argument, NULL, 'd' }, { "wait", required_argument, NULL, 'W' },
+		{ "trials", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *iface = NULL, *tun_ns = NULL, *tun_if = "tun0", *out = NULL, *tag = NULL;
 	const char *decisions_path = NULL;
 	FILE *decisions = NULL;
-	unsigned wait_ms = 0;
+	unsigned wait_ms = 0, trials = 1, trial;
 	struct pl_play_target targets[MAX_TARGETS];
 	size_t ntargets = 0, i, k, played = 0;
 	struct pl_scn_set set = { 0 };
@@ -60,7 +61,7 @@ int main(int argc, char **argv)
 	int c, status = 2;
 	unsigned long failed;
 
-	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': iface = optarg; break;
 		case 'n': tun_ns = optarg; break;
@@ -69,6 +70,13 @@ int main(int argc, char **argv)
 		case 'g': tag = optarg; break;
 		case 'd': decisions_path = optarg; break;
 		case 'W': wait_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'K':
+			trials = (unsigned)strtoul(optarg, NULL, 10);
+			if (trials < 1 || trials > 1000) {
+				fprintf(stderr, "pinglab-gen: --trials wants 1..1000\n");
+				return 2;
+			}
+			break;
 		case 'w': play.max_wait_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 't': {
 			char *colon = strrchr(optarg, ':');
@@ -142,15 +150,20 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	for (i = 0; i < set.n && !stop_flag; i++) {
-		if (tag && !pl_scn_has_tag(&set.v[i], tag))
-			continue;
-		for (k = 0; k < ntargets && !stop_flag; k++)
-			if (pl_play_scenario(&play, &set.v[i], &targets[k], &err)) {
-				fprintf(stderr, "pinglab-gen: %s [%s]: %s\n", set.v[i].id, targets[k].name, err.msg);
-				goto out;
-			}
-		played++;
+	/* trials: the whole library again, for pass rates (pass@k, pass^k) */
+	for (trial = 0; trial < trials && !stop_flag; trial++) {
+		play.trial = trial;
+		for (i = 0; i < set.n && !stop_flag; i++) {
+			if (tag && !pl_scn_has_tag(&set.v[i], tag))
+				continue;
+			for (k = 0; k < ntargets && !stop_flag; k++)
+				if (pl_play_scenario(&play, &set.v[i], &targets[k], &err)) {
+					fprintf(stderr, "pinglab-gen: %s [%s]: %s\n", set.v[i].id, targets[k].name, err.msg);
+					goto out;
+				}
+			if (trial == 0)
+				played++;
+		}
 	}
 	failed = 0;
 	for (c = 1; c < V__COUNT; c++)

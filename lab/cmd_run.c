@@ -145,7 +145,7 @@ static void usage(FILE *f)
 		"usage: pinglab run [--scenarios PATH]... [--tag T] [--targets kernel,reference,llm]\n"
 		"                   [--backend mock|anthropic|openai|exec|agent] [--model M] [--base-url U]\n"
 		"                   [--profile P] [--seed S] [--scale F] [--concurrency C] [--max-wait MS]\n"
-		"                   [--model-timeout MS] [--retries N] [--out DIR] [--keep]\n"
+		"                   [--model-timeout MS] [--retries N] [--repeat K] [--out DIR] [--keep]\n"
 		"                   [-- EXEC COMMAND...]\n");
 }
 
@@ -160,6 +160,7 @@ int cmd_run(int argc, char **argv)
 		{ "model-timeout", required_argument, NULL, 'T' }, { "out", required_argument, NULL, 'o' },
 		{ "keep", no_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
 		{ "scale", required_argument, NULL, 'L' }, { "retries", required_argument, NULL, 'R' },
+		{ "repeat", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
@@ -183,7 +184,7 @@ int cmd_run(int argc, char **argv)
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (npaths == 16) {
@@ -211,6 +212,13 @@ int cmd_run(int argc, char **argv)
 		case 'k': keep = true; break;
 		case 'L': r.scale = optarg; break;
 		case 'R': r.retries = optarg; break;
+		case 'K':
+			r.repeat = (unsigned)strtoul(optarg, NULL, 10);
+			if (r.repeat < 1 || r.repeat > 1000) {
+				fprintf(stderr, "pinglab run: --repeat wants 1..1000\n");
+				return PL_EXIT_ERROR;
+			}
+			break;
 		case 'h': usage(stdout); return PL_EXIT_OK;
 		default: usage(stderr); return PL_EXIT_ERROR;
 		}

@@ -233,7 +233,7 @@ static pid_t start_responder(struct pl_run *r, bool llm, const char *url, const 
 static int run_gen(struct pl_run *r, const char *const *targets, const char *decisions, unsigned wait_ms,
 		   struct pl_err *err)
 {
-	char bin[PATH_MAX + 32], ns[64], rsp_ns[64], iface[32], out[PATH_MAX + 32], maxw[16], w[16];
+	char bin[PATH_MAX + 32], ns[64], rsp_ns[64], iface[32], out[PATH_MAX + 32], maxw[16], w[16], trials[16];
 	const char *argv[64];
 	int n = 0, rc;
 	size_t i;
@@ -268,6 +268,11 @@ static int run_gen(struct pl_run *r, const char *const *targets, const char *dec
 	if (r->tag) {
 		argv[n++] = "--tag";
 		argv[n++] = r->tag;
+	}
+	if (r->repeat > 1) {
+		snprintf(trials, sizeof(trials), "%u", r->repeat);
+		argv[n++] = "--trials";
+		argv[n++] = trials;
 	}
 	/* the generator re-reads the same files the controller validated */
 	for (i = 0; i < r->set->n && n < 62; i++) {
@@ -443,6 +448,7 @@ static void write_run_json(struct pl_run *r, const char *ended)
 	}
 	cJSON_AddBoolToObject(o, "simulated", (r->targets & RUN_T_LLM) && !strcmp(r->backend, "mock"));
 	cJSON_AddNumberToObject(o, "seed", (double)r->seed);
+	cJSON_AddNumberToObject(o, "repeat", r->repeat ? r->repeat : 1);
 	if (r->tag)
 		cJSON_AddStringToObject(o, "tag", r->tag);
 	sc = cJSON_AddArrayToObject(o, "scenarios");

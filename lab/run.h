@@ -24,7 +24,7 @@ struct pl_run {
 	unsigned long seed;
 	const char *scale;                  /* mock latency factor, passed through */
 	const char *retries;                /* responder retries, passed through (NULL: its default) */
-	unsigned concurrency, max_wait_ms, model_timeout_ms;
+	unsigned concurrency, max_wait_ms, model_timeout_ms, repeat;
 	const struct pl_scn_set *set;
 	volatile sig_atomic_t *stop;
 	char started[40];

@@ -145,6 +145,10 @@ static const struct sysctl_set sysctls_common[] = {
 static const struct sysctl_set sysctls_rsp[] = {
 	{ "net/ipv4/ip_forward", "1", false },
 	{ "net/ipv4/icmp_ratelimit", "0", false },
+	/* no ICMP redirects: Linux throttles them per peer with an exponential backoff that
+	 * no per-namespace sysctl resets, so a repeated scenario would see one, then none */
+	{ "net/ipv4/conf/all/send_redirects", "0", false },
+	{ "net/ipv4/conf/default/send_redirects", "0", false },
 	{ NULL, NULL, false },
 };
 
@@ -342,7 +346,7 @@ static const struct step steps[] = {
 	{ "create namespace gen", st_ns_gen, false },
 	{ "create namespace rsp", st_ns_rsp, false },
 	{ "sysctls in gen (IPv6 off, rp_filter 0)", st_sysctl_gen, false },
-	{ "sysctls in rsp (IPv6 off, rp_filter 0, ip_forward 1, icmp_ratelimit 0)", st_sysctl_rsp, false },
+	{ "sysctls in rsp (IPv6 off, rp_filter 0, ip_forward 1, icmp_ratelimit 0, no redirects)", st_sysctl_rsp, false },
 	{ "open netlink in gen", st_nl_gen, false },
 	{ "open netlink in rsp", st_nl_rsp, false },
 	{ "lo up in gen", st_lo_gen, false },

@@ -899,6 +899,7 @@ static int scenario_line(struct parser *p, int ntok, char **tok, struct pl_err *
 		if (ntok != 2 || parse_duration_us(tok[1], &us) || us < 1000 || us > 600000000)
 			return perr(p, err, -EINVAL, "timeout wants a duration from 1ms to 600s, e.g. 2s");
 		s->timeout_ms = (unsigned)(us / 1000);
+		s->timeout_set = true;
 		return 0;
 	}
 	if (!strncmp(d, "expect", 6)) {

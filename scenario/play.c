@@ -306,6 +306,7 @@ static void record(struct pl_play *p, const struct pl_scenario *s, const struct 
 	cJSON_AddStringToObject(o, "kind", t->kind == PL_TARGET_KERNEL ? "kernel" : "responder");
 	cJSON_AddNumberToObject(o, "packet", (double)x->idx + 1);
 	cJSON_AddNumberToObject(o, "rep", x->rep);
+	cJSON_AddNumberToObject(o, "trial", p->trial);
 	cJSON_AddStringToObject(o, "expect", expect);
 	hexfield(o, "sent", x->bytes, x->len);
 	cJSON_AddNumberToObject(o, "t_sent_us", (double)(x->t_sent - p->epoch_ns) / 1e3);
@@ -347,7 +348,9 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 
 	if (!v)
 		return pl_errf(err, -ENOMEM, "out of memory for %zu packets", n);
-	if (!t->wait_ms && p->max_wait_ms && wait > p->max_wait_ms)
+	/* the cap shortens the default wait (drops cost it in full); a scenario that
+	 * states its own timeout needs it (an answer that comes after ARP gives up) */
+	if (!t->wait_ms && !s->timeout_set && p->max_wait_ms && wait > p->max_wait_ms)
 		wait = p->max_wait_ms;
 	memcpy(before, p->verdicts, sizeof(before));
 	for (rep = 0; rep < s->repeat && !rc; rep++) {
@@ -405,7 +408,7 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 		if (fails)
 			p->scenarios_failed++;
 		if (p->progress) {
-			fprintf(p->progress, "TEST: %-44s [%s] %s", s->id, t->name, fails ? "FAIL" : "OK");
+			fprintf(p->progress, "TEST: %-44s [%s]%s %s", s->id, t->name, "", fails ? "FAIL" : "OK");
 			if (fails)
 				fprintf(p->progress, " (%zu of %zu; %s)", fails, nsent, first_fail);
 			fprintf(p->progress, "\n");

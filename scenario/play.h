@@ -31,8 +31,10 @@ struct pl_play {
 	struct pl_wire *wire;         /* the generator's veth */
 	FILE *jsonl;                  /* one record per packet (may be NULL) */
 	FILE *progress;               /* "TEST: id [target] OK|FAIL ..." lines (may be NULL) */
-	unsigned max_wait_ms;         /* cap on the per-scenario wait; 0 = scenario timeout */
+	unsigned max_wait_ms;         /* cap on the default per-scenario wait (not on a
+				       * scenario's own timeout line); 0 = no cap */
 	int64_t epoch_ns;             /* times in records are microseconds since this */
+	unsigned trial;               /* which repetition of the whole run (--repeat), 0-based */
 	volatile sig_atomic_t *stop;  /* set by a signal handler to stop between packets */
 	unsigned long verdicts[V__COUNT];
 	unsigned long unmatched;      /* answers no sent packet could claim */

@@ -107,6 +107,7 @@ struct pl_scenario {
 	unsigned repeat;         /* >= 1 */
 	unsigned interval_us;
 	unsigned timeout_ms;
+	bool timeout_set;        /* given by a timeout line (not the 1 s default) */
 	/* expectations: [0] for all packets, [1 + i] overrides for packet i */
 	struct pl_expect expect[1 + PL_SCN_MAX_SENDS];
 	struct pl_expect expect_kernel[1 + PL_SCN_MAX_SENDS];
