@@ -229,13 +229,15 @@ static int collect(struct pl_play *p, const struct pl_play_target *t, struct sen
 		int64_t left = deadline - pl_now_ns();
 		int rc, k;
 
+		/* tun0 first: the responder's reply is captured there before the rsp kernel
+		 * forwards it, and its forwarded copy at the generator is matched against it */
 		for (k = 0; k < 2; k++) {
-			struct pl_wire *w = k ? t->tun : p->wire;
+			struct pl_wire *w = k ? p->wire : t->tun;
 
 			if (!w)
 				continue;
 			while ((rc = pl_wire_recv(w, &f, 0)) == 1)
-				handle(p, t, v, nsent, &f, k == 1);
+				handle(p, t, v, nsent, &f, k == 0);
 			if (rc < 0)
 				return rc;
 		}
