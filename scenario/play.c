@@ -28,6 +28,35 @@ struct sent {
 	enum pl_backend_status backend;
 };
 
+/* Recent frames, kept in decisions mode: the responder writes a reply to tun0 (and the
+ * rsp kernel forwards it) before it logs the decision that says which packet the reply
+ * answers, so frames wait here until the log line names them. */
+#define RING 64
+
+struct seen {
+	uint8_t *data;
+	size_t len;
+	int64_t ts;
+	bool at_generator;
+};
+
+static struct seen ring[RING];
+static unsigned ring_next;
+
+static void ring_push(const struct pl_frame *f, bool at_generator)
+{
+	struct seen *e = &ring[ring_next++ % RING];
+	uint8_t *d = realloc(e->data, f->len ? f->len : 1);
+
+	if (!d)
+		return;
+	e->data = d;
+	memcpy(d, f->data, f->len);
+	e->len = f->len;
+	e->ts = pl_ts_ns(&f->ts);
+	e->at_generator = at_generator;
+}
+
 /* Keys of a packet for attribution. */
 struct keys {
 	bool ok, icmp_echo, frag0;
@@ -115,6 +144,23 @@ static long attribute(struct sent *v, size_t nsent, const uint8_t *a, size_t n, 
 	return last;
 }
 
+static bool same_but_ttl(const uint8_t *a, size_t an, const uint8_t *b, size_t bn);
+
+/* The newest ring frame equal to bytes (tun0) or to their forwarded copy (generator). */
+static const struct seen *ring_find(const uint8_t *b, size_t n, bool at_generator)
+{
+	unsigned k;
+
+	for (k = 1; k <= RING; k++) {
+		const struct seen *e = &ring[(ring_next - k) % RING];
+
+		if (e->data && e->at_generator == at_generator &&
+		    (at_generator ? same_but_ttl(b, n, e->data, e->len) : (e->len == n && !memcmp(e->data, b, n))))
+			return e;
+	}
+	return NULL;
+}
+
 static bool same_but_ttl(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
 	/* the forwarded copy differs in TTL (byte 8) and header checksum (10-11) only */
@@ -143,6 +189,15 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, struct sent
 
 	if (f->ethertype != 0x0800 && !(from_tun && f->ethertype == 0))
 		return 0; /* ARP and friends */
+	if (t->decisions && !(from_tun && f->pkttype == PACKET_OUTGOING)) {
+		/* decisions mode: replies are attributed by the responder's log, which names
+		 * the packet each answers (a reply the rsp kernel routes back into tun0, e.g.
+		 * one with unswapped addresses, becomes a packet the responder answers too,
+		 * and must not be credited to whatever scenario runs next) */
+		if (from_tun || t->kind != PL_TARGET_KERNEL)
+			ring_push(f, !from_tun);
+		return 0;
+	}
 	if (from_tun) {
 		if (f->pkttype == PACKET_OUTGOING) {
 			size_t k;
@@ -187,7 +242,7 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, struct sent
 static void read_decisions(const struct pl_play_target *t, struct sent *v, size_t nsent)
 {
 	static char line[1 << 18];
-	static uint8_t in[65536];
+	static uint8_t in[65536], out[65536];
 
 	if (!t->decisions)
 		return;
@@ -204,8 +259,21 @@ static void read_decisions(const struct pl_play_target *t, struct sent *v, size_
 				if (!v[i].decided && v[i].len == n && !memcmp(v[i].bytes, in, n)) {
 					const char *s = oc->valuestring;
 
+					const cJSON *hout = cJSON_GetObjectItemCaseSensitive(o, "out");
+
 					v[i].decided = true;
 					v[i].replied = !strcmp(s, "reply");
+					if (v[i].replied && cJSON_IsString(hout) &&
+					    !pl_hex_decode(hout->valuestring, out, sizeof(out), &n, NULL) &&
+					    (v[i].reply = malloc(n ? n : 1))) {
+						const struct seen *tun = ring_find(out, n, false);
+						const struct seen *gen = ring_find(out, n, true);
+
+						memcpy(v[i].reply, out, n);
+						v[i].reply_len = n;
+						v[i].t_reply = gen ? gen->ts : tun ? tun->ts : pl_now_ns();
+						v[i].wire_seen = gen != NULL;
+					}
 					v[i].backend = !strcmp(s, "unparseable") ? BS_UNPARSEABLE
 						     : !strcmp(s, "api-error") ? BS_API_ERROR
 						     : !strcmp(s, "timeout") ? BS_TIMEOUT : BS_OK;
