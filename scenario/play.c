@@ -94,9 +94,11 @@ static long attribute(struct sent *v, size_t nsent, const uint8_t *a, size_t n, 
 	size_t i;
 	long last = -1;
 
-	for (i = 0; i < nsent; i++)
-		if (!want_delivered || v[i].delivered)
+	for (i = nsent; i-- > 0;)
+		if (!want_delivered || v[i].delivered) {
 			last = (long)i;
+			break;
+		}
 	keys_of(a, n, &ka);
 	if (!ka.ok || pl_ipv4_parse(a, n, &p, NULL))
 		return last;
@@ -105,7 +107,9 @@ static long attribute(struct sent *v, size_t nsent, const uint8_t *a, size_t n, 
 	if (ka.proto == PL_PROTO_ICMP && p.l4_len >= 8 && p.l4[0] == PL_ICMP_ECHOREPLY) {
 		long loose = -1;
 
-		for (i = 0; i < nsent; i++) {
+		/* newest first: an answer usually belongs to a packet just sent, which keeps
+		 * long bursts linear */
+		for (i = nsent; i-- > 0;) {
 			struct pl_pkt q;
 
 			keys_of(v[i].bytes, v[i].len, &ks);
@@ -114,7 +118,7 @@ static long attribute(struct sent *v, size_t nsent, const uint8_t *a, size_t n, 
 			if (!pl_ipv4_parse(v[i].bytes, v[i].len, &q, NULL) && q.l4_len == p.l4_len &&
 			    !memcmp(q.l4 + 8, p.l4 + 8, p.l4_len - 8) && !v[i].reply)
 				return (long)i;
-			if (loose < 0 || !v[i].reply)
+			if (loose < 0 || (!v[i].reply && v[loose].reply))
 				loose = (long)i;
 		}
 		if (loose >= 0)
@@ -319,12 +323,16 @@ static int collect(struct pl_play *p, const struct pl_play_target *t, struct sen
 	}
 }
 
+static size_t answered_cursor;
+
 static bool all_answered(const struct sent *v, size_t n, const struct pl_scenario *s,
 			 const struct pl_play_target *t)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	/* packets found complete stay complete: resume from the first one that was not
+	 * (answered_cursor is reset for every scenario) */
+	for (i = answered_cursor; i < n; i++, answered_cursor = i) {
 		const struct pl_expect *e = pl_scn_expect(s, v[i].idx, t->kind);
 
 		if (t->decisions) {
@@ -410,7 +418,6 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 	static uint8_t scratch[65536 + 64];
 	size_t n = (size_t)s->nsend * s->repeat, nsent = 0, i, fails = 0;
 	struct sent *v = calloc(n ? n : 1, sizeof(*v));
-	unsigned long before[V__COUNT];
 	char first_fail[400] = "";
 	int rc = 0;
 	unsigned rep;
@@ -422,7 +429,7 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 	 * states its own timeout needs it (an answer that comes after ARP gives up) */
 	if (!t->wait_ms && !s->timeout_set && p->max_wait_ms && wait > p->max_wait_ms)
 		wait = p->max_wait_ms;
-	memcpy(before, p->verdicts, sizeof(before));
+	answered_cursor = 0;
 	for (rep = 0; rep < s->repeat && !rc; rep++) {
 		for (i = 0; i < s->nsend && !rc; i++) {
 			struct sent *x = &v[nsent];
