@@ -4,6 +4,7 @@
 # each program folder links against it. New .c files are picked up by wildcard, so
 # adding a source file never needs a Makefile edit.
 
+SHELL     := /bin/bash
 BUILD     ?= build
 CC        ?= cc
 PKGS      := libnl-3.0 libnl-route-3.0 libcurl libcjson
@@ -23,6 +24,10 @@ PL_CFLAGS += -I$(BUILD)
 PL_LDFLAGS :=
 ifeq ($(call HAVE_PKG,libcap-ng),yes)
 PL_CFLAGS += -DHAVE_CAPNG
+endif
+
+ifeq ($(FUZZ),1)
+PL_CFLAGS  += -fsanitize=fuzzer-no-link
 endif
 
 ifeq ($(SAN),1)
@@ -55,7 +60,7 @@ TEST_BIN  := $(BUILD)/pinglab-tests
 # Criterion runs each test in its own process; two workers match the 2-core target machine.
 TEST_ARGS ?= --jobs 2
 
-.PHONY: all test check clean help lab bench fuzz
+.PHONY: all test check clean help lab bench fuzz fuzz-smoke
 all: $(BINS)
 
 $(BUILD)/version.h: FORCE
@@ -121,6 +126,32 @@ help: ## list targets
 	@echo "  V=1         show the commands"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+bench: all ## benchmarks side by side in one run, table + bench/results.json (root; QUICK=1 for a short run)
+	$(Q)PINGLAB_BUILD=$(abspath $(BUILD)) bench/bench.sh $(if $(QUICK),--quick)
+
+# Fuzzing: libFuzzer targets in fuzz/ (the LLVMFuzzerTestOneInput entry point, which
+# AFL++ also drives through afl-clang-fast -fsanitize=fuzzer), built with clang, ASan
+# and UBSan into build/fuzz/; seeds in fuzz/corpus/<target>/.
+FUZZ_TARGETS := packet extract scenario model pcap
+FUZZ_SECONDS ?= 60
+fuzz: ## build the libFuzzer targets (clang, ASan+UBSan) into build/fuzz/
+	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang FUZZ=1 SAN=1 CFLAGS="-O1 -g" \
+		$(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CC) $(PL_CFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(PL_LDLIBS)
+
+fuzz-smoke: fuzz ## run each fuzz target for FUZZ_SECONDS (default 60) from its seed corpus
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes; \
+		echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=build/fuzz/crashes/$$t- \
+			build/fuzz/corpus/$$t fuzz/corpus/$$t 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==.*ERROR|SUMMARY)" ; \
+		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 # ---- lab topology (issue 4) ----------------------------------------------------------
 ROUNDS ?= 20

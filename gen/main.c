@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "scenario/play.h"
 #include "scenario/scenario.h"
@@ -173,7 +174,13 @@ int main(int argc, char **argv)
 	for (c = 1; c < V__COUNT; c++)
 		if (play.verdicts[c])
 			printf(", %lu %s", play.verdicts[c], pl_verdict_name((enum pl_verdict)c));
-	printf("; %lu unmatched answers%s\n", play.unmatched, stop_flag ? " (interrupted)" : "");
+	{
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		printf("; %lu unmatched answers; maxrss %ld kB%s\n", play.unmatched, ru.ru_maxrss,
+		       stop_flag ? " (interrupted)" : "");
+	}
 	status = stop_flag ? 2 : failed ? 1 : 0;
 out:
 	if (play.jsonl)

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -638,8 +639,13 @@ int main(int argc, char **argv)
 		}
 	}
 	status = 0;
-	fprintf(stderr, "pinglab-responder: %lu packets, %lu replies, %lu dropped on a full queue\n",
-		c.packets, c.replies, c.dropped_queue_full);
+	{
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(stderr, "pinglab-responder: %lu packets, %lu replies, %lu dropped on a full queue; maxrss %ld kB\n",
+			c.packets, c.replies, c.dropped_queue_full, ru.ru_maxrss);
+	}
 out:
 	if (c.ops && c.ops->fini && c.multi)
 		c.ops->fini(&c);

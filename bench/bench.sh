@@ -1,0 +1,150 @@
+#!/bin/bash
+# bench.sh — pinglab against its physical limits, side by side in one run (make bench).
+#
+#   bench/bench.sh [--quick]
+#
+# Every row compares two things measured in the same run on the same lab: the reference
+# responder through the TUN against the Linux kernel, the model path against the
+# reference, concurrent model requests against the ideal, pinglab's topology against
+# ip/tc. Prints a table and writes bench/results.json. Method: bench/README.md.
+# Needs root. Exit 0 (goals are reported, not enforced), 2 on a lab error, 4 not root.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=${PINGLAB_BUILD:-$root/build}
+pl=$build/pinglab
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: skipped: needs root (network namespaces)" >&2
+	exit 4
+fi
+for b in pinglab pinglab-gen pinglab-responder pinglab-mockllm; do
+	[ -x "$build/$b" ] || { echo "bench: build $build/$b first (make)" >&2; exit 2; }
+done
+
+if [ $quick = 1 ]; then N=200; BURST=64; CONC=16; TPUT_SMALL=2000; TPUT_BIG=10000; ROUNDS=5
+else N=1000; BURST=256; CONC=64; TPUT_SMALL=10000; TPUT_BIG=100000; ROUNDS=20; fi
+
+tmp=$(mktemp -d /tmp/pinglab-bench-XXXXXX)
+lab=bn$$
+lab=${lab:0:8}
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	"$pl" down --name "$lab" >/dev/null 2>&1 || "$pl" clean --name "$lab" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM
+
+rsp_ns=/run/netns/pl-$lab-rsp
+gen_if=pl-$lab-g
+mkdir -p "$tmp/valid"
+
+scenario() { # name count interval_us id
+	cat > "$tmp/valid/$1.scn" <<EOF
+scenario $1
+  description "benchmark: $2 echo requests"
+  send icmp.id=$4 payload=pattern:0xa5*56
+  repeat $2 interval $3us
+  timeout 5s
+  expect reply
+EOF
+}
+
+start_responder() { # log args...
+	local log=$1
+	shift
+	"$build/pinglab-responder" --netns "$rsp_ns" --log "$log" "$@" 2>>"$tmp/responder.err" &
+	pids+=($!)
+	RSP=$!
+	# attached once it says so; then give the kernel's linkwatch a second to bring tun0
+	# to running (docs/lab.md: packets sent before that are dropped)
+	for _ in $(seq 50); do
+		grep -q "pid $RSP" "$tmp/responder.err" 2>/dev/null && { sleep 1; return 0; }
+		sleep 0.1
+	done
+	echo "bench: responder did not come up: $(tail -2 "$tmp/responder.err")" >&2
+	exit 2
+}
+
+stop_responder() {
+	kill "$RSP" 2>/dev/null
+	wait "$RSP" 2>/dev/null
+}
+
+gen() { # out targets... -- scenario-file [extra gen args]
+	local out=$1
+	shift
+	"$pl" exec "$lab" gen -- "$build/pinglab-gen" --iface "$gen_if" --tun-netns "$rsp_ns" --out "$out" "$@" \
+		> "$out.stdout" 2>&1
+}
+
+mock_start() { # profile-text
+	printf '%s\n' "$1" > "$tmp/profile"
+	"$build/pinglab-mockllm" --listen 127.0.0.1:0 --profile "$tmp/profile" --scale 1 --log "$tmp/mock.jsonl" \
+		> "$tmp/mock.url" 2>>"$tmp/mock.err" &
+	pids+=($!)
+	MOCK=$!
+	for _ in $(seq 50); do [ -s "$tmp/mock.url" ] && break; sleep 0.1; done
+	URL=$(head -1 "$tmp/mock.url")
+}
+
+mock_stop() { kill "$MOCK" 2>/dev/null; wait "$MOCK" 2>/dev/null; : > "$tmp/mock.url"; }
+
+"$pl" up --name "$lab" >/dev/null || { echo "bench: pinglab up failed" >&2; exit 2; }
+t0=$(date +%s)
+
+# 1. reference through the TUN vs the kernel, same packets, blocking and busy-poll
+scenario rtt "$N" 500 0x7e01
+start_responder "$tmp/ref.jsonl" --backend reference
+gen "$tmp/rtt-block.jsonl" --target kernel:kernel --target reference:responder "$tmp/valid/rtt.scn"
+stop_responder
+start_responder "$tmp/refbp.jsonl" --backend reference --busy-poll
+gen "$tmp/rtt-busy.jsonl" --target reference-busy-poll:responder "$tmp/valid/rtt.scn"
+stop_responder
+
+# 2. harness overhead on the model path: the simulated model answering at once
+mock_start "latency = fixed 0
+chatty = 0"
+: > "$tmp/llm0.jsonl"
+ANTHROPIC_API_KEY=pinglab-bench start_responder "$tmp/llm0.jsonl" --backend anthropic --base-url "$URL" --concurrency 4 --timeout 5000 \
+	--prompt "$root/prompts/system.md" --template "$root/prompts/packet.md"
+scenario overhead "$((N / 5))" 2000 0x7e02
+gen "$tmp/overhead.jsonl" --target model-0ms:responder --decisions "$tmp/llm0.jsonl" --wait 5000 \
+	"$tmp/valid/overhead.scn"
+stop_responder
+mock_stop
+
+# 3. concurrency: 1 s per request, BURST packets, CONC in flight
+mock_start "latency = fixed 1000
+chatty = 0"
+: > "$tmp/llm1.jsonl"
+ANTHROPIC_API_KEY=pinglab-bench start_responder "$tmp/llm1.jsonl" --backend anthropic --base-url "$URL" --concurrency "$CONC" --timeout 30000 \
+	--queue 100000 --prompt "$root/prompts/system.md" --template "$root/prompts/packet.md"
+scenario burst "$BURST" 0 0x7e03
+sed -i 's/timeout 5s/timeout 60s/' "$tmp/valid/burst.scn"
+gen "$tmp/conc.jsonl" --target model-1s:responder --decisions "$tmp/llm1.jsonl" --wait 60000 "$tmp/valid/burst.scn"
+stop_responder
+mock_stop
+
+# 5. throughput and memory: a long burst against the reference and the kernel, two sizes
+for n in "$TPUT_SMALL" "$TPUT_BIG"; do
+	scenario "tput$n" "$n" 0 0x7e04
+	start_responder "$tmp/tput-ref-$n.jsonl" --backend reference
+	gen "$tmp/tput-$n.jsonl" --target kernel:kernel --target reference:responder "$tmp/valid/tput$n.scn"
+	stop_responder
+	grep -o 'maxrss [0-9]*' "$tmp/responder.err" | tail -1 | cut -d' ' -f2 > "$tmp/rss-rsp-$n"
+	grep -o 'maxrss [0-9]*' "$tmp/tput-$n.jsonl.stdout" | tail -1 | cut -d' ' -f2 > "$tmp/rss-gen-$n"
+done
+
+"$pl" down --name "$lab" >/dev/null 2>&1
+
+# 4. topology: pinglab up+down against the ip/tc script
+PINGLAB=$pl "$here/topology.sh" "$ROUNDS" > "$tmp/topology.txt" 2>&1
+
+python3 "$here/report.py" "$tmp" "$N" "$BURST" "$CONC" "$TPUT_SMALL" "$TPUT_BIG" "$quick" "$here/results.json"
+echo "bench: $(($(date +%s) - t0)) s; results in bench/results.json"

@@ -1,0 +1,28 @@
+/* Fuzz the Anthropic/OpenAI response, error and SSE parsers on arbitrary bodies. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/api.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pl_model_reply r;
+	struct pl_sse s;
+	char t[64], m[128];
+	int api;
+
+	if (size < 1)
+		return 0;
+	api = data[0] & 1;
+	data++, size--;
+	if (pl_api_parse((enum pl_api)api, (const char *)data, size, &r, NULL) == 0)
+		pl_model_reply_free(&r);
+	pl_api_parse_error((const char *)data, size, t, sizeof(t), m, sizeof(m));
+	pl_sse_init(&s, (enum pl_api)api, &r);
+	pl_sse_feed(&s, (const char *)data, size, NULL);
+	pl_sse_free(&s);
+	pl_model_reply_free(&r);
+	return 0;
+}
