@@ -77,25 +77,6 @@ static pid_t spawn(const char *const argv[], const char *netns, int out_fd, int 
 	_exit(127);
 }
 
-/* Wait for a child; a SIGINT/SIGTERM to pinglab itself is passed on to the child once
- * (a terminal's Ctrl-C reaches the whole group anyway; a kill of pinglab alone must
- * not leave the generator playing on). */
-static int wait_child(pid_t pid)
-{
-	bool forwarded = false;
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -1;
-		if (run_stop && !forwarded) {
-			kill(pid, SIGTERM);
-			forwarded = true;
-		}
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static void stop_child(pid_t pid)
 {
 	int i;
@@ -146,6 +127,7 @@ static void usage(FILE *f)
 		"                   [--backend mock|anthropic|openai|exec|agent] [--model M] [--base-url U]\n"
 		"                   [--profile P] [--seed S] [--scale F] [--concurrency C] [--max-wait MS]\n"
 		"                   [--model-timeout MS] [--retries N] [--repeat K] [--out DIR] [--keep]\n"
+		"                   [--lab NAME (default: a fresh random name)]\n"
 		"                   [-- EXEC COMMAND...]\n");
 }
 
@@ -160,7 +142,7 @@ int cmd_run(int argc, char **argv)
 		{ "model-timeout", required_argument, NULL, 'T' }, { "out", required_argument, NULL, 'o' },
 		{ "keep", no_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
 		{ "scale", required_argument, NULL, 'L' }, { "retries", required_argument, NULL, 'R' },
-		{ "repeat", required_argument, NULL, 'K' },
+		{ "repeat", required_argument, NULL, 'K' }, { "lab", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
@@ -184,7 +166,7 @@ int cmd_run(int argc, char **argv)
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (npaths == 16) {
@@ -211,6 +193,13 @@ int cmd_run(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'k': keep = true; break;
 		case 'L': r.scale = optarg; break;
+		case 'N':
+			if (pl_lab_names(optarg, &(struct pl_lab_names){ 0 }, &err)) {
+				fprintf(stderr, "pinglab run: --lab: %s\n", err.msg);
+				return PL_EXIT_ERROR;
+			}
+			snprintf(r.lab, sizeof(r.lab), "%s", optarg);
+			break;
 		case 'R': r.retries = optarg; break;
 		case 'K':
 			r.repeat = (unsigned)strtoul(optarg, NULL, 10);
@@ -251,7 +240,7 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (pl_lab_random_name(r.lab, &err)) {
+	if (!r.lab[0] && pl_lab_random_name(r.lab, &err)) {
 		fprintf(stderr, "pinglab run: %s\n", err.msg);
 		goto out;
 	}
@@ -265,7 +254,6 @@ int cmd_run(int argc, char **argv)
 	}
 	lab_up = true;
 	r.spawn = spawn;
-	r.wait_child = wait_child;
 	r.stop_child = stop_child;
 	fprintf(stderr, "pinglab run: run %s, lab %s, report in %s/\n", r.id, r.lab, r.dir);
 	status = pl_run_play(&r, &err);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "common/sha256.h"
 #include "lab/commands.h"
@@ -230,10 +231,72 @@ static pid_t start_responder(struct pl_run *r, bool llm, const char *url, const 
 	return pid;
 }
 
-static int run_gen(struct pl_run *r, const char *const *targets, const char *decisions, unsigned wait_ms,
-		   struct pl_err *err)
+/* Has a helper process (responder, mock) died? Then say so — a crash mid-run is a
+ * finding, its packets show as missed — remember it for run.json, and return true. */
+static bool died(struct pl_run *r, pid_t pid, const char *what)
 {
-	char bin[PATH_MAX + 32], ns[64], rsp_ns[64], iface[32], out[PATH_MAX + 32], maxw[16], w[16], trials[16];
+	int status;
+
+	if (pid <= 0 || waitpid(pid, &status, WNOHANG) != pid)
+		return false;
+	if (!r->incident[0]) {
+		if (WIFSIGNALED(status))
+			snprintf(r->incident, sizeof(r->incident), "%s crashed during the run (signal %d)", what,
+				 WTERMSIG(status));
+		else
+			snprintf(r->incident, sizeof(r->incident), "%s exited during the run (status %d)", what,
+				 WEXITSTATUS(status));
+		fprintf(stderr, "pinglab run: %s\n", r->incident);
+	}
+	return true;
+}
+
+struct watch {
+	pid_t pid;
+	const char *what;
+	bool dead;
+};
+
+static void end_helper(struct pl_run *r, struct watch *w)
+{
+	if (!w->dead && !died(r, w->pid, w->what))
+		r->stop_child(w->pid);
+}
+
+/* Wait for the generator; when a watched helper dies meanwhile, or pinglab itself is
+ * told to stop (a kill of pinglab alone must not leave the generator playing on), stop
+ * the generator, so the run ends with what it has. */
+static int wait_gen(struct pl_run *r, pid_t gen, struct watch *w, int nw)
+{
+	int status, i;
+	bool stopping = false;
+
+	for (;;) {
+		pid_t got = waitpid(gen, &status, WNOHANG);
+
+		if (got == gen)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (got < 0 && errno != EINTR)
+			return -1;
+		if (!stopping) {
+			for (i = 0; i < nw; i++)
+				if (!w[i].dead && died(r, w[i].pid, w[i].what))
+					w[i].dead = true;
+			for (i = 0; i < nw; i++)
+				stopping |= w[i].dead;
+			if (stopping || *r->stop) {
+				kill(gen, SIGTERM);
+				stopping = true;
+			}
+		}
+		usleep(20000);
+	}
+}
+
+static int run_gen(struct pl_run *r, const char *const *targets, const char *decisions, unsigned wait_ms,
+		   struct watch *w, int nw, struct pl_err *err)
+{
+	char bin[PATH_MAX + 32], ns[64], rsp_ns[64], iface[32], out[PATH_MAX + 32], maxw[16], waitbuf[16], trials[16];
 	const char *argv[64];
 	int n = 0, rc;
 	size_t i;
@@ -245,7 +308,7 @@ static int run_gen(struct pl_run *r, const char *const *targets, const char *dec
 	snprintf(iface, sizeof(iface), "pl-%s-g", r->lab);
 	path(out, sizeof(out), r->dir, "packets.jsonl");
 	snprintf(maxw, sizeof(maxw), "%u", r->max_wait_ms);
-	snprintf(w, sizeof(w), "%u", wait_ms);
+	snprintf(waitbuf, sizeof(waitbuf), "%u", wait_ms);
 	argv[n++] = bin;
 	argv[n++] = "--iface";
 	argv[n++] = iface;
@@ -263,7 +326,7 @@ static int run_gen(struct pl_run *r, const char *const *targets, const char *dec
 		argv[n++] = "--decisions";
 		argv[n++] = decisions;
 		argv[n++] = "--wait";
-		argv[n++] = w;
+		argv[n++] = waitbuf;
 	}
 	if (r->tag) {
 		argv[n++] = "--tag";
@@ -291,7 +354,7 @@ static int run_gen(struct pl_run *r, const char *const *targets, const char *dec
 	pid = r->spawn(argv, ns, -1, -1);
 	if (pid < 0)
 		return pl_errf(err, -errno, "fork: %s", strerror(errno));
-	rc = r->wait_child(pid);
+	rc = wait_gen(r, pid, w, nw);
 	return rc;
 }
 
@@ -345,6 +408,8 @@ static void summarize(struct pl_run *r, bool *regression)
 	if (strncmp(r->llm_name, "mock:", 5) == 0 && (r->targets & RUN_T_LLM))
 		printf("(%s is the simulated model: pinglab-mockllm with profile %s, seed %lu)\n", r->llm_name,
 		       r->profile, r->seed);
+	if (r->incident[0])
+		printf("incident: %s\n", r->incident);
 	printf("packets: %s\n", file);
 }
 
@@ -449,6 +514,8 @@ static void write_run_json(struct pl_run *r, const char *ended)
 	cJSON_AddBoolToObject(o, "simulated", (r->targets & RUN_T_LLM) && !strcmp(r->backend, "mock"));
 	cJSON_AddNumberToObject(o, "seed", (double)r->seed);
 	cJSON_AddNumberToObject(o, "repeat", r->repeat ? r->repeat : 1);
+	if (r->incident[0])
+		cJSON_AddStringToObject(o, "incident", r->incident);
 	if (r->tag)
 		cJSON_AddStringToObject(o, "tag", r->tag);
 	sc = cJSON_AddArrayToObject(o, "scenarios");
@@ -517,10 +584,14 @@ static int play_phases(struct pl_run *r, struct pl_err *err)
 				return PL_EXIT_ERROR;
 		}
 		targets[n] = NULL;
-		rc = run_gen(r, targets, NULL, 0, err);
-		r->stop_child(rsp);
+		{
+			struct watch w[1] = { { rsp, "the reference responder", false } };
+
+			rc = run_gen(r, targets, NULL, 0, w, rsp > 0 ? 1 : 0, err);
+			end_helper(r, &w[0]);
+		}
 		rsp = -1;
-		if (rc == 2 || rc >= 127 || *r->stop)
+		if (*r->stop || ((rc == 2 || rc >= 127) && !r->incident[0]))
 			return PL_EXIT_ERROR;
 	}
 	if ((r->targets & RUN_T_LLM) && !*r->stop) {
@@ -541,10 +612,16 @@ static int play_phases(struct pl_run *r, struct pl_err *err)
 			return PL_EXIT_ERROR;
 		}
 		snprintf(target, sizeof(target), "%s:responder", r->llm_name);
-		rc = run_gen(r, targets, rlog, r->model_timeout_ms + 2000, err);
-		r->stop_child(rsp);
-		r->stop_child(mock);
-		if (rc == 2 || rc >= 127 || *r->stop)
+		{
+			struct watch w[2] = { { rsp, "the model responder", false },
+					      { mock, "the simulated model server", false } };
+
+			rc = run_gen(r, targets, rlog, r->model_timeout_ms + 2000, w, mock > 0 ? 2 : 1, err);
+			end_helper(r, &w[0]);
+			if (mock > 0)
+				end_helper(r, &w[1]);
+		}
+		if (*r->stop || ((rc == 2 || rc >= 127) && !r->incident[0]))
 			return PL_EXIT_ERROR;
 	}
 	summarize(r, &regression);

@@ -28,10 +28,10 @@ struct pl_run {
 	const struct pl_scn_set *set;
 	volatile sig_atomic_t *stop;
 	char started[40];
+	char incident[160];                 /* e.g. "the model responder crashed (signal 9)" */
 	char llm_name[96];                  /* target name of the model: "mock:sim-haiku-like" */
 	/* process helpers from cmd_run.c */
 	pid_t (*spawn)(const char *const argv[], const char *netns, int out_fd, int err_fd);
-	int (*wait_child)(pid_t pid);
 	void (*stop_child)(pid_t pid);
 };
 
