@@ -566,16 +566,18 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	c.tun = open_tun(netns, tun_name, &err);
-	if (c.tun < 0) {
-		fprintf(stderr, "pinglab-responder: %s\n", err.msg);
-		status = (c.tun == -EPERM || c.tun == -EACCES) ? 4 : 2;
-		goto out;
-	}
+	/* the backend first (its FIFOs, its HTTP state): once tun0 is attached, packets
+	 * may arrive and an agent may already be looking for the FIFOs */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c.multi = curl_multi_init();
 	if (!c.multi || c.ops->init(&c, &err)) {
 		fprintf(stderr, "pinglab-responder: %s backend: %s\n", c.ops->name, err.msg[0] ? err.msg : "init failed");
+		goto out;
+	}
+	c.tun = open_tun(netns, tun_name, &err);
+	if (c.tun < 0) {
+		fprintf(stderr, "pinglab-responder: %s\n", err.msg);
+		status = (c.tun == -EPERM || c.tun == -EACCES) ? 4 : 2;
 		goto out;
 	}
 	if (!no_drop && drop_privileges(&err)) {
