@@ -1,13 +1,18 @@
 /* cli.c — small pieces the lab commands share. */
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lab/commands.h"
 #include "netlab/lab.h"
+#include "netlab/netns.h"
 #include "netlab/tun.h"
 
 int cli_require_lab_privileges(const char *cmd, bool need_tun)
@@ -77,3 +82,59 @@ void cli_log_line(void *arg, const char *line)
 {
 	fprintf(arg, "  %s\n", line);
 }
+
+/* Directory of this executable, for its sibling programs. */
+void cli_exe_dir(char *out, size_t n)
+{
+	char buf[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (k <= 0) {
+		snprintf(out, n, "build");
+		return;
+	}
+	buf[k] = '\0';
+	snprintf(out, n, "%s", dirname(buf));
+}
+
+/* fork + exec argv, optionally inside a lab namespace; stdout/stderr as given (-1 keeps). */
+pid_t cli_spawn(const char *const argv[], const char *netns, int out_fd, int err_fd)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	if (netns) {
+		struct pl_netns_saved saved;
+		struct pl_err err;
+
+		if (pl_netns_enter(netns, &saved, &err)) {
+			fprintf(stderr, "pinglab run: %s\n", err.msg);
+			_exit(127);
+		}
+	}
+	if (out_fd >= 0)
+		dup2(out_fd, 1);
+	if (err_fd >= 0)
+		dup2(err_fd, 2);
+	execv(argv[0], (char *const *)argv);
+	fprintf(stderr, "pinglab run: exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+void cli_stop_child(pid_t pid)
+{
+	int i;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+

@@ -38,61 +38,6 @@ static void on_signal(int sig)
 	run_stop = 1;
 }
 
-/* Directory of this executable, for its sibling programs. */
-static void exe_dir(char *out, size_t n)
-{
-	char buf[PATH_MAX];
-	ssize_t k = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-
-	if (k <= 0) {
-		snprintf(out, n, "build");
-		return;
-	}
-	buf[k] = '\0';
-	snprintf(out, n, "%s", dirname(buf));
-}
-
-/* fork + exec argv, optionally inside a lab namespace; stdout/stderr as given (-1 keeps). */
-static pid_t spawn(const char *const argv[], const char *netns, int out_fd, int err_fd)
-{
-	pid_t pid = fork();
-
-	if (pid != 0)
-		return pid;
-	if (netns) {
-		struct pl_netns_saved saved;
-		struct pl_err err;
-
-		if (pl_netns_enter(netns, &saved, &err)) {
-			fprintf(stderr, "pinglab run: %s\n", err.msg);
-			_exit(127);
-		}
-	}
-	if (out_fd >= 0)
-		dup2(out_fd, 1);
-	if (err_fd >= 0)
-		dup2(err_fd, 2);
-	execv(argv[0], (char *const *)argv);
-	fprintf(stderr, "pinglab run: exec %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-static void stop_child(pid_t pid)
-{
-	int i;
-
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	for (i = 0; i < 100; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return;
-		usleep(20000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 static int make_run_dir(struct pl_run *r, const char *out, struct pl_err *err)
 {
 	time_t now = time(NULL);
@@ -229,7 +174,7 @@ int cmd_run(int argc, char **argv)
 		status = rc;
 		goto out;
 	}
-	exe_dir(r.bindir, sizeof(r.bindir));
+	cli_exe_dir(r.bindir, sizeof(r.bindir));
 	if (make_run_dir(&r, out, &err)) {
 		fprintf(stderr, "pinglab run: %s\n", err.msg);
 		goto out;
@@ -253,8 +198,8 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	lab_up = true;
-	r.spawn = spawn;
-	r.stop_child = stop_child;
+	r.spawn = cli_spawn;
+	r.stop_child = cli_stop_child;
 	fprintf(stderr, "pinglab run: run %s, lab %s, report in %s/\n", r.id, r.lab, r.dir);
 	status = pl_run_play(&r, &err);
 	if (status == PL_EXIT_ERROR && err.msg[0])

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define PL_EXIT_OK    0
 #define PL_EXIT_FAIL  1   /* a regression */
@@ -21,6 +22,7 @@ int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_ping(int argc, char **argv);
 
 /* Shared by the lab commands (lab/cli.c). */
 
@@ -36,6 +38,14 @@ struct pl_scn_set;
 /* Load scenario files/folders (argc == 0: scenarios/) into set; prints the error and
  * returns PL_EXIT_ERROR when any file is bad. */
 int cli_load_scenarios(const char *cmd, int argc, char **argv, struct pl_scn_set *set);
+
+/* Directory of this executable (its sibling programs live there). */
+void cli_exe_dir(char *out, size_t n);
+/* fork + exec argv (argv[0] a path), inside the named lab namespace when netns is not
+ * NULL, with stdout/stderr redirected when the fds are >= 0. */
+pid_t cli_spawn(const char *const argv[], const char *netns, int out_fd, int err_fd);
+/* SIGTERM, up to 2 s, then SIGKILL; reaps. */
+void cli_stop_child(pid_t pid);
 
 /* pl_lab_hooks log callbacks: arg is the FILE * to print to, indented by two spaces. */
 void cli_log_line(void *arg, const char *line);

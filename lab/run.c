@@ -102,7 +102,7 @@ static void find_data(const struct pl_run *r, const char *rel, char *out, size_t
 }
 
 /* Start pinglab-mockllm on 127.0.0.1:0 and read the URL it prints. */
-static pid_t start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *err)
+pid_t pl_run_start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *err)
 {
 	char bin[PATH_MAX + 32], log[PATH_MAX + 32], seed[32], line[256];
 	int fds[2];
@@ -160,7 +160,7 @@ static pid_t start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *er
 	return pid;
 }
 
-static pid_t start_responder(struct pl_run *r, bool llm, const char *url, const char *log, struct pl_err *err)
+pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const char *log, struct pl_err *err)
 {
 	char bin[PATH_MAX + 32], ns[64], conc[16], tmo[16], prompt[PATH_MAX + 32], tmpl[PATH_MAX + 32];
 	const char *argv[48];
@@ -579,7 +579,7 @@ static int play_phases(struct pl_run *r, struct pl_err *err)
 		if (r->targets & RUN_T_REFERENCE) {
 			targets[n++] = "reference:responder";
 			path(rlog, sizeof(rlog), r->dir, "responder-reference.jsonl");
-			rsp = start_responder(r, false, NULL, rlog, err);
+			rsp = pl_run_start_responder(r, false, NULL, rlog, err);
 			if (rsp < 0)
 				return PL_EXIT_ERROR;
 		}
@@ -599,14 +599,14 @@ static int play_phases(struct pl_run *r, struct pl_err *err)
 		const char *targets[2] = { target, NULL };
 
 		if (!strcmp(r->backend, "mock")) {
-			mock = start_mock(r, url, sizeof(url), err);
+			mock = pl_run_start_mock(r, url, sizeof(url), err);
 			if (mock < 0)
 				return PL_EXIT_ERROR;
 			pl_lab_add_pid(r->lab, mock, "mockllm", NULL);
 		}
 		path(rlog, sizeof(rlog), r->dir, "responder-llm.jsonl");
 		close(open(rlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-		rsp = start_responder(r, true, url, rlog, err);
+		rsp = pl_run_start_responder(r, true, url, rlog, err);
 		if (rsp < 0) {
 			r->stop_child(mock);
 			return PL_EXIT_ERROR;

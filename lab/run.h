@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -38,6 +39,11 @@ struct pl_run {
 int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err);
 /* Backend and key checks that must pass before a lab is built; "needs ..." => skip. */
 int pl_run_check_backend(struct pl_run *r, struct pl_err *err);
+/* Start pinglab-mockllm on loopback (URL into url) / a responder on the lab's tun0 (the
+ * reference, or the model backend when llm) and wait until tun0 runs. -1 on error. */
+pid_t pl_run_start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *err);
+pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const char *log, struct pl_err *err);
+
 /* Play every phase; returns the exit code. */
 int pl_run_play(struct pl_run *r, struct pl_err *err);
 
