@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "scenario/play.h"
 #include "scenario/scenario.h"
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' }, { "max-wait", required_argument, NULL, 'w' },
 		{ "tag", required_argument, NULL, 'g' }, { "help", no_argument, NULL, 'h' },
 		{ "decisions", required_argument, NULL, 'd' }, { "wait", required_argument, NULL, 'W' },
-		{ "trials", required_argument, NULL, 'K' },
+		{ "trials", required_argument, NULL, 'K' }, { "max-packets", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *iface = NULL, *tun_ns = NULL, *tun_if = "tun0", *out = NULL, *tag = NULL;
@@ -62,7 +63,7 @@ int main(int argc, char **argv)
 	int c, status = 2;
 	unsigned long failed;
 
-	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:M:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': iface = optarg; break;
 		case 'n': tun_ns = optarg; break;
@@ -71,6 +72,7 @@ int main(int argc, char **argv)
 		case 'g': tag = optarg; break;
 		case 'd': decisions_path = optarg; break;
 		case 'W': wait_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'M': play.max_packets = strtoul(optarg, NULL, 10); break;
 		case 'K':
 			trials = (unsigned)strtoul(optarg, NULL, 10);
 			if (trials < 1 || trials > 1000) {
@@ -144,6 +146,10 @@ int main(int argc, char **argv)
 	play.wire = &wire;
 	play.epoch_ns = pl_now_ns();
 	play.progress = stdout;
+	play.terminal = isatty(1);
+	for (i = 0; i < set.n; i++)
+		if (!tag || pl_scn_has_tag(&set.v[i], tag))
+			play.total_scenarios += ntargets * trials;
 	if (out) {
 		play.jsonl = fopen(out, "a");
 		if (!play.jsonl) {
@@ -154,7 +160,7 @@ int main(int argc, char **argv)
 	/* trials: the whole library again, for pass rates (pass@k, pass^k) */
 	for (trial = 0; trial < trials && !stop_flag; trial++) {
 		play.trial = trial;
-		for (i = 0; i < set.n && !stop_flag; i++) {
+		for (i = 0; i < set.n && !stop_flag && !play.budget_hit; i++) {
 			if (tag && !pl_scn_has_tag(&set.v[i], tag))
 				continue;
 			for (k = 0; k < ntargets && !stop_flag; k++)
@@ -166,6 +172,10 @@ int main(int argc, char **argv)
 				played++;
 		}
 	}
+	if (play.terminal)
+		printf("\n");
+	if (play.budget_hit)
+		printf("pinglab-gen: stopped at --max-packets %lu (partial run)\n", play.max_packets);
 	failed = 0;
 	for (c = 1; c < V__COUNT; c++)
 		failed += play.verdicts[c];

@@ -72,7 +72,8 @@ static void usage(FILE *f)
 		"                   [--backend mock|anthropic|openai|exec|agent] [--model M] [--base-url U]\n"
 		"                   [--profile P] [--seed S] [--scale F] [--concurrency C] [--max-wait MS]\n"
 		"                   [--model-timeout MS] [--retries N] [--repeat K] [--out DIR] [--keep]\n"
-		"                   [--lab NAME (default: a fresh random name)]\n"
+		"                   [--lab NAME (default: a fresh random name)] [--fail-under RATE]\n"
+		"                   [--max-packets N (budget guard for a real model)]\n"
 		"                   [-- EXEC COMMAND...]\n");
 }
 
@@ -88,6 +89,7 @@ int cmd_run(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
 		{ "scale", required_argument, NULL, 'L' }, { "retries", required_argument, NULL, 'R' },
 		{ "repeat", required_argument, NULL, 'K' }, { "lab", required_argument, NULL, 'N' },
+		{ "max-packets", required_argument, NULL, 'P' }, { "fail-under", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
@@ -106,12 +108,13 @@ int cmd_run(int argc, char **argv)
 	r.profile = "sim-haiku-like";
 	r.seed = 1;
 	r.scale = "1";
+	r.fail_under = -1;
 	r.concurrency = 16;
 	r.max_wait_ms = 250;
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (npaths == 16) {
@@ -138,6 +141,17 @@ int cmd_run(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'k': keep = true; break;
 		case 'L': r.scale = optarg; break;
+		case 'P': r.max_packets = strtoul(optarg, NULL, 10); break;
+		case 'F': {
+			char *end;
+
+			r.fail_under = strtod(optarg, &end);
+			if (*end || r.fail_under < 0 || r.fail_under > 1) {
+				fprintf(stderr, "pinglab run: --fail-under wants a pass rate 0..1, e.g. 0.9\n");
+				return PL_EXIT_ERROR;
+			}
+			break;
+		}
 		case 'N':
 			if (pl_lab_names(optarg, &(struct pl_lab_names){ 0 }, &err)) {
 				fprintf(stderr, "pinglab run: --lab: %s\n", err.msg);

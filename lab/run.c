@@ -296,7 +296,7 @@ static int wait_gen(struct pl_run *r, pid_t gen, struct watch *w, int nw)
 static int run_gen(struct pl_run *r, const char *const *targets, const char *decisions, unsigned wait_ms,
 		   struct watch *w, int nw, struct pl_err *err)
 {
-	char bin[PATH_MAX + 32], ns[64], rsp_ns[64], iface[32], out[PATH_MAX + 32], maxw[16], waitbuf[16], trials[16];
+	char bin[PATH_MAX + 32], ns[64], rsp_ns[64], iface[32], out[PATH_MAX + 32], maxw[16], waitbuf[16], trials[16], maxp[24];
 	const char *argv[64];
 	int n = 0, rc;
 	size_t i;
@@ -331,6 +331,11 @@ static int run_gen(struct pl_run *r, const char *const *targets, const char *dec
 	if (r->tag) {
 		argv[n++] = "--tag";
 		argv[n++] = r->tag;
+	}
+	if (decisions && r->max_packets) {
+		snprintf(maxp, sizeof(maxp), "%lu", r->max_packets);
+		argv[n++] = "--max-packets";
+		argv[n++] = maxp;
 	}
 	if (r->repeat > 1) {
 		snprintf(trials, sizeof(trials), "%u", r->repeat);
@@ -404,6 +409,12 @@ static void summarize(struct pl_run *r, bool *regression)
 		       t[i].v[V_API_ERROR], t[i].v[V_TIMEOUT]);
 		if ((!strcmp(t[i].name, "kernel") || !strcmp(t[i].name, "reference")) && t[i].v[V_PASS] != t[i].total)
 			*regression = true;
+		if (!strcmp(t[i].name, r->llm_name) && r->fail_under >= 0 && t[i].total &&
+		    (double)t[i].v[V_PASS] / (double)t[i].total < r->fail_under) {
+			printf("%s: pass rate %.3f is under --fail-under %.3f\n", t[i].name,
+			       (double)t[i].v[V_PASS] / (double)t[i].total, r->fail_under);
+			*regression = true;
+		}
 	}
 	if (strncmp(r->llm_name, "mock:", 5) == 0 && (r->targets & RUN_T_LLM))
 		printf("(%s is the simulated model: pinglab-mockllm with profile %s, seed %lu)\n", r->llm_name,

@@ -243,7 +243,7 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, struct sent
 
 /* Lines the responder appended to its log since the last look: mark the packet whose
  * bytes it received as decided, with the backend's status. */
-static void read_decisions(const struct pl_play_target *t, struct sent *v, size_t nsent)
+static void read_decisions(struct pl_play *p, const struct pl_play_target *t, struct sent *v, size_t nsent)
 {
 	static char line[1 << 18];
 	static uint8_t in[65536], out[65536];
@@ -255,8 +255,16 @@ static void read_decisions(const struct pl_play_target *t, struct sent *v, size_
 		cJSON *o = cJSON_Parse(line);
 		const cJSON *hin = o ? cJSON_GetObjectItemCaseSensitive(o, "in") : NULL;
 		const cJSON *oc = o ? cJSON_GetObjectItemCaseSensitive(o, "outcome") : NULL;
+		const cJSON *tok = o ? cJSON_GetObjectItemCaseSensitive(o, "tokens") : NULL;
 		size_t n = 0, i;
 
+		if (cJSON_IsObject(tok)) {
+			const cJSON *ti = cJSON_GetObjectItemCaseSensitive(tok, "input");
+			const cJSON *to = cJSON_GetObjectItemCaseSensitive(tok, "output");
+
+			p->tokens_in += cJSON_IsNumber(ti) ? (unsigned long)ti->valuedouble : 0;
+			p->tokens_out += cJSON_IsNumber(to) ? (unsigned long)to->valuedouble : 0;
+		}
 		if (cJSON_IsString(hin) && cJSON_IsString(oc) &&
 		    !pl_hex_decode(hin->valuestring, in, sizeof(in), &n, NULL)) {
 			for (i = 0; i < nsent; i++)
@@ -313,7 +321,7 @@ static int collect(struct pl_play *p, const struct pl_play_target *t, struct sen
 			if (rc < 0)
 				return rc;
 		}
-		read_decisions(t, v, nsent);
+		read_decisions(p, t, v, nsent);
 		if (left <= 0 || (done && done(v, nsent, s, t)) || (p->stop && *p->stop))
 			return 0;
 		/* a decisions log is a file: look at it again every 20 ms */
@@ -412,6 +420,24 @@ static void record(struct pl_play *p, const struct pl_scenario *s, const struct 
 	cJSON_Delete(o);
 }
 
+/* "[ 37/114] 180 pass 6 fail | in flight 1 | 0:42 elapsed, ETA 1:25 | tokens 120k in 8k out" */
+static void progress_line(struct pl_play *p, const struct pl_play_target *t)
+{
+	unsigned long fail = 0, k;
+	double el = (double)(pl_now_ns() - p->epoch_ns) / 1e9, eta;
+
+	for (k = 1; k < V__COUNT; k++)
+		fail += p->verdicts[k];
+	p->done_scenarios++;
+	eta = p->done_scenarios ? el / (double)p->done_scenarios *
+				  (double)(p->total_scenarios > p->done_scenarios ? p->total_scenarios - p->done_scenarios : 0) : 0;
+	fprintf(p->progress, "\r\033[K[%4lu/%lu] %s: %lu pass %lu fail | %d:%02d elapsed, ETA %d:%02d",
+		p->done_scenarios, p->total_scenarios, t->name, p->verdicts[V_PASS], fail, (int)el / 60,
+		(int)el % 60, (int)eta / 60, (int)eta % 60);
+	if (p->tokens_in || p->tokens_out)
+		fprintf(p->progress, " | tokens %lu in %lu out", p->tokens_in, p->tokens_out);
+}
+
 int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t,
 		     struct pl_err *err)
 {
@@ -435,8 +461,11 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 			struct sent *x = &v[nsent];
 			struct timespec ts;
 
-			if (p->stop && *p->stop)
+			if ((p->stop && *p->stop) || (p->max_packets && p->packets_sent >= p->max_packets)) {
+				p->budget_hit = p->max_packets && p->packets_sent >= p->max_packets;
 				break;
+			}
+			p->packets_sent++;
 			x->idx = i;
 			x->rep = rep;
 			rc = pl_scn_build(s, i, rep, t->kind, scratch, sizeof(scratch), &x->len, &x->ethertype, err);
@@ -484,13 +513,19 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 	if (rc == 0) {
 		if (fails)
 			p->scenarios_failed++;
-		if (p->progress) {
-			fprintf(p->progress, "TEST: %-44s [%s]%s %s", s->id, t->name, "", fails ? "FAIL" : "OK");
+		if (p->progress && (!p->terminal || fails)) {
+			/* kselftest-style lines; on a terminal only the failures, above the
+			 * progress line */
+			fprintf(p->progress, "%sTEST: %-44s [%s] %s", p->terminal ? "\r\033[K" : "", s->id, t->name,
+				fails ? "FAIL" : "OK");
 			if (fails)
 				fprintf(p->progress, " (%zu of %zu; %s)", fails, nsent, first_fail);
 			fprintf(p->progress, "\n");
-			fflush(p->progress);
 		}
+		if (p->progress && p->terminal)
+			progress_line(p, t);
+		if (p->progress)
+			fflush(p->progress);
 	}
 	for (i = 0; i < n; i++) {
 		free(v[i].reply);

@@ -35,6 +35,12 @@ struct pl_play {
 				       * scenario's own timeout line); 0 = no cap */
 	int64_t epoch_ns;             /* times in records are microseconds since this */
 	unsigned trial;               /* which repetition of the whole run (--repeat), 0-based */
+	bool terminal;                /* progress is a terminal: one updating line, FAILs kept */
+	unsigned long total_scenarios, done_scenarios; /* for the progress line */
+	unsigned long tokens_in, tokens_out;           /* summed from the decisions log */
+	unsigned long max_packets;    /* stop after sending this many (0: no limit) */
+	unsigned long packets_sent;
+	bool budget_hit;
 	volatile sig_atomic_t *stop;  /* set by a signal handler to stop between packets */
 	unsigned long verdicts[V__COUNT];
 	unsigned long unmatched;      /* answers no sent packet could claim */
