@@ -54,7 +54,9 @@ static long num(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : 0;
+	/* a token count from the server: a hostile or broken one may send anything, and a
+	 * double beyond long's range must not reach the conversion (fuzz_model found it) */
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15 ? (long)v->valuedouble : 0;
 }
 
 static void str(const cJSON *o, const char *key, char *dst, size_t n)

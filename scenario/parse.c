@@ -165,7 +165,8 @@ static int parse_duration_us(const char *s, uint64_t *us)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
+	/* NaN, infinities and absurd values never reach the integer conversions below */
+	if (errno || end == s || !(v >= 0 && v <= 1e9))
 		return -EINVAL;
 	if (!strcmp(end, "us"))
 		*us = (uint64_t)v;

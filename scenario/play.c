@@ -262,8 +262,10 @@ static void read_decisions(struct pl_play *p, const struct pl_play_target *t, st
 			const cJSON *ti = cJSON_GetObjectItemCaseSensitive(tok, "input");
 			const cJSON *to = cJSON_GetObjectItemCaseSensitive(tok, "output");
 
-			p->tokens_in += cJSON_IsNumber(ti) ? (unsigned long)ti->valuedouble : 0;
-			p->tokens_out += cJSON_IsNumber(to) ? (unsigned long)to->valuedouble : 0;
+			if (cJSON_IsNumber(ti) && ti->valuedouble >= 0 && ti->valuedouble < 1e15)
+				p->tokens_in += (unsigned long)ti->valuedouble;
+			if (cJSON_IsNumber(to) && to->valuedouble >= 0 && to->valuedouble < 1e15)
+				p->tokens_out += (unsigned long)to->valuedouble;
 		}
 		if (cJSON_IsString(hin) && cJSON_IsString(oc) &&
 		    !pl_hex_decode(hin->valuestring, in, sizeof(in), &n, NULL)) {
