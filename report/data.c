@@ -34,7 +34,7 @@ const char *rp_symbol(int v)
 	case V_FALSE_REPLY: return "!";
 	case V_UNPARSEABLE: return "?";
 	case V_API_ERROR: return "\u26a0";      /* ⚠ */
-	case V_TIMEOUT: return "\u231b";        /* ⌛ */
+	case V_TIMEOUT: return "\u2026";        /* … */
 	default: return "\u00b7";               /* · not run */
 	}
 }
@@ -567,6 +567,7 @@ out:
 
 static void price(struct rp_run *r)
 {
+	const char *dflt = r->run ? jstr(cJSON_GetObjectItemCaseSensitive(r->run, "model"), "model") : NULL;
 	size_t k, i;
 
 	for (k = 0; k < r->nt; k++) {
@@ -576,28 +577,27 @@ static void price(struct rp_run *r)
 
 		if (!t->is_model)
 			continue;
+		/* priced as: the model id its answers report, else the one the run asked for */
+		for (i = 0; i < r->np && !t->model_id[0]; i++)
+			if (r->p[i].tgt == k && r->p[i].model)
+				snprintf(t->model_id, sizeof(t->model_id), "%s", r->p[i].model);
+		if (!t->model_id[0] && dflt)
+			snprintf(t->model_id, sizeof(t->model_id), "%s", dflt);
 		for (i = 0; i < r->np; i++) {
 			const struct rp_pkt *p = &r->p[i];
+			const char *model = p->model ? p->model : t->model_id;
 			double usd;
 
 			if (p->tgt != k || !p->log)
 				continue;
-			if (p->model && !t->model_id[0])
-				snprintf(t->model_id, sizeof(t->model_id), "%s", p->model);
-			if (!pl_price_cost(r->have_prices ? pl_prices_find(&r->prices, p->model) : NULL, p->tok, &usd))
+			if (!p->tok[0] && !p->tok[1] && !p->tok[2] && !p->tok[3])
+				continue; /* nothing spent (e.g. a failed request) */
+			if (!pl_price_cost(r->have_prices ? pl_prices_find(&r->prices, model) : NULL, p->tok, &usd))
 				known = false;
 			sum += usd;
 		}
-		if (!t->model_id[0] && r->run) {
-			const char *m = jstr(cJSON_GetObjectItemCaseSensitive(r->run, "model"), "model");
-
-			if (m)
-				snprintf(t->model_id, sizeof(t->model_id), "%s", m);
-		}
-		t->cost_known = known && t->answered > 0;
+		t->cost_known = known && r->have_prices;
 		t->cost_usd = sum;
-		if (!t->answered && t->model_id[0] && r->have_prices && pl_prices_find(&r->prices, t->model_id))
-			t->cost_known = true; /* nothing answered: nothing spent */
 	}
 }
 

@@ -107,7 +107,7 @@ void rp_free(struct rp_run *r);
 /* The worse of two verdicts (see report/README.md for the order). */
 int rp_worse(int a, int b);
 
-/* Verdict symbol readable without colour: ✓ ✗ ○ ! ? ⚠ ⌛ */
+/* Verdict symbol readable without colour: ✓ ✗ ○ ! ? ⚠ … */
 const char *rp_symbol(int verdict);
 
 #endif
