@@ -13,7 +13,7 @@ PACKAGES=(
 	iproute2 iputils-ping                     # ip netns / ping, used by tests and `pinglab ping`
 	procps                                    # ps/pkill used by tests
 	tshark                                    # tests read packets.pcapng back as Wireshark would
-	chromium                                  # tests render report.html in headless Chromium
+	chromium fonts-dejavu-core                # tests render report.html in headless Chromium
 	python3 python3-jsonschema                # tests: report.json schema, junit.xml XML parse
 )
 

@@ -283,3 +283,90 @@ Test(report_cmd, report_rerenders_the_formats_asked_for)
 	cr_assert_eq(access(path, R_OK), 0);
 	rf_remove(dir);
 }
+
+/* A real lab run (root): every report file is written at the end of `pinglab run` and the
+ * tools accept them; the capture holds exactly what packets.jsonl says was sent and
+ * received. */
+Test(report_lab, real_smoke_run_writes_every_report, .timeout = 240)
+{
+	char dir[64], path[128], out[128];
+	static const char *const files[] = { "report.json", "report.md", "report.html", "junit.xml", "packets.pcapng" };
+	struct pl_capture c;
+	struct pl_err err;
+	size_t i, sent = 0, replies = 0, bytes = 0, cap_bytes = 0;
+	char *jl, *line, *save = NULL;
+	int rc;
+
+	LT_NEED_LAB();
+	snprintf(dir, sizeof(dir), "/tmp/pinglab-report-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/run.out", dir);
+	rc = rf_run((const char *const[]){ lt_pinglab_path(), "run", "--tag", "smoke", "--scale", "0", "--model-timeout", "5000",
+				       "--out", dir, NULL }, out, NULL);
+	cr_assert_eq(rc, 0, "pinglab run exited %d", rc);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		cr_assert_eq(access(path, R_OK), 0, "%s missing", files[i]);
+	}
+	jl = rf_read(dir, "run.out");
+	cr_assert(strstr(jl, "/report.html"), "run prints where the report is: %s", jl);
+	free(jl);
+	/* what packets.jsonl says went out and came back */
+	jl = rf_read(dir, "packets.jsonl");
+	for (line = strtok_r(jl, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *s = strstr(line, "\"sent\":\""), *r = strstr(line, "\"reply\":\"");
+
+		cr_assert_not_null(s);
+		sent++;
+		bytes += strcspn(s + 8, "\"") / 2;
+		if (r) {
+			replies++;
+			bytes += strcspn(r + 9, "\"") / 2;
+		}
+	}
+	free(jl);
+	cr_assert_gt(sent, 0);
+	snprintf(path, sizeof(path), "%s/packets.pcapng", dir);
+	cr_assert_eq(pl_cap_read_file(path, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c.n, sent + replies);
+	for (i = 0; i < c.n; i++)
+		cap_bytes += c.v[i].len;
+	cr_assert_eq(cap_bytes, bytes);
+	pl_cap_free(&c);
+	if (have("tshark")) {
+		char *t;
+
+		snprintf(out, sizeof(out), "%s/tshark.out", dir);
+		cr_assert_eq(rf_run((const char *const[]){ "tshark", "-r", path, NULL }, out, "/tmp/pinglab-tshark2.err"), 0);
+		t = tu_slurp("/tmp/pinglab-tshark2.err", NULL);
+		cr_assert_not_null(t);
+		{
+			char *l, *sv = NULL;
+
+			for (l = strtok_r(t, "\n", &sv); l; l = strtok_r(NULL, "\n", &sv))
+				cr_assert(strstr(l, "Running as user"), "tshark warned: %s", l);
+		}
+		free(t);
+		t = rf_read(dir, "tshark.out");
+		cr_assert_eq(rf_count(t, "\n"), sent + replies);
+		free(t);
+		unlink("/tmp/pinglab-tshark2.err");
+	}
+	if (have("python3")) {
+		snprintf(path, sizeof(path), "%s/junit.xml", dir);
+		py("import sys,xml.etree.ElementTree as E\n"
+		   "r=E.parse(sys.argv[1]).getroot()\n"
+		   "assert len(r.findall('./testsuite'))==3\n"
+		   "assert len(r.findall('./testsuite/testcase'))==3*8,len(r.findall('./testsuite/testcase'))\n", path);
+		snprintf(path, sizeof(path), "%s/report.json", dir);
+		if (rf_run((const char *const[]){ "python3", "-c", "import jsonschema", NULL }, NULL, NULL) == 0) {
+			char script[512];
+
+			snprintf(script, sizeof(script), "import json,sys,jsonschema\n"
+				 "jsonschema.Draft202012Validator(json.load(open('%s'))).validate(json.load(open(sys.argv[1])))\n",
+				 tu_src("report/schema.json"));
+			py(script, path);
+		}
+	}
+	rf_remove(dir);
+}
