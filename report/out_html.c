@@ -68,7 +68,7 @@ static int cmp_d(const void *a, const void *b)
 /* Latency CDF of every target's replies on one log-scaled time axis. */
 static void cdf(const struct rp_run *r, FILE *f)
 {
-	const double W = 960, H = 380, L = 70, R = 200, T = 16, B = 48;
+	const double W = 1000, H = 380, L = 70, R = 240, T = 16, B = 48;
 	double lo = INFINITY, hi = 0, *v = calloc(r->np + 1, sizeof(double));
 	size_t i, k, n;
 	int d0, d1, d;
