@@ -12,6 +12,9 @@ PACKAGES=(
 	libmicrohttpd-dev libcap-ng-dev           # mock model server, privilege drop
 	iproute2 iputils-ping                     # ip netns / ping, used by tests and `pinglab ping`
 	procps                                    # ps/pkill used by tests
+	tshark                                    # tests read packets.pcapng back as Wireshark would
+	chromium fonts-dejavu-core                # tests render report.html in headless Chromium
+	python3 python3-jsonschema                # tests: report.json schema, junit.xml XML parse
 )
 
 if [ "$(id -u)" -ne 0 ]; then

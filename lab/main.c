@@ -18,6 +18,8 @@ static const struct {
 	{ "exec", cmd_exec, "run a command in a lab namespace: NAME gen|rsp -- CMD [ARG...]" },
 	{ "run", cmd_run, "the end-to-end regression: fresh lab, every target, report (see run --help)" },
 	{ "ping", cmd_ping, "real iputils ping against the responder in a routed lab: [-c N] [--backend B]" },
+	{ "report", cmd_report, "render a run directory's reports again: RUN_DIR [--format md|html|json|junit|pcapng|all]" },
+	{ "compare", cmd_compare, "regressions, fixes, latency and cost between two runs: RUN_A RUN_B (exit 1 on regression)" },
 	{ "list", cmd_list, "list scenarios: [--tag TAG] [FILE|DIR...]" },
 	{ "check", cmd_check, "validate scenario files without sending: FILE|DIR..." },
 	{ "import", cmd_import, "turn a pcap/pcapng file's IPv4 packets into a scenario: FILE [--name N] [--out F]" },

@@ -24,6 +24,7 @@
 #include "common/sha256.h"
 #include "lab/commands.h"
 #include "netlab/lab.h"
+#include "report/report.h"
 #include "scenario/verdict.h"
 #include "version.h"
 
@@ -571,6 +572,14 @@ int pl_run_play(struct pl_run *r, struct pl_err *err)
 	status = play_phases(r, err);
 	iso_now(ended, sizeof(ended));
 	write_run_json(r, ended);
+	{
+		struct pl_err rerr;
+
+		if (pl_report_run_dir(r->dir, r->bindir, &rerr))
+			fprintf(stderr, "pinglab run: report: %s\n", rerr.msg);
+		else
+			printf("report: %s/report.html (also report.md, report.json, junit.xml, packets.pcapng)\n", r->dir);
+	}
 	return status;
 }
 

@@ -1,0 +1,681 @@
+#include "report/data.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report/stats.h"
+
+/* worst first: wrong bytes on the wire, then answering what must be dropped, then
+ * silence, then the model's text, then infrastructure */
+static const int severity[V__COUNT] = {
+	[V_PASS] = 0, [V_API_ERROR] = 1, [V_TIMEOUT] = 2, [V_UNPARSEABLE] = 3,
+	[V_MISSED_REPLY] = 4, [V_FALSE_REPLY] = 5, [V_WRONG_REPLY] = 6,
+};
+
+int rp_worse(int a, int b)
+{
+	if (a < 0 || a >= V__COUNT)
+		return b;
+	if (b < 0 || b >= V__COUNT)
+		return a;
+	return severity[b] > severity[a] ? b : a;
+}
+
+const char *rp_symbol(int v)
+{
+	switch (v) {
+	case V_PASS: return "\u2713";           /* ✓ */
+	case V_WRONG_REPLY: return "\u2717";    /* ✗ */
+	case V_MISSED_REPLY: return "\u25cb";   /* ○ */
+	case V_FALSE_REPLY: return "!";
+	case V_UNPARSEABLE: return "?";
+	case V_API_ERROR: return "\u26a0";      /* ⚠ */
+	case V_TIMEOUT: return "\u2026";        /* … */
+	default: return "\u00b7";               /* · not run */
+	}
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double jnum(const cJSON *o, const char *k, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, k;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n + 65536 + 1 > cap) {
+			char *nb = realloc(buf, cap = (cap ? cap * 2 : 131072));
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		k = fread(buf + n, 1, cap - n - 1, f);
+		if (!k)
+			break;
+		n += k;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static int grow(void **v, size_t n, size_t size)
+{
+	/* capacity: 16, then doubling; grows when n reaches it */
+	void *nv;
+
+	if (n && (n < 16 || (n & (n - 1))))
+		return 0;
+	nv = realloc(*v, (n ? n * 2 : 16) * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	return 0;
+}
+
+static size_t find_cat(struct rp_run *r, const char *name, int *rc)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncats; i++)
+		if (!strcmp(r->cats[i], name))
+			return i;
+	if (grow((void **)&r->cats, r->ncats, sizeof(char *)) || !(r->cats[r->ncats] = strdup(name))) {
+		*rc = -ENOMEM;
+		return 0;
+	}
+	return r->ncats++;
+}
+
+static size_t find_target(struct rp_run *r, const char *name, int *rc)
+{
+	size_t i;
+
+	for (i = 0; i < r->nt; i++)
+		if (!strcmp(r->t[i].name, name))
+			return i;
+	if (grow((void **)&r->t, r->nt, sizeof(*r->t))) {
+		*rc = -ENOMEM;
+		return 0;
+	}
+	memset(&r->t[r->nt], 0, sizeof(*r->t));
+	if (!(r->t[r->nt].name = strdup(name))) {
+		*rc = -ENOMEM;
+		return 0;
+	}
+	return r->nt++;
+}
+
+static size_t find_scn(struct rp_run *r, const char *id, const char *cat, int *rc)
+{
+	size_t i;
+
+	for (i = 0; i < r->ns; i++)
+		if (!strcmp(r->s[i].id, id))
+			return i;
+	if (grow((void **)&r->s, r->ns, sizeof(*r->s))) {
+		*rc = -ENOMEM;
+		return 0;
+	}
+	memset(&r->s[r->ns], 0, sizeof(*r->s));
+	r->s[r->ns].id = id;
+	r->s[r->ns].category = cat ? cat : "uncategorised";
+	r->s[r->ns].cat = find_cat(r, r->s[r->ns].category, rc);
+	return r->ns++;
+}
+
+static double iso_to_us(const char *s)
+{
+	struct tm tm;
+	const char *rest;
+	double frac = 0;
+
+	if (!s)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		return 0;
+	if (*rest == '.')
+		frac = strtod(rest, NULL);
+	return ((double)timegm(&tm) + frac) * 1e6;
+}
+
+static void load_run_json(struct rp_run *r, int *rc)
+{
+	char path[4200];
+	char *txt;
+	const cJSON *a, *e, *m;
+
+	snprintf(path, sizeof(path), "%s/run.json", r->dir);
+	txt = slurp(path, NULL);
+	r->run = txt ? cJSON_Parse(txt) : NULL;
+	free(txt);
+	if (!r->run)
+		return;
+	r->run_id = jstr(r->run, "run_id");
+	r->started = jstr(r->run, "started");
+	r->ended = jstr(r->run, "ended");
+	r->version = jstr(r->run, "pinglab_version");
+	r->simulated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->run, "simulated"));
+	r->repeat = (unsigned)jnum(r->run, "repeat", 1);
+	r->started_us = iso_to_us(r->started);
+	a = cJSON_GetObjectItemCaseSensitive(r->run, "targets");
+	cJSON_ArrayForEach(e, a)
+		if (cJSON_IsString(e))
+			find_target(r, e->valuestring, rc);
+	m = cJSON_GetObjectItemCaseSensitive(r->run, "model");
+	if (jstr(m, "target")) {
+		size_t i = find_target(r, jstr(m, "target"), rc);
+
+		if (!*rc)
+			r->t[i].is_model = true;
+	}
+	a = cJSON_GetObjectItemCaseSensitive(r->run, "scenarios");
+	cJSON_ArrayForEach(e, a) {
+		size_t i;
+
+		if (!jstr(e, "id"))
+			continue;
+		i = find_scn(r, jstr(e, "id"), jstr(e, "category"), rc);
+		if (*rc)
+			return;
+		r->s[i].description = jstr(e, "description");
+		r->s[i].hash = jstr(e, "hash");
+		r->s[i].file = jstr(e, "file");
+	}
+}
+
+static void load_packets(struct rp_run *r, int *rc)
+{
+	char path[4200];
+	char *txt, *line, *save = NULL;
+
+	snprintf(path, sizeof(path), "%s/packets.jsonl", r->dir);
+	txt = slurp(path, NULL);
+	if (!txt)
+		return;
+	for (line = strtok_r(txt, "\n", &save); line && !*rc; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		const char *type = jstr(o, "type"), *scn = jstr(o, "scenario"), *tgt = jstr(o, "target");
+		const char *vd = jstr(o, "verdict"), *sent = jstr(o, "sent");
+		int v = vd ? pl_verdict_from_name(vd) : -1;
+		struct rp_pkt *p;
+		const cJSON *rep;
+
+		if (!o || !type || strcmp(type, "packet") || !scn || !tgt || v < 0 || !sent) {
+			if (!o || (type && !strcmp(type, "packet")))
+				r->skipped_lines++;
+			cJSON_Delete(o);
+			continue;
+		}
+		if (grow((void **)&r->p, r->np, sizeof(*r->p))) {
+			cJSON_Delete(o);
+			*rc = -ENOMEM;
+			break;
+		}
+		p = &r->p[r->np++];
+		memset(p, 0, sizeof(*p));
+		p->js = o;
+		p->scn = find_scn(r, scn, jstr(o, "category"), rc);
+		p->tgt = find_target(r, tgt, rc);
+		if (*rc)
+			break;
+		if (jstr(o, "kind") && !strcmp(jstr(o, "kind"), "kernel"))
+			r->t[p->tgt].kind_kernel = true;
+		p->packet = (unsigned)jnum(o, "packet", 1);
+		p->rep = (unsigned)jnum(o, "rep", 0);
+		p->trial = (unsigned)jnum(o, "trial", 0);
+		p->expect = jstr(o, "expect");
+		p->sent = sent;
+		rep = cJSON_GetObjectItemCaseSensitive(o, "reply");
+		p->reply = cJSON_IsString(rep) ? rep->valuestring : NULL;
+		p->note = jstr(o, "note");
+		p->diff = cJSON_GetObjectItemCaseSensitive(o, "diff");
+		p->t_sent_us = jnum(o, "t_sent_us", 0);
+		p->t_reply_us = jnum(o, "t_reply_us", -1);
+		p->rtt_us = p->reply ? jnum(o, "rtt_us", -1) : -1;
+		p->verdict = v;
+		p->delivered_known = cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(o, "delivered"));
+		p->delivered = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "delivered"));
+		p->extra = (unsigned)jnum(o, "extra_replies", 0);
+		p->decision_us = -1;
+		if (p->trial + 1 > r->repeat)
+			r->repeat = p->trial + 1;
+	}
+	free(txt);
+}
+
+static cJSON *load_log(const char *dir, const char *name)
+{
+	char path[4200];
+	char *txt, *line, *save = NULL;
+	cJSON *arr = cJSON_CreateArray();
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	txt = slurp(path, NULL);
+	if (!txt || !arr)
+		return free(txt), arr;
+	for (line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+
+		if (o && jstr(o, "in"))
+			cJSON_AddItemToArray(arr, o);
+		else
+			cJSON_Delete(o);
+	}
+	free(txt);
+	return arr;
+}
+
+struct ent {
+	const char *in;
+	size_t order;
+	const cJSON *o;
+	bool used;
+};
+
+static int cmp_ent(const void *a, const void *b)
+{
+	const struct ent *x = a, *y = b;
+	int c = strcmp(x->in, y->in);
+
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static const char *const tok_keys[PL_TOK__COUNT] = { "input", "output", "cache_read", "cache_write" };
+
+/* Join one responder log to the packets of the targets it served, in file order. */
+static int join(struct rp_run *r, const cJSON *log, bool model)
+{
+	size_t m = (size_t)cJSON_GetArraySize(log), i, k;
+	struct ent *e = m ? calloc(m, sizeof(*e)) : NULL;
+	const cJSON *o;
+	const char *dflt_model = NULL;
+
+	if (!m)
+		return 0;
+	if (!e)
+		return -ENOMEM;
+	if (r->run)
+		dflt_model = jstr(cJSON_GetObjectItemCaseSensitive(r->run, "model"), "model");
+	i = 0;
+	cJSON_ArrayForEach(o, log) {
+		e[i].in = jstr(o, "in");
+		e[i].order = i;
+		e[i].o = o;
+		i++;
+	}
+	qsort(e, m, sizeof(*e), cmp_ent);
+	for (i = 0; i < r->np; i++) {
+		struct rp_pkt *p = &r->p[i];
+		struct rp_target *t = &r->t[p->tgt];
+		size_t lo = 0, hi = m;
+		const cJSON *tk;
+
+		if (t->kind_kernel || t->is_model != model || (p->delivered_known && !p->delivered))
+			continue;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (strcmp(e[mid].in, p->sent) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		while (lo < m && e[lo].used && !strcmp(e[lo].in, p->sent))
+			lo++;
+		if (lo == m || strcmp(e[lo].in, p->sent))
+			continue;
+		e[lo].used = true;
+		p->log = e[lo].o;
+		tk = cJSON_GetObjectItemCaseSensitive(p->log, "tokens");
+		for (k = 0; k < PL_TOK__COUNT; k++)
+			p->tok[k] = jnum(tk, tok_keys[k], 0);
+		p->decision_us = jnum(cJSON_GetObjectItemCaseSensitive(p->log, "timing_us"), "total", -1);
+		p->model = jstr(p->log, "model");
+		if (!p->model || !*p->model)
+			p->model = dflt_model && *dflt_model ? dflt_model : NULL;
+		t->answered++;
+		{
+			double off = jnum(p->log, "t_recv_us", -1);
+
+			if (off > 0) {
+				off -= p->t_sent_us;
+				if (!t->wall_from_log || off < t->wall_offset_us)
+					t->wall_offset_us = off;
+				t->wall_from_log = true;
+			}
+		}
+	}
+	/* what no generator packet accounts for (e.g. a reply routed back into tun0) */
+	for (i = 0; i < m; i++) {
+		if (e[i].used)
+			continue;
+		for (k = 0; k < r->nt; k++) {
+			struct rp_target *t = &r->t[k];
+			const cJSON *tk = cJSON_GetObjectItemCaseSensitive(e[i].o, "tokens");
+			size_t j;
+
+			if (t->kind_kernel || t->is_model != model)
+				continue;
+			t->unattributed++;
+			for (j = 0; j < PL_TOK__COUNT; j++)
+				t->unattributed_tok[j] += jnum(tk, tok_keys[j], 0);
+			break;
+		}
+	}
+	free(e);
+	return 0;
+}
+
+static void dist(double *v, size_t n, struct rp_dist *d)
+{
+	d->n = n;
+	d->p50 = pl_stat_percentile(v, n, 50);
+	d->p90 = pl_stat_percentile(v, n, 90);
+	d->p99 = pl_stat_percentile(v, n, 99);
+	d->max = n ? v[n - 1] : NAN;
+}
+
+static const struct rp_run *sort_run; /* qsort has no context argument; set just around it */
+
+static int cmp_pkt_idx(const void *a, const void *b)
+{
+	const struct rp_pkt *x = &sort_run->p[*(const size_t *)a], *y = &sort_run->p[*(const size_t *)b];
+
+	if (x->tgt != y->tgt)
+		return x->tgt < y->tgt ? -1 : 1;
+	if (x->scn != y->scn)
+		return x->scn < y->scn ? -1 : 1;
+	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static int aggregate(struct rp_run *r)
+{
+	size_t i, k, R = r->repeat ? r->repeat : 1;
+	size_t *idx = calloc(r->np + 1, sizeof(*idx));
+	double *v = calloc(r->np + 1, sizeof(*v)), *acc = calloc(r->ns + 1, sizeof(double) * 4);
+	unsigned char *trial = calloc(R, 1);
+	int rc = 0;
+
+	if (!idx || !v || !acc || !trial) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < r->ns; i++)
+		if (!(r->s[i].res = calloc(r->nt ? r->nt : 1, sizeof(struct rp_result)))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	for (k = 0; k < r->nt; k++) {
+		struct rp_target *t = &r->t[k];
+
+		t->cat_total = calloc(r->ncats + 1, sizeof(size_t));
+		t->cat_pass = calloc(r->ncats + 1, sizeof(size_t));
+		t->pass_at_k = calloc(R + 1, sizeof(double));
+		t->pass_at_k_se = calloc(R + 1, sizeof(double));
+		t->pass_hat_k = calloc(R + 1, sizeof(double));
+		t->pass_hat_k_se = calloc(R + 1, sizeof(double));
+		if (!t->cat_total || !t->cat_pass || !t->pass_at_k || !t->pass_at_k_se || !t->pass_hat_k || !t->pass_hat_k_se) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (!t->wall_from_log)
+			t->wall_offset_us = r->started_us;
+	}
+	/* the kernel shares its generator (and clock) with the reference target */
+	for (k = 0; k < r->nt; k++)
+		if (r->t[k].kind_kernel && !r->t[k].wall_from_log)
+			for (i = 0; i < r->nt; i++)
+				if (!r->t[i].kind_kernel && !r->t[i].is_model && r->t[i].wall_from_log)
+					r->t[k].wall_offset_us = r->t[i].wall_offset_us;
+
+	for (i = 0; i < r->np; i++) {
+		struct rp_pkt *p = &r->p[i];
+		struct rp_target *t = &r->t[p->tgt];
+		struct rp_scenario *s = &r->s[p->scn];
+
+		idx[i] = i;
+		p->wall_sent_us = t->wall_offset_us + p->t_sent_us;
+		p->wall_reply_us = p->t_reply_us >= 0 ? t->wall_offset_us + p->t_reply_us
+				   : p->rtt_us >= 0 ? p->wall_sent_us + p->rtt_us : -1;
+		t->total++;
+		t->v[p->verdict]++;
+		t->pass += p->verdict == V_PASS;
+		t->cat_total[s->cat]++;
+		t->cat_pass[s->cat] += p->verdict == V_PASS;
+		for (k = 0; k < PL_TOK__COUNT; k++)
+			t->tok[k] += p->tok[k];
+		if (p->expect && (!s->expect || (!t->kind_kernel && !s->expect_rsp))) {
+			s->expect = p->expect;
+			s->expect_rsp = !t->kind_kernel;
+		}
+	}
+	sort_run = r;
+	qsort(idx, r->np, sizeof(*idx), cmp_pkt_idx);
+	sort_run = NULL;
+
+	/* per target: RTT and decision-time distributions */
+	for (k = 0; k < r->nt; k++) {
+		size_t n = 0, nd = 0;
+
+		for (i = 0; i < r->np; i++)
+			if (r->p[i].tgt == k && r->p[i].rtt_us >= 0)
+				v[n++] = r->p[i].rtt_us;
+		dist(v, n, &r->t[k].rtt);
+		for (i = 0; i < r->np; i++)
+			if (r->p[i].tgt == k && r->p[i].decision_us >= 0)
+				v[nd++] = r->p[i].decision_us;
+		dist(v, nd, &r->t[k].decision);
+	}
+
+	/* per scenario x target, over the packets grouped by (target, scenario) */
+	for (i = 0; i < r->np;) {
+		size_t j = i, n = 0, q;
+		struct rp_pkt *p0 = &r->p[idx[i]];
+		struct rp_result *res = &r->s[p0->scn].res[p0->tgt];
+
+		memset(trial, 0, R);
+		res->present = true;
+		res->verdict = V_PASS;
+		res->expect = p0->expect;
+		for (; j < r->np && r->p[idx[j]].tgt == p0->tgt && r->p[idx[j]].scn == p0->scn; j++) {
+			struct rp_pkt *p = &r->p[idx[j]];
+
+			res->npk++;
+			res->npass += p->verdict == V_PASS;
+			res->verdict = rp_worse(res->verdict, p->verdict);
+			if (p->rtt_us >= 0)
+				v[n++] = p->rtt_us;
+			for (q = 0; q < PL_TOK__COUNT; q++)
+				res->tok[q] += p->tok[q];
+			if (p->trial < R)
+				trial[p->trial] = p->verdict == V_PASS && trial[p->trial] != 2 ? 1 : 2;
+		}
+		res->rtt_p50 = pl_stat_percentile(v, n, 50);
+		for (q = 0; q < R; q++) {
+			res->trials += trial[q] != 0;
+			res->trials_pass += trial[q] == 1;
+		}
+		res->pass_rate = res->trials ? (double)res->trials_pass / res->trials : NAN;
+		res->pass_rate_se = res->trials ? sqrt(res->pass_rate * (1 - res->pass_rate) / res->trials) : NAN;
+		res->pass_at_k = res->pass_at_k_se = res->pass_hat_k = res->pass_hat_k_se = NAN;
+		if (res->trials > 1) {
+			res->pass_at_k = pl_stat_pass_at_k(res->trials, res->trials_pass, res->trials);
+			res->pass_at_k_se = pl_stat_pass_at_k_se(res->trials, res->trials_pass, res->trials);
+			res->pass_hat_k = pl_stat_pass_hat_k(res->trials, res->trials_pass, res->trials);
+			res->pass_hat_k_se = pl_stat_pass_hat_k_se(res->trials, res->trials_pass, res->trials);
+		}
+		i = j;
+	}
+
+	/* per target: mean over scenarios of pass@k / pass^k for k = 1..R */
+	for (k = 0; k < r->nt; k++) {
+		struct rp_target *t = &r->t[k];
+		size_t kk;
+
+		for (kk = 1; kk <= R; kk++) {
+			size_t n = 0;
+			double *a = acc, *b = acc + r->ns;
+
+			for (i = 0; i < r->ns; i++) {
+				const struct rp_result *res = &r->s[i].res[k];
+
+				if (!res->present || res->trials < kk)
+					continue;
+				a[n] = pl_stat_pass_at_k(res->trials, res->trials_pass, (unsigned)kk);
+				b[n] = pl_stat_pass_hat_k(res->trials, res->trials_pass, (unsigned)kk);
+				n++;
+			}
+			pl_stat_mean_se(a, n, &t->pass_at_k[kk], &t->pass_at_k_se[kk]);
+			pl_stat_mean_se(b, n, &t->pass_hat_k[kk], &t->pass_hat_k_se[kk]);
+		}
+	}
+out:
+	free(idx);
+	free(v);
+	free(acc);
+	free(trial);
+	return rc;
+}
+
+static void price(struct rp_run *r)
+{
+	const char *dflt = r->run ? jstr(cJSON_GetObjectItemCaseSensitive(r->run, "model"), "model") : NULL;
+	size_t k, i;
+
+	for (k = 0; k < r->nt; k++) {
+		struct rp_target *t = &r->t[k];
+		bool known = true;
+		double sum = 0;
+
+		if (!t->is_model)
+			continue;
+		/* priced as: the model id its answers report, else the one the run asked for */
+		for (i = 0; i < r->np && !t->model_id[0]; i++)
+			if (r->p[i].tgt == k && r->p[i].model)
+				snprintf(t->model_id, sizeof(t->model_id), "%s", r->p[i].model);
+		if (!t->model_id[0] && dflt)
+			snprintf(t->model_id, sizeof(t->model_id), "%s", dflt);
+		for (i = 0; i < r->np; i++) {
+			const struct rp_pkt *p = &r->p[i];
+			const char *model = p->model ? p->model : t->model_id;
+			double usd;
+
+			if (p->tgt != k || !p->log)
+				continue;
+			if (!p->tok[0] && !p->tok[1] && !p->tok[2] && !p->tok[3])
+				continue; /* nothing spent (e.g. a failed request) */
+			if (!pl_price_cost(r->have_prices ? pl_prices_find(&r->prices, model) : NULL, p->tok, &usd))
+				known = false;
+			sum += usd;
+		}
+		t->cost_known = known && r->have_prices;
+		t->cost_usd = sum;
+	}
+}
+
+int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err *err)
+{
+	int rc = 0;
+	const char *base;
+	char path[4200];
+	FILE *f;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->dir, sizeof(r->dir), "%s", dir);
+	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(path, sizeof(path), "%s/run.json", dir);
+		f = fopen(path, "r");
+	}
+	if (!f)
+		return pl_errf(err, -ENOENT, "%s: not a run directory (no run.json or packets.jsonl)", dir);
+	fclose(f);
+	if (prices) {
+		if (pl_prices_load(prices, &r->prices, err))
+			return -EINVAL;
+		r->have_prices = true;
+	}
+	load_run_json(r, &rc);
+	if (!rc)
+		load_packets(r, &rc);
+	if (rc)
+		goto fail;
+	r->logs[0] = load_log(dir, "responder-reference.jsonl");
+	r->logs[1] = load_log(dir, "responder-llm.jsonl");
+	if (!r->logs[0] || !r->logs[1] || join(r, r->logs[0], false) || join(r, r->logs[1], true) || aggregate(r)) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	price(r);
+	base = strrchr(r->dir, '/');
+	if (!r->run_id)
+		r->run_id = base && base[1] ? base + 1 : r->dir;
+	r->partial = !r->ended;
+	if (!r->repeat)
+		r->repeat = 1;
+	return 0;
+fail:
+	rp_free(r);
+	return pl_errf(err, rc, "%s: %s", dir, strerror(-rc));
+}
+
+void rp_free(struct rp_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->np; i++)
+		cJSON_Delete(r->p[i].js);
+	free(r->p);
+	for (i = 0; i < r->nt; i++) {
+		struct rp_target *t = &r->t[i];
+
+		free(t->name);
+		free(t->cat_total);
+		free(t->cat_pass);
+		free(t->pass_at_k);
+		free(t->pass_at_k_se);
+		free(t->pass_hat_k);
+		free(t->pass_hat_k_se);
+	}
+	free(r->t);
+	for (i = 0; i < r->ns; i++)
+		free(r->s[i].res);
+	free(r->s);
+	for (i = 0; i < r->ncats; i++)
+		free(r->cats[i]);
+	free(r->cats);
+	cJSON_Delete(r->logs[0]);
+	cJSON_Delete(r->logs[1]);
+	cJSON_Delete(r->run);
+	pl_prices_free(&r->prices);
+	memset(r, 0, sizeof(*r));
+}

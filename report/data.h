@@ -1,0 +1,113 @@
+/* data.h — a run directory read back into memory: run.json, packets.jsonl and the
+ * responders' logs joined by packet bytes, then aggregated per target and per scenario.
+ * Every output format (report/out_*.c) and `compare` read this, never the files.
+ *
+ * Tolerant by design: a killed run has no "ended" in run.json and may end packets.jsonl
+ * with a half-written line; bad lines are counted (skipped_lines), not fatal. */
+#ifndef PL_REPORT_DATA_H
+#define PL_REPORT_DATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/err.h"
+#include "report/prices.h"
+#include "scenario/verdict.h"
+
+struct rp_pkt {
+	size_t scn, tgt;
+	unsigned packet, rep, trial;
+	const char *expect, *sent, *reply, *note; /* point into js */
+	cJSON *js;                                /* the packets.jsonl line (owned) */
+	const cJSON *diff;                        /* array of strings */
+	double t_sent_us, t_reply_us, rtt_us;     /* rtt_us < 0: no reply */
+	double wall_sent_us, wall_reply_us;       /* approximate wall clock (µs since epoch) */
+	int verdict;
+	bool delivered_known, delivered;
+	unsigned extra;
+	/* from the responder log, when joined */
+	const cJSON *log;
+	double tok[PL_TOK__COUNT];
+	double decision_us;                       /* responder's total time; < 0 unknown */
+	const char *model;
+};
+
+struct rp_dist {
+	size_t n;
+	double p50, p90, p99, max; /* NaN when n == 0 */
+};
+
+struct rp_target {
+	char *name;
+	bool is_model, kind_kernel;
+	size_t total, pass, v[V__COUNT];
+	size_t *cat_total, *cat_pass;            /* per category */
+	struct rp_dist rtt, decision;
+	double tok[PL_TOK__COUNT];
+	size_t answered;                          /* responder log entries joined */
+	size_t unattributed;                      /* log entries no generator packet matched */
+	double unattributed_tok[PL_TOK__COUNT];
+	char model_id[128];                       /* priced as; "" none */
+	bool cost_known;
+	double cost_usd;
+	/* repeats: mean over scenarios of per-scenario estimates, for k = 1..repeat */
+	double *pass_at_k, *pass_at_k_se, *pass_hat_k, *pass_hat_k_se;
+	double wall_offset_us;                    /* wall clock of its generator's t = 0 */
+	bool wall_from_log;
+};
+
+struct rp_result {
+	bool present;
+	int verdict;                /* worst over its packets and trials */
+	size_t npk, npass;
+	unsigned trials, trials_pass;
+	double rtt_p50;             /* NaN: no reply */
+	double pass_rate, pass_rate_se;
+	double pass_at_k, pass_at_k_se, pass_hat_k, pass_hat_k_se; /* k = trials; NaN when trials < 2 */
+	double tok[PL_TOK__COUNT];
+	const char *expect;         /* of its first packet */
+};
+
+struct rp_scenario {
+	const char *id, *category, *description, *hash, *file;
+	const char *expect;         /* of its first packet on a responder target, else the kernel's */
+	bool expect_rsp;
+	size_t cat;
+	struct rp_result *res;      /* [ntargets] */
+};
+
+struct rp_run {
+	char dir[4096];
+	cJSON *run;                 /* run.json, NULL if missing or unreadable */
+	const char *run_id, *started, *ended, *version;
+	bool simulated, partial;
+	unsigned repeat;
+	double started_us;          /* wall clock of run start, µs; 0 unknown */
+	struct rp_pkt *p;
+	size_t np;
+	struct rp_target *t;
+	size_t nt;
+	struct rp_scenario *s;
+	size_t ns;
+	char **cats;
+	size_t ncats;
+	size_t skipped_lines;
+	cJSON *logs[2];             /* responder-reference.jsonl, responder-llm.jsonl as arrays */
+	struct pl_prices prices;
+	bool have_prices;
+	const char *price_model_note; /* how the model id was chosen */
+};
+
+/* Load and aggregate dir. prices may be NULL (every cost unknown). */
+int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err *err);
+void rp_free(struct rp_run *r);
+
+/* The worse of two verdicts (see report/README.md for the order). */
+int rp_worse(int a, int b);
+
+/* Verdict symbol readable without colour: ✓ ✗ ○ ! ? ⚠ … */
+const char *rp_symbol(int verdict);
+
+#endif

@@ -1,0 +1,133 @@
+#include "report/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/out.h"
+#include "report/prices.h"
+
+static const struct {
+	const char *name, *file;
+	unsigned bit;
+	int (*write)(const struct rp_run *r, FILE *f);
+	const char *mode;
+} formats[] = {
+	{ "json", "report.json", PL_REPORT_JSON, rp_write_json, "w" },
+	{ "md", "report.md", PL_REPORT_MD, rp_write_md, "w" },
+	{ "html", "report.html", PL_REPORT_HTML, rp_write_html, "w" },
+	{ "junit", "junit.xml", PL_REPORT_JUNIT, rp_write_junit, "w" },
+	{ "pcapng", "packets.pcapng", PL_REPORT_PCAPNG, rp_write_pcapng, "wb" },
+};
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+int pl_report_parse_formats(const char *s, unsigned *out, struct pl_err *err)
+{
+	char buf[128], *tok, *save = NULL;
+	size_t i;
+
+	*out = 0;
+	if (!s || strlen(s) >= sizeof(buf))
+		return pl_errf(err, -EINVAL, "--format wants md, html, json, junit, pcapng or all");
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "all")) {
+			*out |= PL_REPORT_ALL;
+			continue;
+		}
+		for (i = 0; i < NFORMATS && strcmp(tok, formats[i].name); i++)
+			;
+		if (i == NFORMATS)
+			return pl_errf(err, -EINVAL, "unknown format '%s' (md, html, json, junit, pcapng, all)", tok);
+		*out |= formats[i].bit;
+	}
+	return *out ? 0 : pl_errf(err, -EINVAL, "--format is empty");
+}
+
+int pl_report_render(const char *dir, unsigned want, const char *prices, struct pl_err *err)
+{
+	struct rp_run r;
+	size_t i;
+	int rc = 0;
+
+	if (rp_load(dir, prices, &r, err))
+		return -EINVAL;
+	for (i = 0; i < NFORMATS && !rc; i++) {
+		char path[4200], tmp[4300];
+		FILE *f;
+
+		if (!(want & formats[i].bit))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, formats[i].file);
+		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+		f = fopen(tmp, formats[i].mode);
+		if (!f) {
+			rc = pl_errf(err, -errno, "%s: %s", tmp, strerror(errno));
+			break;
+		}
+		rc = formats[i].write(&r, f);
+		if (fclose(f) && !rc)
+			rc = -EIO;
+		if (rc) {
+			unlink(tmp);
+			pl_errf(err, rc, "%s: %s", path, strerror(-rc));
+		} else if (rename(tmp, path)) {
+			rc = pl_errf(err, -errno, "%s: %s", path, strerror(errno));
+		}
+	}
+	rp_free(&r);
+	return rc;
+}
+
+int pl_report_run_dir(const char *dir, const char *bindir, struct pl_err *err)
+{
+	char prices[4096];
+
+	return pl_report_render(dir, PL_REPORT_ALL, pl_prices_locate(bindir, prices, sizeof(prices)) ? NULL : prices, err);
+}
+
+const char *rp_target_kind(const struct rp_target *t)
+{
+	return t->kind_kernel ? "kernel" : t->is_model ? "model" : "reference";
+}
+
+void rp_fmt_us(char *out, size_t n, double us)
+{
+	if (isnan(us) || us < 0)
+		snprintf(out, n, "–");
+	else if (us < 1000)
+		snprintf(out, n, "%.0f µs", us);
+	else if (us < 1e6)
+		snprintf(out, n, "%.1f ms", us / 1e3);
+	else
+		snprintf(out, n, "%.2f s", us / 1e6);
+}
+
+void rp_fmt_cost(char *out, size_t n, const struct rp_target *t)
+{
+	if (!t->is_model)
+		snprintf(out, n, "n/a");
+	else if (!t->cost_known)
+		snprintf(out, n, "unknown");
+	else
+		snprintf(out, n, "$%.*f", t->cost_usd < 0.01 && t->cost_usd > 0 ? 4 : 2, t->cost_usd);
+}
+
+const char *rp_model_cost_note(const struct rp_run *r, const struct rp_target *t, char *buf, size_t n)
+{
+	const char *as_of = r->have_prices && r->prices.as_of[0] ? r->prices.as_of : "undated";
+
+	if (!t->is_model)
+		snprintf(buf, n, "no model, no tokens");
+	else if (!r->have_prices)
+		snprintf(buf, n, "no price table found: cost unknown");
+	else if (!t->cost_known)
+		snprintf(buf, n, "model '%s' has no price in %s: cost unknown", t->model_id[0] ? t->model_id : "?", r->prices.file);
+	else
+		snprintf(buf, n, "estimate: %s list prices from %s (as of %s)%s", t->model_id, r->prices.file, as_of,
+			 r->simulated ? "; simulated model: what these tokens would cost on the model id it reports" : "");
+	return buf;
+}

@@ -1,0 +1,332 @@
+/* Reports from a synthetic run directory (tests/report_fixture.c), every expected value
+ * worked out by hand from what the fixture holds. No root needed. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/prices.h"
+#include "report/report.h"
+#include "report/stats.h"
+#include "tests/report_fixture.h"
+#include "tests/util.h"
+#include "wire/pcap.h"
+
+#define NEAR(a, b) (fabs((a) - (b)) < 1e-6)
+
+static cJSON *render_json(const char *dir)
+{
+	struct pl_err err;
+	char *txt;
+	cJSON *o;
+
+	cr_assert_eq(pl_report_render(dir, PL_REPORT_ALL, rf_prices(), &err), 0, "%s", err.msg);
+	txt = rf_read(dir, "report.json");
+	o = cJSON_Parse(txt);
+	free(txt);
+	cr_assert_not_null(o, "report.json is not JSON");
+	return o;
+}
+
+static const cJSON *get(const cJSON *o, const char *path)
+{
+	char buf[256], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
+		o = cJSON_GetObjectItemCaseSensitive(o, tok);
+	cr_assert_not_null(o, "report.json has no %s", path);
+	return o;
+}
+
+static double num(const cJSON *o, const char *path)
+{
+	const cJSON *v = get(o, path);
+
+	cr_assert(cJSON_IsNumber(v), "%s is not a number", path);
+	return v->valuedouble;
+}
+
+static const cJSON *scenario(const cJSON *o, const char *id)
+{
+	const cJSON *s;
+
+	cJSON_ArrayForEach(s, get(o, "scenarios"))
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(s, "id")), id))
+			return s;
+	cr_assert_fail("no scenario %s", id);
+	return NULL;
+}
+
+/* ---- estimators ---------------------------------------------------------------------- */
+
+Test(report_stats, nearest_rank_percentiles_of_1_to_100)
+{
+	double v[100];
+	int i;
+
+	for (i = 0; i < 100; i++)
+		v[i] = 100 - i; /* unsorted on purpose */
+	cr_assert_eq(pl_stat_percentile(v, 100, 50), 50);
+	cr_assert_eq(pl_stat_percentile(v, 100, 90), 90);
+	cr_assert_eq(pl_stat_percentile(v, 100, 99), 99);
+	cr_assert_eq(pl_stat_percentile(v, 100, 100), 100);
+	{
+		double one[1] = { 7 };
+
+		cr_assert_eq(pl_stat_percentile(one, 1, 99), 7);
+	}
+	cr_assert(isnan(pl_stat_percentile(v, 0, 50)));
+}
+
+Test(report_stats, pass_at_k_and_pass_hat_k_by_hand)
+{
+	/* n = 4, c = 2: pass@2 = 1 - C(2,2)/C(4,2) = 5/6; pass^2 = C(2,2)/C(4,2) = 1/6 */
+	cr_assert(NEAR(pl_stat_pass_at_k(4, 2, 2), 5.0 / 6));
+	cr_assert(NEAR(pl_stat_pass_hat_k(4, 2, 2), 1.0 / 6));
+	cr_assert(NEAR(pl_stat_pass_at_k(4, 2, 1), 0.5));
+	cr_assert(NEAR(pl_stat_pass_at_k(4, 2, 3), 1.0)); /* C(2,3) = 0 */
+	cr_assert(NEAR(pl_stat_pass_hat_k(4, 2, 3), 0.0));
+	cr_assert(NEAR(pl_stat_pass_at_k(10, 0, 5), 0.0));
+	cr_assert(NEAR(pl_stat_pass_hat_k(10, 10, 10), 1.0));
+	cr_assert(isnan(pl_stat_pass_at_k(3, 1, 4)));
+	/* se(p) = sqrt(.5 * .5 / 4) = .25; pass@2: 2 * .5 * .25; pass^4 at p = .5: 4 * .125 * .25 */
+	cr_assert(NEAR(pl_stat_pass_at_k_se(4, 2, 2), 0.25));
+	cr_assert(NEAR(pl_stat_pass_hat_k_se(4, 2, 4), 0.125));
+	cr_assert(NEAR(pl_stat_pass_at_k_se(4, 4, 2), 0.0));
+}
+
+/* ---- price table --------------------------------------------------------------------- */
+
+Test(report_prices, dated_table_prices_haiku_and_knows_what_it_does_not_know)
+{
+	struct pl_prices p;
+	struct pl_err err;
+	const struct pl_price *h;
+	double tok[PL_TOK__COUNT] = { 1000000, 200000, 0, 0 }, usd;
+	char path[] = "/tmp/pinglab-prices-XXXXXX";
+	int fd;
+
+	cr_assert_eq(pl_prices_load(rf_prices(), &p, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(p.as_of, "2026-11");
+	h = pl_prices_find(&p, "claude-haiku-4-5");
+	cr_assert_not_null(h);
+	cr_assert(pl_price_cost(h, tok, &usd));
+	cr_assert(NEAR(usd, 2.0), "1M input + 200k output of Haiku 4.5 = $1 + $1, got %f", usd);
+	tok[0] = tok[1] = 0;
+	tok[PL_TOK_CACHE_READ] = 1000000;
+	tok[PL_TOK_CACHE_WRITE] = 1000000;
+	cr_assert(pl_price_cost(pl_prices_find(&p, "claude-haiku-4-5-20251001"), tok, &usd));
+	cr_assert(NEAR(usd, 0.10 + 1.25));
+	cr_assert_null(pl_prices_find(&p, "qwen2.5"));
+	cr_assert_null(pl_prices_find(&p, "sim-haiku-like"));
+	cr_assert(!pl_price_cost(NULL, tok, &usd));
+	pl_prices_free(&p);
+
+	fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert(write(fd, "# as_of: 2000-01\nm\t1\t2\t-\t4\nbroken line\n", 39) == 39);
+	close(fd);
+	cr_assert_eq(pl_prices_load(path, &p, &err), -22);
+	cr_assert(strstr(err.msg, ":3: want 5 tab-separated fields"), "%s", err.msg);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	cr_assert(write(fd, "m*\t1\t2\t-\t4\n", 11) == 11);
+	close(fd);
+	cr_assert_eq(pl_prices_load(path, &p, &err), 0, "%s", err.msg);
+	tok[PL_TOK_CACHE_READ] = 0;
+	cr_assert(pl_price_cost(pl_prices_find(&p, "m1"), tok, &usd), "cache-read price unknown but unused");
+	tok[PL_TOK_CACHE_READ] = 1;
+	cr_assert(!pl_price_cost(pl_prices_find(&p, "m1"), tok, &usd), "an unknown price that is needed: unknown cost");
+	pl_prices_free(&p);
+	unlink(path);
+}
+
+/* ---- report.json --------------------------------------------------------------------- */
+
+Test(report_json, summary_scenarios_and_cost_match_the_fixture)
+{
+	char dir[64];
+	cJSON *o;
+	const cJSON *s, *f;
+
+	rf_make(dir, NULL);
+	o = render_json(dir);
+	cr_assert_str_eq(get(o, "schema")->valuestring, "pinglab.report/1");
+	cr_assert_str_eq(get(o, "run_id")->valuestring, "20261101-000000-test");
+	cr_assert(cJSON_IsTrue(get(o, "simulated")));
+	cr_assert(cJSON_IsFalse(get(o, "partial")));
+	cr_assert_eq(cJSON_GetArraySize(get(o, "targets")), 3);
+	cr_assert_str_eq(cJSON_GetArrayItem(get(o, "targets"), 2)->child->valuestring, "mock:sim-test");
+
+	/* kernel: RTT 1..100 µs */
+	cr_assert_eq(num(o, "summary.kernel.total"), 102);
+	cr_assert_eq(num(o, "summary.kernel.pass"), 102);
+	cr_assert_eq(num(o, "summary.kernel.rtt_us.p50"), 50);
+	cr_assert_eq(num(o, "summary.kernel.rtt_us.p90"), 90);
+	cr_assert_eq(num(o, "summary.kernel.rtt_us.p99"), 99);
+	cr_assert_eq(num(o, "summary.kernel.rtt_us.max"), 100);
+	cr_assert_eq(num(o, "summary.reference.rtt_us.p50"), 500);
+	cr_assert_eq(num(o, "summary.kernel.categories.valid.total"), 100);
+
+	/* model: 97 pass and one of each failure */
+	s = get(o, "summary");
+	s = cJSON_GetObjectItem(s, "mock:sim-test");
+	cr_assert_not_null(s);
+	cr_assert_eq(num(s, "total"), 102);
+	cr_assert_eq(num(s, "pass"), 97);
+	cr_assert_eq(num(s, "verdicts.wrong-reply"), 1);
+	cr_assert_eq(num(s, "verdicts.missed-reply"), 1);
+	cr_assert_eq(num(s, "verdicts.false-reply"), 1);
+	cr_assert_eq(num(s, "verdicts.unparseable"), 1);
+	cr_assert_eq(num(s, "verdicts.timeout"), 1);
+	cr_assert_eq(num(s, "verdicts.api-error"), 0);
+	cr_assert_eq(num(s, "categories.valid.pass"), 97);
+	cr_assert_eq(num(s, "categories.malformed.pass"), 0);
+	/* replies: 1, 4..100 ms and the false reply's 5 ms: 99 values 1,4,5,5,6,...,100 ms */
+	cr_assert_eq(num(s, "rtt_us.n"), 99);
+	cr_assert_eq(num(s, "rtt_us.p50"), 51000);
+	cr_assert_eq(num(s, "rtt_us.p90"), 91000);
+	cr_assert_eq(num(s, "rtt_us.p99"), 100000);
+	cr_assert_eq(num(s, "tokens.input"), 1000000);
+	cr_assert_eq(num(s, "tokens.output"), 200000);
+	cr_assert_eq(num(s, "unattributed.entries"), 1);
+	cr_assert_eq(num(s, "unattributed.tokens.input"), 5);
+	cr_assert(cJSON_IsTrue(get(s, "cost.known")));
+	cr_assert(NEAR(num(s, "cost.usd"), 2.00), "cost %f", num(s, "cost.usd"));
+	cr_assert_str_eq(get(s, "cost.as_of")->valuestring, "2026-11");
+	cr_assert_str_eq(get(s, "cost.model_id")->valuestring, "claude-haiku-4-5");
+	cr_assert(strstr(get(s, "cost.note")->valuestring, "simulated"));
+	cr_assert(cJSON_IsNull(get(o, "summary.kernel.cost.usd")));
+
+	/* scenarios: worst verdict, failing packets' diffs */
+	s = scenario(o, "valid/many");
+	cr_assert_str_eq(get(s, "expect")->valuestring, "reply");
+	cr_assert_str_eq(get(s, "results.kernel.verdict")->valuestring, "pass");
+	cr_assert_eq(num(s, "results.kernel.rtt_us"), 50);
+	f = cJSON_GetObjectItem(get(s, "results"), "mock:sim-test");
+	cr_assert_str_eq(get(f, "verdict")->valuestring, "wrong-reply");
+	cr_assert_eq(cJSON_GetArraySize(get(f, "failures")), 3);
+	cr_assert_str_eq(cJSON_GetArrayItem(get(cJSON_GetArrayItem(get(f, "failures"), 0), "diff"), 0)->valuestring,
+			 "icmp.checksum: expected 0x3954, got 0x3955");
+	cr_assert_eq(num(f, "tokens.input"), 1000000);
+	cr_assert_str_eq(get(cJSON_GetObjectItem(get(scenario(o, "malformed/bad"), "results"), "mock:sim-test"),
+			     "verdict")->valuestring, "false-reply");
+	cr_assert_eq(cJSON_GetArraySize(get(o, "packets")), 306);
+	cJSON_Delete(o);
+	rf_remove(dir);
+}
+
+Test(report_json, unknown_model_costs_unknown_never_a_guess)
+{
+	struct rf_opts opt = { .model = "mystery-model-7" };
+	char dir[64];
+	cJSON *o, *s;
+	char *md;
+
+	rf_make(dir, &opt);
+	o = render_json(dir);
+	s = cJSON_GetObjectItem(get(o, "summary"), "mock:sim-test");
+	cr_assert(cJSON_IsFalse(get(s, "cost.known")));
+	cr_assert(cJSON_IsNull(get(s, "cost.usd")));
+	cr_assert(strstr(get(s, "cost.note")->valuestring, "unknown"));
+	md = rf_read(dir, "report.md");
+	cr_assert(strstr(md, "| `mock:sim-test` | 1.00M | 200.0k | 0 | 0 | unknown |"), "%s", md);
+	free(md);
+	cJSON_Delete(o);
+	rf_remove(dir);
+}
+
+Test(report_json, validates_against_schema)
+{
+	char dir[64], script[1200];
+	int rc;
+
+	if (access("/usr/bin/python3", X_OK) || rf_run((const char *const[]){ "python3", "-c", "import jsonschema", NULL }, NULL, NULL))
+		cr_skip("needs python3-jsonschema (setup.sh installs it)");
+	rf_make(dir, NULL);
+	cJSON_Delete(render_json(dir));
+	snprintf(script, sizeof(script),
+		 "import json,sys,jsonschema\n"
+		 "s=json.load(open(%s));d=json.load(open('%s/report.json'))\n"
+		 "jsonschema.Draft202012Validator.check_schema(s)\n"
+		 "jsonschema.Draft202012Validator(s).validate(d)\n"
+		 "bad=dict(d);del bad['summary']\n"
+		 "assert not jsonschema.Draft202012Validator(s).is_valid(bad)\n",
+		 "sys.argv[1]", dir);
+	rc = rf_run((const char *const[]){ "python3", "-c", script, tu_src("report/schema.json"), NULL }, NULL, "/tmp/pinglab-schema.err");
+	if (rc) {
+		char *e = tu_slurp("/tmp/pinglab-schema.err", NULL);
+
+		cr_assert_fail("schema validation failed: %s", e ? e : "?");
+	}
+	unlink("/tmp/pinglab-schema.err");
+	rf_remove(dir);
+}
+
+Test(report_json, repeats_give_pass_rate_pass_at_k_and_pass_hat_k)
+{
+	char dir[64];
+	cJSON *o;
+	const cJSON *a, *t, *e;
+
+	rf_make_repeat(dir);
+	o = render_json(dir);
+	cr_assert_eq(num(o, "repeat"), 4);
+	a = cJSON_GetObjectItem(get(scenario(o, "valid/a"), "results"), "mock:rep");
+	cr_assert_eq(num(a, "trials"), 4);
+	cr_assert_eq(num(a, "trials_pass"), 2);
+	cr_assert(NEAR(num(a, "pass_rate"), 0.5));
+	cr_assert(NEAR(num(a, "pass_rate_se"), 0.25));
+	cr_assert(NEAR(num(a, "pass_at_k.value"), 1.0));    /* k = 4 > n - c */
+	cr_assert(NEAR(num(a, "pass_at_k.se"), 0.125));     /* 4 * .5^3 * .25 */
+	cr_assert(NEAR(num(a, "pass_hat_k.value"), 0.0));
+	cr_assert(NEAR(num(a, "pass_hat_k.se"), 0.125));
+	/* target, k = 2: mean of 5/6 and 1, SE = |1 - 5/6| / 2; pass^2: mean of 1/6 and 1, SE = (5/6) / 2 */
+	t = cJSON_GetObjectItem(get(o, "summary"), "mock:rep");
+	e = cJSON_GetArrayItem(get(t, "pass_at_k"), 1);
+	cr_assert_eq(num(e, "k"), 2);
+	cr_assert(NEAR(num(e, "value"), 11.0 / 12), "%f", num(e, "value"));
+	cr_assert(NEAR(num(e, "se"), 1.0 / 12), "%f", num(e, "se"));
+	e = cJSON_GetArrayItem(get(t, "pass_hat_k"), 1);
+	cr_assert(NEAR(num(e, "value"), 7.0 / 12));
+	cr_assert(NEAR(num(e, "se"), 5.0 / 12));
+	e = cJSON_GetArrayItem(get(t, "pass_at_k"), 0);
+	cr_assert(NEAR(num(e, "value"), 0.75)); /* pass@1: mean of 0.5 and 1 */
+	cJSON_Delete(o);
+	rf_remove(dir);
+}
+
+Test(report_json, killed_run_partial_directory_renders)
+{
+	struct rf_opts opt = { .partial = true };
+	char dir[64];
+	cJSON *o;
+	char *md, *html;
+
+	rf_make(dir, &opt);
+	o = render_json(dir);
+	cr_assert(cJSON_IsTrue(get(o, "partial")));
+	cr_assert(cJSON_IsNull(get(o, "ended")));
+	cr_assert_eq(num(o, "skipped_lines"), 1);
+	cr_assert_eq(num(o, "summary.kernel.total"), 102, "the half-written line is not counted");
+	md = rf_read(dir, "report.md");
+	html = rf_read(dir, "report.html");
+	cr_assert(strstr(md, "**Partial run**"));
+	cr_assert(strstr(html, "<b>Partial run</b>"));
+	free(md);
+	free(html);
+	cJSON_Delete(o);
+	rf_remove(dir);
+}
+
+Test(report_json, not_a_run_directory_is_an_error)
+{
+	struct pl_err err;
+
+	cr_assert_lt(pl_report_render("/tmp/pinglab-report-does-not-exist", PL_REPORT_ALL, NULL, &err), 0);
+	cr_assert(strstr(err.msg, "not a run directory"), "%s", err.msg);
+}
