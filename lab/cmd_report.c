@@ -2,7 +2,6 @@
  * Renders a run directory's reports again from its files (run.json, packets.jsonl,
  * responder logs); works on a killed run's partial directory too. */
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,26 +12,13 @@
 #include "report/prices.h"
 #include "report/report.h"
 
-static void exe_dir(char *out, size_t n)
-{
-	char buf[PATH_MAX];
-	ssize_t k = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-
-	if (k <= 0) {
-		snprintf(out, n, "build");
-		return;
-	}
-	buf[k] = '\0';
-	snprintf(out, n, "%s", dirname(buf));
-}
-
 const char *cli_prices(const char *given, char *buf, size_t n)
 {
 	char bindir[PATH_MAX];
 
 	if (given)
 		return given;
-	exe_dir(bindir, sizeof(bindir));
+	cli_exe_dir(bindir, sizeof(bindir));
 	return pl_prices_locate(bindir, buf, n) ? NULL : buf;
 }
 
