@@ -105,7 +105,7 @@ check: ## the test suite again under ASan+UBSan, failing on any report
 # MODEL=... for a real model. Needs root (network namespaces).
 BACKEND ?= mock
 PROFILE ?= sim-haiku-like
-SCALE   ?= 0.05
+SCALE   ?= 0.02
 SEED    ?= 1
 # the simulated model's stalls outlast any timeout on purpose; 5 s is plenty for a
 # scaled-down simulated answer and keeps a stalled request from costing a minute

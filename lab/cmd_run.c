@@ -110,7 +110,7 @@ int cmd_run(int argc, char **argv)
 	r.scale = "1";
 	r.fail_under = -1;
 	r.concurrency = 16;
-	r.max_wait_ms = 250;
+	r.max_wait_ms = 100;
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;

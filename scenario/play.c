@@ -494,6 +494,9 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 	if (rc < 0 && !err->msg[0])
 		pl_errf(err, rc, "capture: %s", strerror(-rc));
 
+	/* a scenario cut short by a stop is not judged: its waits did not run out */
+	if (p->stop && *p->stop)
+		nsent = 0;
 	for (i = 0; i < nsent && rc == 0; i++) {
 		const struct pl_expect *e = pl_scn_expect(s, v[i].idx, t->kind);
 		struct pl_observation o = { .sent = v[i].bytes, .sent_len = v[i].len,
@@ -512,7 +515,7 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 		if (p->jsonl)
 			record(p, s, t, &v[i], &j, expect);
 	}
-	if (rc == 0) {
+	if (rc == 0 && !(p->stop && *p->stop)) {
 		if (fails)
 			p->scenarios_failed++;
 		if (p->progress && (!p->terminal || fails)) {

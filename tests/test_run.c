@@ -1,0 +1,116 @@
+/* pinglab run as a user meets it: Ctrl-C half-way ends quickly and cleanly with a
+ * partial report; the same seed gives the same verdicts. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/labtest.h"
+#include "tests/util.h"
+
+TestSuite(run, .fini = lt_cleanup);
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+Test(run, ctrl_c_halfway_is_quick_clean_and_leaves_a_partial_report, .timeout = 90)
+{
+	char name[9], dir[] = "/tmp/pl-int-XXXXXX", path[128], what[256];
+	struct lt_run r;
+	pid_t run;
+	int status;
+	double t0;
+
+	LT_NEED_LAB();
+	lt_name(name, "i");
+	cr_assert_not_null(mkdtemp(dir));
+	{
+		const char *argv[] = { lt_pinglab_path(), "run", "--lab", name, "--scale", "0.05", "--out", dir, NULL };
+
+		run = lt_spawn(argv, NULL);
+	}
+	sleep(4);
+	t0 = now_s();
+	kill(run, SIGINT);
+	waitpid(run, &status, 0);
+	cr_expect_lt(now_s() - t0, 2.0, "pinglab run took %.2f s to stop after SIGINT", now_s() - t0);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 2, "status 0x%x", status);
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	cr_expect_eq(access(path, R_OK), 0, "no partial report.html");
+	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
+	cr_expect_eq(access(path, R_OK), 0, "no packets.jsonl");
+	cr_expect(lt_nothing_left(name, what, sizeof(what)), "%s", what);
+	{
+		const char *pg[] = { "pgrep", "-f", name, NULL };
+
+		lt_run(&r, pg, NULL);
+		cr_expect_neq(r.status, 0, "processes of the run are left: %s", r.out);
+	}
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&r, rm, NULL);
+	}
+}
+
+/* "scenario packet trial verdict" lines of a run directory, in order */
+static char *verdicts(const char *dir)
+{
+	char path[128], *text, *line, *save = NULL, *out = calloc(1, 1 << 16);
+	size_t len, used = 0;
+
+	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
+	text = tu_slurp(path, &len);
+	cr_assert_not_null(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+
+		used += (size_t)snprintf(out + used, (1 << 16) - used, "%s %d %s %s\n",
+					 cJSON_GetObjectItem(o, "scenario")->valuestring,
+					 cJSON_GetObjectItem(o, "packet")->valueint,
+					 cJSON_GetObjectItem(o, "target")->valuestring,
+					 cJSON_GetObjectItem(o, "verdict")->valuestring);
+		cJSON_Delete(o);
+	}
+	free(text);
+	return out;
+}
+
+Test(run, same_seed_same_verdicts, .timeout = 120)
+{
+	char dirs[2][32] = { "/tmp/pl-seed-XXXXXX", "/tmp/pl-seed-XXXXXX" }, *v[2];
+	struct lt_run r;
+	int i;
+
+	LT_NEED_LAB();
+	for (i = 0; i < 2; i++) {
+		const char *argv[] = { lt_pinglab_path(), "run", "--tag", "smoke", "--scale", "0", "--profile", "sim-sloppy",
+				       "--seed", "5", "--scenarios", tu_src("scenarios"), "--out", dirs[i], NULL };
+
+		cr_assert_not_null(mkdtemp(dirs[i]));
+		lt_run(&r, argv, NULL);
+		cr_assert(r.status == 0 || r.status == 1, "run %d: exit %d %s", i, r.status, r.err);
+		v[i] = verdicts(dirs[i]);
+	}
+	cr_expect_gt(strlen(v[0]), 100);
+	cr_expect_str_eq(v[0], v[1]);
+	/* and sim-sloppy made mistakes, so the comparison is not between two clean runs */
+	cr_expect(strstr(v[0], "mock:sim-sloppy") && (strstr(v[0], "wrong-reply") || strstr(v[0], "false-reply") ||
+						       strstr(v[0], "unparseable")), "%s", v[0]);
+	for (i = 0; i < 2; i++) {
+		const char *rm[] = { "rm", "-rf", dirs[i], NULL };
+
+		free(v[i]);
+		lt_run(&r, rm, NULL);
+	}
+}
