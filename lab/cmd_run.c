@@ -73,6 +73,7 @@ static void usage(FILE *f)
 		"                   [--profile P] [--seed S] [--scale F] [--concurrency C] [--max-wait MS]\n"
 		"                   [--model-timeout MS] [--retries N] [--repeat K] [--out DIR] [--keep]\n"
 		"                   [--lab NAME (default: a fresh random name)] [--fail-under RATE]\n"
+		"                   [--baseline RUN_DIR (exit 1 on a regression against it)]\n"
 		"                   [--max-packets N (budget guard for a real model)]\n"
 		"                   [-- EXEC COMMAND...]\n");
 }
@@ -90,6 +91,7 @@ int cmd_run(int argc, char **argv)
 		{ "scale", required_argument, NULL, 'L' }, { "retries", required_argument, NULL, 'R' },
 		{ "repeat", required_argument, NULL, 'K' }, { "lab", required_argument, NULL, 'N' },
 		{ "max-packets", required_argument, NULL, 'P' }, { "fail-under", required_argument, NULL, 'F' },
+		{ "baseline", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
@@ -114,7 +116,7 @@ int cmd_run(int argc, char **argv)
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (npaths == 16) {
@@ -142,6 +144,7 @@ int cmd_run(int argc, char **argv)
 		case 'k': keep = true; break;
 		case 'L': r.scale = optarg; break;
 		case 'P': r.max_packets = strtoul(optarg, NULL, 10); break;
+		case 'B': r.baseline = optarg; break;
 		case 'F': {
 			char *end;
 

@@ -24,6 +24,7 @@
 #include "common/sha256.h"
 #include "lab/commands.h"
 #include "netlab/lab.h"
+#include "report/prices.h"
 #include "report/report.h"
 #include "scenario/verdict.h"
 #include "version.h"
@@ -579,6 +580,22 @@ int pl_run_play(struct pl_run *r, struct pl_err *err)
 			fprintf(stderr, "pinglab run: report: %s\n", rerr.msg);
 		else
 			printf("report: %s/report.html (also report.md, report.json, junit.xml, packets.pcapng)\n", r->dir);
+	}
+	if (r->baseline && !*r->stop && status != PL_EXIT_ERROR) {
+		/* --baseline: a regression against an earlier run fails this one */
+		char prices[PATH_MAX + 64];
+		struct pl_err cerr = { "" };
+		int rc;
+
+		printf("\ncompared with %s:\n", r->baseline);
+		rc = pl_report_compare(r->baseline, r->dir, pl_prices_locate(r->bindir, prices, sizeof(prices)) ? NULL : prices,
+				       stdout, &cerr);
+		if (rc < 0) {
+			fprintf(stderr, "pinglab run: --baseline: %s\n", cerr.msg);
+			status = PL_EXIT_ERROR;
+		} else if (rc == 1 && status == PL_EXIT_OK) {
+			status = PL_EXIT_FAIL;
+		}
 	}
 	return status;
 }

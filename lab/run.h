@@ -27,6 +27,7 @@ struct pl_run {
 	const char *retries;                /* responder retries, passed through (NULL: its default) */
 	unsigned concurrency, max_wait_ms, model_timeout_ms, repeat;
 	unsigned long max_packets;          /* budget guard for the model target (0: none) */
+	const char *baseline;               /* run directory to compare with (NULL: none) */
 	double fail_under;                  /* model pass rate below this fails the run (<0: off) */
 	const struct pl_scn_set *set;
 	volatile sig_atomic_t *stop;

@@ -114,3 +114,34 @@ Test(run, same_seed_same_verdicts, .timeout = 120)
 		lt_run(&r, rm, NULL);
 	}
 }
+
+Test(run, baseline_regression_fails_the_run, .timeout = 120)
+{
+	char a[] = "/tmp/pl-base-XXXXXX", b[] = "/tmp/pl-base-XXXXXX";
+	struct lt_run r;
+
+	LT_NEED_LAB();
+	cr_assert_not_null(mkdtemp(a));
+	cr_assert_not_null(mkdtemp(b));
+	{
+		/* with seed 4 sim-sloppy answers the smoke set perfectly, with seed 3 it does not
+		 * (the mock's draws depend only on seed, profile and packet bytes) */
+		const char *base[] = { lt_pinglab_path(), "run", "--targets", "llm", "--tag", "smoke", "--scale", "0",
+				       "--profile", "sim-sloppy", "--seed", "4", "--scenarios", tu_src("scenarios"), "--out", a, NULL };
+		const char *now[] = { lt_pinglab_path(), "run", "--targets", "llm", "--tag", "smoke", "--scale", "0",
+				      "--profile", "sim-sloppy", "--seed", "3", "--scenarios", tu_src("scenarios"),
+				      "--baseline", a, "--out", b, NULL };
+
+		lt_run(&r, base, NULL);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		lt_run(&r, now, NULL);
+		cr_expect_eq(r.status, 1, "a regression against the baseline must exit 1: %s", r.out);
+		cr_expect(strstr(r.out, "regressions (pass in A, fail in B): ") && !strstr(r.out, "regressions (pass in A, fail in B): 0"),
+			  "%s", r.out);
+	}
+	{
+		const char *rm[] = { "rm", "-rf", a, b, NULL };
+
+		lt_run(&r, rm, NULL);
+	}
+}
