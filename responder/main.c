@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -546,6 +547,10 @@ int main(int argc, char **argv)
 				fprintf(stderr, "pinglab-responder: %s\n", err.msg);
 				goto out;
 			}
+			/* a process holding the key writes no core dump (and cannot be ptraced by
+			 * other unprivileged processes) */
+			if (c.secret)
+				prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 			if (!c.secret && !strcmp(backend, "anthropic")) {
 				fprintf(stderr, "pinglab-responder: the anthropic backend needs ANTHROPIC_API_KEY or --key-file\n");
 				status = 4;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tests/labtest.h"
+#include "tests/mockutil.h"
 #include "tests/util.h"
 
 TestSuite(run, .fini = lt_cleanup);
@@ -143,5 +144,48 @@ Test(run, baseline_regression_fails_the_run, .timeout = 120)
 		const char *rm[] = { "rm", "-rf", a, b, NULL };
 
 		lt_run(&r, rm, NULL);
+	}
+}
+
+/* Every file of a run directory plus the run's stdout and stderr: none holds the key. */
+Test(run, api_key_appears_in_no_output_of_a_run, .timeout = 120)
+{
+	static const char key[] = "sk-ant-api03-pinglab-RUN-SECRET-9f8e7d6c5b4a";
+	char dir[] = "/tmp/pl-key-XXXXXX", env_key[128];
+	struct lt_run r, g;
+	struct tm_server m;
+
+	LT_NEED_LAB();
+	cr_assert_not_null(mkdtemp(dir));
+	/* a chatty model that also fails now and then: error paths log too */
+	tm_start(&m, "latency = fixed 0\nchatty = 1\nfault.rate_limit = 0.3\nfault.server_error = 0.2\nretry_after_s = 0\n", NULL);
+	snprintf(env_key, sizeof(env_key), "ANTHROPIC_API_KEY=%s", key);
+	{
+		const char *env[] = { env_key, NULL };
+
+		lt_pinglab(&r, env, "run", "--targets", "llm", "--backend", "anthropic", "--base-url", m.url, "--tag", "smoke",
+			   "--scenarios", tu_src("scenarios"), "--out", dir, NULL);
+	}
+	tm_stop(&m);
+	cr_expect(r.status == 0 || r.status == 1, "run exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.out, key) == NULL && strstr(r.err, key) == NULL, "the key is in the run's output");
+	{
+		/* grep -r: exit 1 means no file matched */
+		const char *grep[] = { "grep", "-rlF", key, dir, NULL };
+
+		lt_run(&g, grep, NULL);
+		cr_expect_eq(g.status, 1, "the key is in: %s", g.out);
+	}
+	{
+		/* and the run really talked to the model with it (the mock saw requests) */
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/responder-llm.jsonl", dir);
+		cr_expect_eq(access(path, R_OK), 0);
+	}
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&g, rm, NULL);
 	}
 }
