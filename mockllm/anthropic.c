@@ -9,7 +9,6 @@ int mock_anthropic_parse(const char *body, size_t len, struct mock_req *req, str
 {
 	cJSON *root = cJSON_ParseWithLength(body, len), *msgs, *m, *it;
 	const char *bad = NULL;
-	int rc = 0;
 
 	memset(req, 0, sizeof(*req));
 	req->format = MOCK_FMT_ANTHROPIC;
@@ -42,36 +41,16 @@ int mock_anthropic_parse(const char *body, size_t len, struct mock_req *req, str
 	cJSON_ArrayForEach(m, msgs) {
 		const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
 		const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
-		char *text = NULL;
-		size_t tl = 0;
 
 		if (!cJSON_IsString(role) || (!cJSON_IsString(content) && !cJSON_IsArray(content))) {
 			bad = "messages: each message needs a role and a content";
 			goto out;
 		}
 		req->messages++;
-		req->chars += mock_content_text(content, &text, &tl);
-		if (!strcmp(role->valuestring, "user")) {
-			free(req->last_user);
-			req->last_user = text;
-			req->last_user_len = tl;
-		} else {
-			free(text);
-		}
-	}
-	if (!req->last_user) {
-		bad = "messages: no user message";
-		goto out;
+		mock_req_message(req, role->valuestring, content);
 	}
 out:
-	if (bad)
-		rc = pl_errf(err, -EINVAL, "%s", bad);
-	if (!rc && (!req->system && !(req->system = strdup(""))))
-		rc = pl_errf(err, -ENOMEM, "out of memory");
-	if (rc)
-		mock_req_free(req);
-	cJSON_Delete(root);
-	return rc;
+	return mock_req_finish(req, bad, root, err);
 }
 
 int mock_anthropic_error(struct mock_reply *out, unsigned status, const char *type, const char *msg)

@@ -10,7 +10,6 @@ int mock_openai_parse(const char *body, size_t len, struct mock_req *req, struct
 {
 	cJSON *root = cJSON_ParseWithLength(body, len), *msgs, *m, *it;
 	const char *bad = NULL;
-	int rc = 0;
 
 	memset(req, 0, sizeof(*req));
 	req->format = MOCK_FMT_OPENAI;
@@ -38,8 +37,6 @@ int mock_openai_parse(const char *body, size_t len, struct mock_req *req, struct
 	cJSON_ArrayForEach(m, msgs) {
 		const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
 		const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
-		char *text = NULL;
-		size_t tl = 0;
 
 		if (!cJSON_IsString(role)) {
 			bad = "messages: each message needs a role";
@@ -52,28 +49,10 @@ int mock_openai_parse(const char *body, size_t len, struct mock_req *req, struct
 			req->chars += mock_content_text(content, &req->system, &req->system_len);
 			continue;
 		}
-		req->chars += mock_content_text(content, &text, &tl);
-		if (!strcmp(role->valuestring, "user")) {
-			free(req->last_user);
-			req->last_user = text;
-			req->last_user_len = tl;
-		} else {
-			free(text);
-		}
-	}
-	if (!req->last_user) {
-		bad = "messages: no user message";
-		goto out;
+		mock_req_message(req, role->valuestring, content);
 	}
 out:
-	if (bad)
-		rc = pl_errf(err, -EINVAL, "%s", bad);
-	if (!rc && (!req->system && !(req->system = strdup(""))))
-		rc = pl_errf(err, -ENOMEM, "out of memory");
-	if (rc)
-		mock_req_free(req);
-	cJSON_Delete(root);
-	return rc;
+	return mock_req_finish(req, bad, root, err);
 }
 
 int mock_openai_error(struct mock_reply *out, unsigned status, const char *type, const char *code,

@@ -118,3 +118,34 @@ char *mock_cut_json(const char *json)
 	s[n] = '\0';
 	return s;
 }
+
+void mock_req_message(struct mock_req *req, const char *role, const cJSON *content)
+{
+	char *text = NULL;
+	size_t tl = 0;
+
+	req->chars += mock_content_text(content, &text, &tl);
+	if (!strcmp(role, "user")) {
+		free(req->last_user);
+		req->last_user = text;
+		req->last_user_len = tl;
+	} else {
+		free(text);
+	}
+}
+
+int mock_req_finish(struct mock_req *req, const char *bad, cJSON *root, struct pl_err *err)
+{
+	int rc = 0;
+
+	if (!bad && !req->last_user)
+		bad = "messages: no user message";
+	if (bad)
+		rc = pl_errf(err, -EINVAL, "%s", bad);
+	if (!rc && (!req->system && !(req->system = strdup(""))))
+		rc = pl_errf(err, -ENOMEM, "out of memory");
+	if (rc)
+		mock_req_free(req);
+	cJSON_Delete(root);
+	return rc;
+}

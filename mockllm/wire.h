@@ -72,6 +72,14 @@ size_t mock_text_append(char **buf, size_t *len, const char *s, size_t n);
  * blocks (other blocks are skipped). Returns the number of characters added. */
 size_t mock_content_text(const cJSON *content, char **buf, size_t *len);
 
+/* A non-system message of either format: count it, add its text to the prompt size,
+ * and keep it as the last user message when its role is "user". */
+void mock_req_message(struct mock_req *req, const char *role, const cJSON *content);
+
+/* The end of parsing a request of either format: an error for bad (if set), an empty
+ * system prompt when none came, req freed on error, root deleted. Returns 0 or -errno. */
+int mock_req_finish(struct mock_req *req, const char *bad, cJSON *root, struct pl_err *err);
+
 /* Split text into stream chunks of about 16 characters; returns the chunk count and
  * fills starts (caller frees). */
 size_t mock_chunks(const char *text, size_t len, size_t **starts);
