@@ -14,17 +14,6 @@
 #include "tests/labtest.h"
 #include "tests/util.h"
 
-static const char *bin(const char *name)
-{
-	static char path[3][512];
-	static int k;
-	const char *b = getenv("PINGLAB_BUILD");
-
-	k = (k + 1) % 3;
-	snprintf(path[k], sizeof(path[k]), "%s/%s", b ? b : "build", name);
-	return path[k];
-}
-
 TestSuite(gen, .fini = lt_cleanup);
 
 Test(gen, kernel_and_reference_side_by_side, .timeout = 60)
@@ -49,7 +38,7 @@ Test(gen, kernel_and_reference_side_by_side, .timeout = 60)
 	fd = mkstemp(rlog);
 	close(fd);
 	{
-		const char *argv[] = { bin("pinglab-responder"), "--backend", "reference", "--netns", rsp_ns,
+		const char *argv[] = { tu_bin("pinglab-responder"), "--backend", "reference", "--netns", rsp_ns,
 				       "--log", rlog, NULL };
 
 		rsp = lt_spawn(argv, NULL);
@@ -57,7 +46,7 @@ Test(gen, kernel_and_reference_side_by_side, .timeout = 60)
 	cr_assert_eq(pl_lab_add_pid(name, rsp, "responder", &err), 0, "%s", err.msg);
 	cr_assert_eq(pl_lab_tun_wait_ready(name, 5000, &err), 0, "%s", err.msg);
 	{
-		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", bin("pinglab-gen"),
+		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", tu_bin("pinglab-gen"),
 				       "--iface", gen_if, "--target", "kernel:kernel", "--target", "reference:responder",
 				       "--tun-netns", rsp_ns, "--out", log, "--max-wait", "300",
 				       tu_src("tests/fixtures/scenarios"), NULL };
@@ -118,14 +107,14 @@ Test(gen, every_malformed_library_packet_reaches_tun0_byte_exact, .timeout = 120
 	fd = mkstemp(log);
 	close(fd);
 	{
-		const char *argv[] = { bin("pinglab-responder"), "--backend", "reference", "--netns", rsp_ns, NULL };
+		const char *argv[] = { tu_bin("pinglab-responder"), "--backend", "reference", "--netns", rsp_ns, NULL };
 
 		rsp = lt_spawn(argv, NULL);
 	}
 	cr_assert_eq(pl_lab_add_pid(name, rsp, "responder", &err), 0, "%s", err.msg);
 	cr_assert_eq(pl_lab_tun_wait_ready(name, 5000, &err), 0, "%s", err.msg);
 	{
-		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", bin("pinglab-gen"),
+		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", tu_bin("pinglab-gen"),
 				       "--iface", gen_if, "--target", "reference:responder", "--tun-netns", rsp_ns,
 				       "--out", log, "--max-wait", "150", tu_src("scenarios/malformed"), NULL };
 

@@ -16,17 +16,6 @@
 
 TestSuite(limits, .fini = lt_cleanup);
 
-static const char *bin(const char *name)
-{
-	static char path[4][512];
-	static int k;
-	const char *b = getenv("PINGLAB_BUILD");
-
-	k = (k + 1) % 4;
-	snprintf(path[k], sizeof(path[k]), "%s/%s", b ? b : "build", name);
-	return path[k];
-}
-
 /* Start a responder with extra args on a fresh lab; returns its pid. */
 static pid_t lab_with_responder(char name[9], const char *prefix, const char *log, const char *const *extra)
 {
@@ -41,7 +30,7 @@ static pid_t lab_with_responder(char name[9], const char *prefix, const char *lo
 	lt_pinglab(&r, NULL, "up", "--name", name, NULL);
 	cr_assert_eq(r.status, 0, "up: %s", r.err);
 	snprintf(ns, sizeof(ns), "/run/netns/pl-%s-rsp", name);
-	argv[n++] = bin("pinglab-responder");
+	argv[n++] = tu_bin("pinglab-responder");
 	argv[n++] = "--netns";
 	argv[n++] = ns;
 	argv[n++] = "--log";
@@ -63,7 +52,7 @@ static void play(const char *name, const char *scenarios, const char *max_wait)
 	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
 	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
 	{
-		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", bin("pinglab-gen"), "--iface", gen_if,
+		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", tu_bin("pinglab-gen"), "--iface", gen_if,
 				       "--target", "slow:responder", "--tun-netns", rsp_ns, "--max-wait", max_wait,
 				       scenarios, NULL };
 

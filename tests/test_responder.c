@@ -20,17 +20,6 @@
 #include "tests/mockutil.h"
 #include "tests/util.h"
 
-static const char *bin(const char *name)
-{
-	static char path[4][512];
-	static int k;
-	const char *b = getenv("PINGLAB_BUILD");
-
-	k = (k + 1) % 4;
-	snprintf(path[k], sizeof(path[k]), "%s/%s", b ? b : "build", name);
-	return path[k];
-}
-
 TestSuite(responder, .fini = lt_cleanup);
 
 struct lab {
@@ -61,7 +50,7 @@ static void lab_down(struct lab *l)
 
 static pid_t start(struct lab *l, const char *const *extra, const char *const env[])
 {
-	const char *argv[32] = { bin("pinglab-responder"), "--netns", l->ns, "--log", l->log, "--run-dir", l->dir };
+	const char *argv[32] = { tu_bin("pinglab-responder"), "--netns", l->ns, "--log", l->log, "--run-dir", l->dir };
 	int n = 7;
 	struct pl_err err;
 	pid_t pid;
@@ -249,7 +238,7 @@ Test(responder, anthropic_retries_visible_and_key_never_written, .timeout = 90)
 	{
 		/* not in the responder's stderr either (lt_spawn sends it to /dev/null, so run
 		 * a short one that fails at once and capture it) */
-		const char *argv[] = { bin("pinglab-responder"), "--backend", "anthropic", "--netns", "/nonexistent", NULL };
+		const char *argv[] = { tu_bin("pinglab-responder"), "--backend", "anthropic", "--netns", "/nonexistent", NULL };
 		const char *env[] = { env_key, NULL };
 
 		lt_run(&r, argv, env);

@@ -34,6 +34,17 @@ const char *tu_src(const char *rel)
 	return path[k];
 }
 
+const char *tu_bin(const char *name)
+{
+	static char path[4][512];
+	static unsigned k;
+	const char *b = getenv("PINGLAB_BUILD");
+
+	k = (k + 1) % 4;
+	snprintf(path[k], sizeof(path[k]), "%s/%s", b ? b : "build", name);
+	return path[k];
+}
+
 char *tu_slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

@@ -13,6 +13,10 @@ size_t tu_hex(const char *hex, uint8_t *out, size_t cap);
  * buffers, so up to 8 results can be used at once. */
 const char *tu_src(const char *rel);
 
+/* Path of a built program: $PINGLAB_BUILD/name (make test sets it), else build/name.
+ * One of 4 rotating static buffers. */
+const char *tu_bin(const char *name);
+
 /* Read a whole file into a malloc'd NUL-terminated buffer; NULL if it cannot. */
 char *tu_slurp(const char *path, size_t *len);
 
