@@ -245,14 +245,25 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, struct sent
  * bytes it received as decided, with the backend's status. */
 static void read_decisions(struct pl_play *p, const struct pl_play_target *t, struct sent *v, size_t nsent)
 {
-	static char line[1 << 18];
+	static char line[1 << 19]; /* two packets of 64 KiB as hex, and the rest */
 	static uint8_t in[65536], out[65536];
 
 	if (!t->decisions)
 		return;
 	clearerr(t->decisions);
-	while (fgets(line, sizeof(line), t->decisions)) {
-		cJSON *o = cJSON_Parse(line);
+	for (;;) {
+		long at = ftell(t->decisions);
+		cJSON *o;
+
+		if (!fgets(line, sizeof(line), t->decisions))
+			break;
+		/* the responder may be in the middle of writing this line (a write that
+		 * crosses a page becomes visible a page at a time): read it whole next time */
+		if (!strchr(line, '\n') && feof(t->decisions) && at >= 0) {
+			fseek(t->decisions, at, SEEK_SET);
+			break;
+		}
+		o = cJSON_Parse(line);
 		const cJSON *hin = o ? cJSON_GetObjectItemCaseSensitive(o, "in") : NULL;
 		const cJSON *oc = o ? cJSON_GetObjectItemCaseSensitive(o, "outcome") : NULL;
 		const cJSON *tok = o ? cJSON_GetObjectItemCaseSensitive(o, "tokens") : NULL;
@@ -502,6 +513,11 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 		struct pl_observation o = { .sent = v[i].bytes, .sent_len = v[i].len,
 					    .reply = v[i].reply, .reply_len = v[i].reply_len,
 					    .backend = v[i].backend };
+
+		/* the packet reached the responder but its log never named it: unknown, not
+		 * a drop (its answer may still come after the wait) */
+		if (t->decisions && v[i].delivered && !v[i].decided)
+			o.backend = BS_UNDECIDED;
 		struct pl_judgement j;
 		char expect[128];
 

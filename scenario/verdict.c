@@ -145,6 +145,10 @@ enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t,
 	case BS_TIMEOUT:
 		snprintf(j->note, sizeof(j->note), "no answer within the request timeout");
 		return done(j, V_TIMEOUT);
+	case BS_UNDECIDED:
+		/* not "dropped": a late answer may still be on its way */
+		snprintf(j->note, sizeof(j->note), "the responder logged no decision within the generator's wait");
+		return done(j, V_TIMEOUT);
 	case BS_OK:
 		break;
 	}

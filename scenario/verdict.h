@@ -30,6 +30,7 @@ enum pl_backend_status {
 	BS_UNPARSEABLE,   /* the model's text held no usable packet or decision */
 	BS_API_ERROR,     /* the API failed after all retries */
 	BS_TIMEOUT,       /* no answer within the per-request timeout */
+	BS_UNDECIDED,     /* the packet reached the responder, which logged no decision in time */
 };
 
 struct pl_observation {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,4 +140,138 @@ Test(gen, every_malformed_library_packet_reaches_tun0_byte_exact, .timeout = 120
 	cr_expect_eq(delivered, records);
 	lt_pinglab(&r, NULL, "down", "--name", name, NULL);
 	unlink(log);
+}
+
+/* Copy the responder's log to `to` line by line, each line in two writes 150 ms apart
+ * (as a write that crosses a page becomes visible), leaving out line number `skip`
+ * (0-based). Runs until killed. */
+static void copy_log_in_halves(const char *from, const char *to, int skip)
+{
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_APPEND);
+	char buf[1 << 16];
+	size_t have = 0;
+	int lineno = 0;
+
+	if (in < 0 || out < 0)
+		_exit(1);
+	for (;;) {
+		ssize_t n = read(in, buf + have, sizeof(buf) - have);
+		char *nl;
+
+		if (n <= 0) {
+			usleep(10000);
+			continue;
+		}
+		have += (size_t)n;
+		while ((nl = memchr(buf, '\n', have))) {
+			size_t len = (size_t)(nl - buf) + 1, half = len / 2;
+
+			if (lineno++ != skip) {
+				if (write(out, buf, half) != (ssize_t)half)
+					_exit(1);
+				usleep(150000);
+				if (write(out, buf + half, len - half) != (ssize_t)(len - half))
+					_exit(1);
+			}
+			memmove(buf, buf + len, have - len);
+			have -= len;
+		}
+	}
+}
+
+/* Decisions mode (a model target): a log line read while half written is read again
+ * whole, and a packet that reached tun0 but that the log never names is a timeout,
+ * not a drop. */
+Test(gen, decisions_log_read_whole_lines_and_unnamed_packets_time_out, .timeout = 90)
+{
+	char name[9], rsp_ns[64], gen_if[32], out[] = "/tmp/pl-gend-XXXXXX", rlog[] = "/tmp/pl-rspd-XXXXXX",
+	     dlog[] = "/tmp/pl-decd-XXXXXX", skipped_in[4200] = "";
+	struct lt_run r;
+	struct pl_err err;
+	pid_t rsp, copier;
+	int fd, k;
+	char *text, *line, *save = NULL;
+	size_t len;
+	unsigned records = 0, passes = 0, timeouts = 0;
+
+	LT_NEED_LAB();
+	lt_name(name, "d");
+	lt_pinglab(&r, NULL, "up", "--name", name, NULL);
+	cr_assert_eq(r.status, 0, "up: %s", r.err);
+	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
+	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
+	cr_assert_geq(fd = mkstemp(out), 0);
+	close(fd);
+	cr_assert_geq(fd = mkstemp(rlog), 0);
+	close(fd);
+	cr_assert_geq(fd = mkstemp(dlog), 0);
+	close(fd);
+	{
+		const char *argv[] = { tu_bin("pinglab-responder"), "--backend", "reference", "--netns", rsp_ns,
+				       "--log", rlog, NULL };
+
+		rsp = lt_spawn(argv, NULL);
+	}
+	cr_assert_eq(pl_lab_add_pid(name, rsp, "responder", &err), 0, "%s", err.msg);
+	cr_assert_eq(pl_lab_tun_wait_ready(name, 5000, &err), 0, "%s", err.msg);
+	copier = fork();
+	cr_assert_geq(copier, 0);
+	if (copier == 0)
+		copy_log_in_halves(rlog, dlog, 2);
+	{
+		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", tu_bin("pinglab-gen"),
+				       "--iface", gen_if, "--target", "reference:responder", "--tun-netns", rsp_ns,
+				       "--out", out, "--decisions", dlog, "--wait", "1500",
+				       tu_src("tests/fixtures/scenarios"), NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+	kill(copier, SIGKILL);
+	waitpid(copier, NULL, 0);
+	kill(rsp, SIGTERM);
+	waitpid(rsp, NULL, 0);
+	/* exit 1: the left-out packet is a failing verdict */
+	cr_expect_eq(r.status, 1, "gen exit %d\n%s\n%s", r.status, r.out, r.err);
+
+	/* the packet whose line was left out: the third line of the responder's own log */
+	text = tu_slurp(rlog, &len);
+	cr_assert_not_null(text);
+	for (k = 0, line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), k++)
+		if (k == 2) {
+			cJSON *o = cJSON_Parse(line);
+
+			cr_assert(cJSON_IsString(cJSON_GetObjectItem(o, "in")), "%s", line);
+			snprintf(skipped_in, sizeof(skipped_in), "%s", cJSON_GetObjectItem(o, "in")->valuestring);
+			cJSON_Delete(o);
+		}
+	free(text);
+	cr_assert(skipped_in[0], "the responder logged fewer than 3 packets");
+
+	text = tu_slurp(out, &len);
+	cr_assert_not_null(text);
+	save = NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		const char *verdict = cJSON_GetObjectItem(o, "verdict")->valuestring;
+		const char *sent = cJSON_GetObjectItem(o, "sent")->valuestring;
+
+		records++;
+		if (!strcmp(sent, skipped_in)) {
+			timeouts++;
+			cr_expect_str_eq(verdict, "timeout", "%s", line);
+			cr_expect(strstr(cJSON_GetObjectItem(o, "note")->valuestring, "no decision") != NULL, "%s", line);
+		} else if (cJSON_IsTrue(cJSON_GetObjectItem(o, "delivered"))) {
+			/* every other line arrived in two halves and was still read */
+			passes += !strcmp(verdict, "pass");
+			cr_expect_str_eq(verdict, "pass", "%s", line);
+		}
+		cJSON_Delete(o);
+	}
+	free(text);
+	cr_expect_eq(timeouts, 1);
+	cr_expect_gt(passes, 5, "%u of %u passed", passes, records);
+	lt_pinglab(&r, NULL, "down", "--name", name, NULL);
+	unlink(out);
+	unlink(rlog);
+	unlink(dlog);
 }

@@ -123,6 +123,9 @@ Test(verdict, backend_failures_take_precedence)
 	cr_assert_eq(judge(&e, PL_TARGET_RESPONDER, NULL, BS_UNPARSEABLE, &j), V_UNPARSEABLE);
 	cr_assert_eq(judge(&e, PL_TARGET_RESPONDER, NULL, BS_API_ERROR, &j), V_API_ERROR);
 	cr_assert_eq(judge(&e, PL_TARGET_RESPONDER, NULL, BS_TIMEOUT, &j), V_TIMEOUT);
+	/* no reply seen and no decision logged is not a correct drop */
+	cr_assert_eq(judge(&e, PL_TARGET_RESPONDER, NULL, BS_UNDECIDED, &j), V_TIMEOUT);
+	cr_assert(strstr(j.note, "no decision"), "%s", j.note);
 	cr_assert_eq(pl_verdict_from_name("missed-reply"), V_MISSED_REPLY);
 	cr_assert_eq(pl_verdict_from_name("nope"), -1);
 }
