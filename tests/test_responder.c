@@ -289,3 +289,71 @@ Test(responder, anthropic_streaming_answers_ping_through_the_mock, .timeout = 60
 	LT_NEED_LAB();
 	model_ping("anthropic", "", true);
 }
+
+/* The Cap<which> mask of /proc/<pid>/status ("self" or a pid), or ~0 if unreadable. */
+static unsigned long long cap_mask(const char *pid, const char *which)
+{
+	char path[64], line[256], key[16];
+	unsigned long long v = ~0ULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	snprintf(key, sizeof(key), "Cap%s:", which);
+	f = fopen(path, "r");
+	if (!f)
+		return v;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && sscanf(line + strlen(key), "%llx", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* After opening tun0 the responder holds no capability (effective, permitted, bounding),
+ * and neither does a command it runs: root's exec cannot win them back. --no-drop
+ * keeps them, which shows the check can see them. */
+Test(responder, no_capabilities_after_opening_the_tun, .timeout = 60)
+{
+	struct lab l;
+	struct lt_run r;
+	char caps[128], pidbuf[16], *text;
+	size_t len;
+	pid_t rsp;
+	const char *which[] = { "Eff", "Prm", "Bnd" };
+	int i;
+
+	LT_NEED_LAB();
+	cr_assert_neq(cap_mask("self", "Eff"), 0, "the test itself runs without capabilities");
+	lab_up(&l, "c");
+	snprintf(caps, sizeof(caps), "%s/child-caps", l.dir);
+	{
+		char cmd[256];
+		const char *extra[] = { "--backend", "exec", "--", "/bin/sh", "-c", cmd, NULL };
+
+		snprintf(cmd, sizeof(cmd), "cat >/dev/null; grep ^Cap /proc/self/status > %s; echo 'REPLY: DROP'", caps);
+		rsp = start(&l, extra, NULL);
+		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)rsp);
+		/* after a packet was handled the responder is in its loop, past the drop */
+		ping(&l, "1", &r);
+		for (i = 0; i < 3; i++)
+			cr_expect_eq(cap_mask(pidbuf, which[i]), 0, "responder Cap%s %llx", which[i],
+				     cap_mask(pidbuf, which[i]));
+		kill(rsp, SIGTERM);
+		waitpid(rsp, NULL, 0);
+	}
+	text = tu_slurp(caps, &len);
+	cr_assert_not_null(text, "the exec command did not run");
+	cr_expect(strstr(text, "CapEff:\t0000000000000000") && strstr(text, "CapPrm:\t0000000000000000") &&
+		  strstr(text, "CapBnd:\t0000000000000000"), "the command run by the responder has capabilities:\n%s", text);
+	free(text);
+	{
+		const char *extra[] = { "--backend", "reference", "--no-drop", NULL };
+
+		rsp = start(&l, extra, NULL);
+		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)rsp);
+		cr_expect_neq(cap_mask(pidbuf, "Eff"), 0, "--no-drop, yet no capabilities");
+		kill(rsp, SIGTERM);
+		waitpid(rsp, NULL, 0);
+	}
+	lab_down(&l);
+}
