@@ -102,7 +102,8 @@ check: ## the test suite again under ASan+UBSan, failing on any report
 
 # make lab: the end-to-end regression. Offline by default (the simulated model, its
 # latency shrunk by SCALE); BACKEND=anthropic MODEL=... or BACKEND=openai BASE_URL=...
-# MODEL=... for a real model. Needs root (network namespaces).
+# MODEL=... for a real model (the key from ANTHROPIC_API_KEY/OPENAI_API_KEY or
+# KEY_FILE=path, mode 0600). Needs root (network namespaces).
 BACKEND ?= mock
 PROFILE ?= sim-haiku-like
 SCALE   ?= 0.02
@@ -112,9 +113,9 @@ SEED    ?= 1
 MOCK_TIMEOUT ?= 5000
 LAB_ARGS = --backend $(BACKEND) $(if $(MODEL),--model $(MODEL)) $(if $(BASE_URL),--base-url $(BASE_URL)) \
 	   $(if $(filter mock,$(BACKEND)),--profile $(PROFILE) --scale $(SCALE) --model-timeout $(MOCK_TIMEOUT)) \
-	   --seed $(SEED) \
+	   $(if $(KEY_FILE),--key-file $(KEY_FILE)) --seed $(SEED) \
 	   $(if $(TARGETS),--targets $(TARGETS)) $(if $(TAG),--tag $(TAG))
-lab: all ## the whole scenario library against kernel, reference and model (root; BACKEND, MODEL, BASE_URL, PROFILE, SCALE, TAG)
+lab: all ## the whole scenario library against kernel, reference and model (root; BACKEND, MODEL, BASE_URL, KEY_FILE, PROFILE, SCALE, TAG)
 	$(Q)$(BUILD)/pinglab run $(LAB_ARGS)
 
 clean: ## remove build outputs (not reports)

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "common/opt.h"
 #include "scenario/play.h"
 #include "scenario/scenario.h"
 #include "wire/wire.h"
@@ -71,16 +73,22 @@ int main(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'g': tag = optarg; break;
 		case 'd': decisions_path = optarg; break;
-		case 'W': wait_ms = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'M': play.max_packets = strtoul(optarg, NULL, 10); break;
-		case 'K':
-			trials = (unsigned)strtoul(optarg, NULL, 10);
-			if (trials < 1 || trials > 1000) {
-				fprintf(stderr, "pinglab-gen: --trials wants 1..1000\n");
+		case 'W':
+			if (!pl_opt_uint("pinglab-gen", "wait", optarg, 0, 3600000, &wait_ms))
 				return 2;
-			}
 			break;
-		case 'w': play.max_wait_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'M':
+			if (!pl_opt_ulong("pinglab-gen", "max-packets", optarg, 0, ULONG_MAX, &play.max_packets))
+				return 2;
+			break;
+		case 'K':
+			if (!pl_opt_uint("pinglab-gen", "trials", optarg, 1, 1000, &trials))
+				return 2;
+			break;
+		case 'w':
+			if (!pl_opt_uint("pinglab-gen", "max-wait", optarg, 0, 3600000, &play.max_wait_ms))
+				return 2;
+			break;
 		case 't': {
 			char *colon = strrchr(optarg, ':');
 

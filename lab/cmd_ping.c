@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/opt.h"
 #include "lab/commands.h"
 #include "lab/run.h"
 #include "netlab/lab.h"
@@ -63,7 +64,10 @@ int cmd_ping(int argc, char **argv)
 		case 'u': r.base_url = optarg; break;
 		case 'p': r.profile = optarg; break;
 		case 'L': r.scale = optarg; break;
-		case 'T': r.model_timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'T':
+			if (!pl_opt_uint("pinglab ping", "timeout", optarg, 1, 3600000, &r.model_timeout_ms))
+				return PL_EXIT_ERROR;
+			break;
 		case 'h':
 			printf("usage: pinglab ping [-c N] [-i SECONDS] [--backend reference|mock|anthropic|openai]\n"
 			       "                    [--model M] [--base-url U] [--profile P] [--scale F] [--timeout MS]\n");
@@ -72,9 +76,11 @@ int cmd_ping(int argc, char **argv)
 			return PL_EXIT_ERROR;
 		}
 	}
-	if (atoi(count) < 1 || atoi(count) > 10000) {
-		fprintf(stderr, "pinglab ping: -c wants 1..10000\n");
-		return PL_EXIT_ERROR;
+	{
+		unsigned n;
+
+		if (!pl_opt_uint("pinglab ping", "count", count, 1, 10000, &n))
+			return PL_EXIT_ERROR;
 	}
 	llm = strcmp(r.backend, "reference") != 0;
 	if (llm) {

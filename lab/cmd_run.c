@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/opt.h"
 #include "lab/commands.h"
 #include "lab/run.h"
 #include "netlab/lab.h"
@@ -70,6 +71,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pinglab run [--scenarios PATH]... [--tag T] [--targets kernel,reference,llm]\n"
 		"                   [--backend mock|anthropic|openai|exec|agent] [--model M] [--base-url U]\n"
+		"                   [--key-file FILE (mode 0600; instead of ANTHROPIC_API_KEY/OPENAI_API_KEY)]\n"
 		"                   [--profile P] [--seed S] [--scale F] [--concurrency C] [--max-wait MS]\n"
 		"                   [--model-timeout MS] [--retries N] [--repeat K] [--out DIR] [--keep]\n"
 		"                   [--lab NAME (default: a fresh random name)] [--fail-under RATE]\n"
@@ -91,7 +93,7 @@ int cmd_run(int argc, char **argv)
 		{ "scale", required_argument, NULL, 'L' }, { "retries", required_argument, NULL, 'R' },
 		{ "repeat", required_argument, NULL, 'K' }, { "lab", required_argument, NULL, 'N' },
 		{ "max-packets", required_argument, NULL, 'P' }, { "fail-under", required_argument, NULL, 'F' },
-		{ "baseline", required_argument, NULL, 'B' },
+		{ "baseline", required_argument, NULL, 'B' }, { "key-file", required_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
@@ -116,7 +118,7 @@ int cmd_run(int argc, char **argv)
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (npaths == 16) {
@@ -136,14 +138,29 @@ int cmd_run(int argc, char **argv)
 		case 'm': r.model = optarg; break;
 		case 'u': r.base_url = optarg; break;
 		case 'p': r.profile = optarg; break;
-		case 'S': r.seed = strtoul(optarg, NULL, 10); break;
-		case 'c': r.concurrency = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'w': r.max_wait_ms = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'T': r.model_timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'S':
+			if (!pl_opt_ulong("pinglab run", "seed", optarg, 0, ULONG_MAX, &r.seed))
+				return PL_EXIT_ERROR;
+			break;
+		case 'c':
+			if (!pl_opt_uint("pinglab run", "concurrency", optarg, 1, 1024, &r.concurrency))
+				return PL_EXIT_ERROR;
+			break;
+		case 'w':
+			if (!pl_opt_uint("pinglab run", "max-wait", optarg, 0, 600000, &r.max_wait_ms))
+				return PL_EXIT_ERROR;
+			break;
+		case 'T':
+			if (!pl_opt_uint("pinglab run", "model-timeout", optarg, 1, 3600000, &r.model_timeout_ms))
+				return PL_EXIT_ERROR;
+			break;
 		case 'o': out = optarg; break;
 		case 'k': keep = true; break;
 		case 'L': r.scale = optarg; break;
-		case 'P': r.max_packets = strtoul(optarg, NULL, 10); break;
+		case 'P':
+			if (!pl_opt_ulong("pinglab run", "max-packets", optarg, 0, ULONG_MAX, &r.max_packets))
+				return PL_EXIT_ERROR;
+			break;
 		case 'B': r.baseline = optarg; break;
 		case 'F': {
 			char *end;
@@ -162,14 +179,19 @@ int cmd_run(int argc, char **argv)
 			}
 			snprintf(r.lab, sizeof(r.lab), "%s", optarg);
 			break;
-		case 'R': r.retries = optarg; break;
-		case 'K':
-			r.repeat = (unsigned)strtoul(optarg, NULL, 10);
-			if (r.repeat < 1 || r.repeat > 1000) {
-				fprintf(stderr, "pinglab run: --repeat wants 1..1000\n");
+		case 'R': {
+			unsigned retries;
+
+			if (!pl_opt_uint("pinglab run", "retries", optarg, 0, 100, &retries))
 				return PL_EXIT_ERROR;
-			}
+			r.retries = optarg;
 			break;
+		}
+		case 'K':
+			if (!pl_opt_uint("pinglab run", "repeat", optarg, 1, 1000, &r.repeat))
+				return PL_EXIT_ERROR;
+			break;
+		case 'Y': r.key_file = optarg; break;
 		case 'h': usage(stdout); return PL_EXIT_OK;
 		default: usage(stderr); return PL_EXIT_ERROR;
 		}

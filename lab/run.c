@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include "common/keyfile.h"
 #include "common/sha256.h"
 #include "lab/commands.h"
 #include "netlab/lab.h"
@@ -63,12 +64,23 @@ int pl_run_check_backend(struct pl_run *r, struct pl_err *err)
 		snprintf(r->llm_name, sizeof(r->llm_name), "mock:%s", slash ? slash + 1 : r->profile);
 		return 0;
 	}
+	if (r->key_file) {
+		/* checked now, before a lab is built; the responder reads it again */
+		char *k = pl_key_file_read(r->key_file, err);
+
+		if (!k)
+			return -EPERM;
+		explicit_bzero(k, strlen(k));
+		free(k);
+		if (strcmp(r->backend, "anthropic") && strcmp(r->backend, "openai"))
+			return pl_errf(err, -EINVAL, "--key-file is for --backend anthropic or openai");
+	}
 	if (!strcmp(r->backend, "anthropic")) {
-		if (!getenv("ANTHROPIC_API_KEY") || !*getenv("ANTHROPIC_API_KEY"))
-			return pl_errf(err, -EPERM, "--backend anthropic needs ANTHROPIC_API_KEY in the environment (no silent fallback to the simulated model)");
+		if (!r->key_file && (!getenv("ANTHROPIC_API_KEY") || !*getenv("ANTHROPIC_API_KEY")))
+			return pl_errf(err, -EPERM, "--backend anthropic needs ANTHROPIC_API_KEY in the environment or --key-file (no silent fallback to the simulated model)");
 	} else if (!strcmp(r->backend, "openai")) {
-		if (!r->base_url && (!getenv("OPENAI_API_KEY") || !*getenv("OPENAI_API_KEY")))
-			return pl_errf(err, -EPERM, "--backend openai needs --base-url (a local server) or OPENAI_API_KEY");
+		if (!r->base_url && !r->key_file && (!getenv("OPENAI_API_KEY") || !*getenv("OPENAI_API_KEY")))
+			return pl_errf(err, -EPERM, "--backend openai needs --base-url (a local server), OPENAI_API_KEY or --key-file");
 		if (!r->model)
 			return pl_errf(err, -EINVAL, "--backend openai wants --model (the server's model name)");
 	} else if (!strcmp(r->backend, "exec")) {
@@ -208,6 +220,10 @@ pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const 
 		if (r->model) {
 			argv[n++] = "--model";
 			argv[n++] = r->model;
+		}
+		if (r->key_file) {
+			argv[n++] = "--key-file";
+			argv[n++] = r->key_file;
 		}
 		if (!strcmp(r->backend, "agent")) {
 			argv[n++] = "--run-dir";

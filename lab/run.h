@@ -25,6 +25,7 @@ struct pl_run {
 	unsigned long seed;
 	const char *scale;                  /* mock latency factor, passed through */
 	const char *retries;                /* responder retries, passed through (NULL: its default) */
+	const char *key_file;               /* API key file (mode 0600) for the model responder, or NULL */
 	unsigned concurrency, max_wait_ms, model_timeout_ms, repeat;
 	unsigned long max_packets;          /* budget guard for the model target (0: none) */
 	const char *baseline;               /* run directory to compare with (NULL: none) */

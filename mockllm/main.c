@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/keyfile.h"
 #include "mockllm/log.h"
 #include "mockllm/profile.h"
 #include "mockllm/server.h"
@@ -25,13 +26,14 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pinglab-mockllm [--listen 127.0.0.1:PORT] [--profile NAME|FILE] [--seed N]\n"
-		   "                       [--scale F] [--log FILE]\n"
+		   "                       [--scale F] [--log FILE] [--key-file FILE]\n"
 		   "  --listen   loopback address and port (default 127.0.0.1:0 = any free port)\n"
 		   "  --profile  behaviour profile: a name in mockllm/profiles/ (or $PINGLAB_PROFILES),\n"
 		   "             or a file path containing '/' (default sim-perfect)\n"
 		   "  --seed     seed of every random choice (default 1)\n"
 		   "  --scale    multiplies every simulated delay except stall_ms (default 1, 0 = none)\n"
-		   "  --log      append one JSON line per request to FILE\n");
+		   "  --log      append one JSON line per request to FILE\n"
+		   "  --key-file accept only the API key in FILE (mode 0600); others get 401\n");
 }
 
 /* "127.0.0.1:PORT", "localhost:PORT" or ":PORT"; only 127.0.0.0/8. */
@@ -89,15 +91,16 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "scale", required_argument, NULL, 'x' },
 		{ "log", required_argument, NULL, 'g' },
+		{ "key-file", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *listen_arg = "127.0.0.1:0", *profile_arg = "sim-perfect", *log_path = NULL;
+	const char *listen_arg = "127.0.0.1:0", *profile_arg = "sim-perfect", *log_path = NULL, *key_path = NULL;
 	struct mock_server srv;
 	struct mock_profile prof;
 	struct mock_log log;
 	struct pl_err err = { "" };
-	char dir[PATH_MAX], path[PATH_MAX + 64], *end;
+	char dir[PATH_MAX], path[PATH_MAX + 64], *end, *key = NULL;
 	sigset_t sigs;
 	int opt, sig;
 
@@ -131,6 +134,9 @@ int main(int argc, char **argv)
 		case 'g':
 			log_path = optarg;
 			break;
+		case 'k':
+			key_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -160,6 +166,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	srv.log = &log;
+	if (key_path && !(key = pl_key_file_read(key_path, &err))) {
+		fprintf(stderr, "pinglab-mockllm: %s\n", err.msg);
+		mock_log_close(&log);
+		return 2;
+	}
+	srv.key = key;
 
 	/* Block the signals before any thread exists, so every thread inherits the mask and
 	 * only sigwait below receives them. */
@@ -172,6 +184,7 @@ int main(int argc, char **argv)
 	if (mock_server_start(&srv, &err)) {
 		fprintf(stderr, "pinglab-mockllm: %s\n", err.msg);
 		mock_log_close(&log);
+		free(key);
 		return 2;
 	}
 	printf("http://127.0.0.1:%u\n", srv.port);
@@ -190,5 +203,9 @@ int main(int argc, char **argv)
 		;
 	mock_server_stop(&srv);
 	mock_log_close(&log);
+	if (key) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
 	return 0;
 }

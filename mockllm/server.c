@@ -177,6 +177,16 @@ static const char *header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
+/* Does the request carry exactly the key (x-api-key, or "Authorization: Bearer KEY")? */
+static bool key_matches(const char *key, enum mock_format fmt, struct MHD_Connection *c)
+{
+	const char *got = fmt == MOCK_FMT_ANTHROPIC ? header(c, "x-api-key") : header(c, "Authorization");
+
+	if (got && fmt == MOCK_FMT_OPENAI)
+		got = strncmp(got, "Bearer ", 7) ? NULL : got + 7;
+	return got && !strcmp(got, key);
+}
+
 /* A model request, complete. */
 static enum MHD_Result model_request(struct mock_server *s, struct MHD_Connection *c, struct conn *k,
 				     enum mock_format fmt, struct mock_log_rec *rec)
@@ -197,6 +207,12 @@ static enum MHD_Result model_request(struct mock_server *s, struct MHD_Connectio
 	if (fmt == MOCK_FMT_ANTHROPIC && !header(c, "x-api-key")) {
 		rec->error = "x-api-key header is required";
 		rc = mock_anthropic_error(&reply, 401, "authentication_error", rec->error);
+		goto refuse;
+	}
+	if (s->key && !key_matches(s->key, fmt, c)) {
+		/* the wording of the real APIs; the key itself is never logged */
+		rec->error = fmt == MOCK_FMT_OPENAI ? "Incorrect API key provided." : "invalid x-api-key";
+		rc = error_reply(&reply, fmt, 401, "authentication_error", "invalid_request_error", "invalid_api_key", rec->error);
 		goto refuse;
 	}
 	if (fmt == MOCK_FMT_ANTHROPIC && !header(c, "anthropic-version")) {

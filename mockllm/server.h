@@ -21,6 +21,7 @@ struct mock_server {
 	uint64_t seed;
 	double scale;
 	struct mock_log *log;
+	const char *key;           /* when set, the one API key accepted (else any) */
 	/* state */
 	struct MHD_Daemon *daemon;
 	uint16_t port;             /* the port actually bound */

@@ -32,6 +32,8 @@
 #include <cap-ng.h>
 #endif
 
+#include "common/keyfile.h"
+#include "common/opt.h"
 #include "common/sha256.h"
 #include "packet/extract.h"
 #include "packet/hex.h"
@@ -433,24 +435,14 @@ static char *read_key(const char *backend, const char *key_file, struct pl_err *
 	const char *env = !strcmp(backend, "anthropic") ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
 	char *k = NULL;
 
-	if (key_file) {
-		struct stat st;
-		size_t n;
-
-		if (stat(key_file, &st) || (st.st_mode & 077)) {
-			pl_errf(err, -EPERM, "key file %s must exist with mode 0600", key_file);
-			return NULL;
-		}
-		k = slurp(key_file, err);
-		if (!k)
-			return NULL;
-		n = strcspn(k, "\r\n");
-		k[n] = '\0';
-	} else if (getenv(env) && *getenv(env)) {
+	if (key_file)
+		k = pl_key_file_read(key_file, err);
+	else if (getenv(env) && *getenv(env))
 		k = strdup(getenv(env));
-	}
 	return k;
 }
+
+#define PROG "pinglab-responder"
 
 int main(int argc, char **argv)
 {
@@ -493,11 +485,26 @@ int main(int argc, char **argv)
 		case 't': c.cfg.template_file = optarg; break;
 		case 'l': c.cfg.log_file = optarg; break;
 		case 'r': c.cfg.run_dir = optarg; break;
-		case 'c': c.cfg.concurrency = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'o': c.cfg.timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'R': c.cfg.retries = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'M': c.cfg.max_tokens = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'q': c.cfg.queue_max = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'c':
+			if (!pl_opt_uint(PROG, "concurrency", optarg, 1, 1024, &c.cfg.concurrency))
+				return 2;
+			break;
+		case 'o':
+			if (!pl_opt_uint(PROG, "timeout", optarg, 1, 3600000, &c.cfg.timeout_ms))
+				return 2;
+			break;
+		case 'R':
+			if (!pl_opt_uint(PROG, "retries", optarg, 0, 100, &c.cfg.retries))
+				return 2;
+			break;
+		case 'M':
+			if (!pl_opt_uint(PROG, "max-tokens", optarg, 1, 1000000, &c.cfg.max_tokens))
+				return 2;
+			break;
+		case 'q':
+			if (!pl_opt_uint(PROG, "queue", optarg, 0, 1000000, &c.cfg.queue_max))
+				return 2;
+			break;
 		case 's': c.cfg.stream = true; break;
 		case 'x': c.cfg.log_text = true; break;
 		case 'B': c.cfg.busy_poll = true; break;
@@ -511,10 +518,6 @@ int main(int argc, char **argv)
 	c.cfg.backend = backend;
 	if (!backend || !(c.ops = backend_by_name(backend))) {
 		fprintf(stderr, "pinglab-responder: --backend must be reference, anthropic, openai, exec or agent\n");
-		return 2;
-	}
-	if (c.cfg.concurrency < 1 || c.cfg.concurrency > 1024 || c.cfg.timeout_ms < 1) {
-		fprintf(stderr, "pinglab-responder: --concurrency must be 1..1024 and --timeout positive\n");
 		return 2;
 	}
 	if (c.cfg.busy_poll && c.ops->is_model) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -185,6 +186,83 @@ Test(run, api_key_appears_in_no_output_of_a_run, .timeout = 120)
 	}
 	{
 		const char *rm[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&g, rm, NULL);
+	}
+}
+
+/* Count lines of a run's model-responder log holding needle. */
+static unsigned llm_log_count(const char *dir, const char *needle)
+{
+	char path[128], *text, *p;
+	size_t len;
+	unsigned n = 0;
+
+	snprintf(path, sizeof(path), "%s/responder-llm.jsonl", dir);
+	text = tu_slurp(path, &len);
+	for (p = text; p && (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	free(text);
+	return n;
+}
+
+/* --key-file: the key in a 0600 file is the one the API receives (a mock that accepts
+ * only that key answers; the same run with another key gets 401 on every request), it
+ * appears in no output, and a file others can read is refused before a lab is built. */
+Test(run, api_key_from_a_file_reaches_the_api_and_nothing_else, .timeout = 120)
+{
+	static const char key[] = "sk-ant-api03-pinglab-FILE-SECRET-0a1b2c3d4e5f";
+	char tmp[] = "/tmp/pl-kf-XXXXXX", keyfile[64], out1[80], out2[80];
+	struct lt_run r, g;
+	struct tm_server m;
+	FILE *f;
+
+	LT_NEED_LAB();
+	unsetenv("ANTHROPIC_API_KEY");
+	cr_assert_not_null(mkdtemp(tmp));
+	snprintf(keyfile, sizeof(keyfile), "%s/key", tmp);
+	snprintf(out1, sizeof(out1), "%s/run-file", tmp);
+	snprintf(out2, sizeof(out2), "%s/run-wrong", tmp);
+	f = fopen(keyfile, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "%s\n", key);
+	fclose(f);
+	cr_assert_eq(chmod(keyfile, 0600), 0);
+	{
+		const char *extra[] = { "--key-file", keyfile, NULL };
+
+		tm_start(&m, "latency = fixed 0\n", extra);
+	}
+	lt_pinglab(&r, NULL, "run", "--targets", "llm", "--backend", "anthropic", "--base-url", m.url, "--key-file",
+		   keyfile, "--tag", "smoke", "--scenarios", tu_src("scenarios"), "--out", out1, NULL);
+	cr_expect_eq(r.status, 0, "run exit %d: %s", r.status, r.err);
+	cr_expect_gt(llm_log_count(out1, "\"outcome\":\"reply\""), 0, "no request was answered with the file's key");
+	cr_expect_eq(llm_log_count(out1, "HTTP 401"), 0, "the mock refused the file's key");
+	{
+		const char *env[] = { "ANTHROPIC_API_KEY=sk-ant-api03-someone-else", NULL };
+
+		lt_pinglab(&r, env, "run", "--targets", "llm", "--backend", "anthropic", "--base-url", m.url, "--retries",
+			   "0", "--tag", "smoke", "--scenarios", tu_src("scenarios"), "--out", out2, NULL);
+	}
+	tm_stop(&m);
+	cr_expect_eq(llm_log_count(out2, "\"outcome\":\"reply\""), 0, "another key was accepted");
+	cr_expect_gt(llm_log_count(out2, "HTTP 401 authentication_error"), 0);
+	cr_expect(strstr(r.out, key) == NULL && strstr(r.err, key) == NULL, "the key is in the run's output");
+	{
+		const char *grep[] = { "grep", "-rlF", "--exclude=key", key, tmp, NULL };
+
+		lt_run(&g, grep, NULL);
+		cr_expect_eq(g.status, 1, "the key is in: %s", g.out);
+	}
+
+	cr_assert_eq(chmod(keyfile, 0644), 0);
+	lt_pinglab(&r, NULL, "run", "--targets", "llm", "--backend", "anthropic", "--key-file", keyfile, "--tag",
+		   "smoke", "--scenarios", tu_src("scenarios"), NULL);
+	cr_expect_eq(r.status, 2);
+	cr_expect(strstr(r.err, "mode 0644 lets others read it") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err, key) == NULL);
+	{
+		const char *rm[] = { "rm", "-rf", tmp, NULL };
 
 		lt_run(&g, rm, NULL);
 	}

@@ -1,0 +1,16 @@
+/* opt.h — command-line numbers checked, not guessed: "--concurrency abc" is an error
+ * naming the option and the range, never a silent 0. */
+#ifndef PL_OPT_H
+#define PL_OPT_H
+
+#include <stdbool.h>
+
+/* Parse s as a whole number in [min, max] into *out. On failure prints
+ * "prog: --name wants a whole number min..max, got 's'" to stderr and returns false. */
+bool pl_opt_ulong(const char *prog, const char *name, const char *s, unsigned long min, unsigned long max,
+		  unsigned long *out);
+
+/* The same for an unsigned int. */
+bool pl_opt_uint(const char *prog, const char *name, const char *s, unsigned min, unsigned max, unsigned *out);
+
+#endif
