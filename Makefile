@@ -60,7 +60,7 @@ TEST_BIN  := $(BUILD)/pinglab-tests
 # Criterion runs each test in its own process; two workers match the 2-core target machine.
 TEST_ARGS ?= --jobs 2
 
-.PHONY: all test check clean help lab bench fuzz fuzz-smoke
+.PHONY: all test check valgrind ci clean help lab bench fuzz fuzz-smoke
 all: $(BINS)
 
 $(BUILD)/version.h: FORCE
@@ -95,6 +95,15 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB)
 
 test: all $(TEST_BIN) ## build everything and run the Criterion suite (namespace tests skip without root)
 	$(Q)PINGLAB_BUILD=$(abspath $(BUILD)) $(TEST_BIN) $(TEST_ARGS)
+
+ci: ## everything CI runs: test, check (ASan+UBSan), valgrind, fuzz-smoke (two fuzzers at once)
+	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory check
+	$(Q)$(MAKE) --no-print-directory valgrind
+	$(Q)$(MAKE) --no-print-directory -j2 fuzz-smoke
+
+valgrind: all $(TEST_BIN) ## the test suite with every pinglab program under valgrind memcheck; fails on any error or leak
+	$(Q)tests/valgrind.sh $(abspath $(BUILD)) $(TEST_ARGS)
 
 check: ## the test suite again under ASan+UBSan, failing on any report
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -144,15 +153,17 @@ build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CC) $(PL_CFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(PL_LDLIBS)
 
-fuzz-smoke: fuzz ## run each fuzz target for FUZZ_SECONDS (default 60) from its seed corpus
-	$(Q)for t in $(FUZZ_TARGETS); do \
-		mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes; \
-		echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
-		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-			-print_final_stats=1 -artifact_prefix=build/fuzz/crashes/$$t- \
-			build/fuzz/corpus/$$t fuzz/corpus/$$t 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==.*ERROR|SUMMARY)" ; \
-		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
-	done
+fuzz-smoke: $(FUZZ_TARGETS:%=fuzz-smoke-%) ## run each fuzz target for FUZZ_SECONDS (default 60) from its seed corpus (-j2: two at once)
+
+# one target's run: its new inputs go to build/fuzz/corpus/<target>, a crash to
+# build/fuzz/crashes/ and fails the target
+fuzz-smoke-%: fuzz
+	$(Q)mkdir -p build/fuzz/corpus/$* build/fuzz/crashes
+	$(Q)echo "fuzz $*: $(FUZZ_SECONDS) s"
+	$(Q)set -o pipefail; build/fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix=build/fuzz/crashes/$*- \
+		build/fuzz/corpus/$* fuzz/corpus/$* 2>&1 | \
+		grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==.*ERROR|SUMMARY)" | sed 's/^/fuzz $*: /'
 
 # ---- lab topology (issue 4) ----------------------------------------------------------
 ROUNDS ?= 20

@@ -5,13 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(
-	build-essential pkg-config clang          # compilers (clang for make check/fuzz)
+	build-essential pkg-config clang          # compilers (clang for the fuzzers)
+	libclang-rt-dev                           # libFuzzer and clang's sanitizer runtimes (only recommended by clang)
 	libnl-3-dev libnl-route-3-dev             # netlink: namespaces, links, tc
 	libcurl4-openssl-dev libcjson-dev         # model APIs, JSON
 	libcriterion-dev                          # unit tests
 	libmicrohttpd-dev libcap-ng-dev           # mock model server, privilege drop
 	iproute2 iputils-ping                     # ip netns / ping, used by tests and `pinglab ping`
 	procps                                    # ps/pkill used by tests
+	valgrind                                  # make valgrind
 	tshark                                    # tests read packets.pcapng back as Wireshark would
 	chromium fonts-dejavu-core                # tests render report.html in headless Chromium
 	python3 python3-jsonschema                # tests: report.json schema, junit.xml XML parse

@@ -275,3 +275,12 @@ bool lt_netns_has_process(const char *netns)
 	pl_netns_for_each_pid(netns, found_one, &found, NULL);
 	return found;
 }
+
+bool lt_memory_tool(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return true;
+#else
+	return getenv("PINGLAB_VALGRIND") != NULL;
+#endif
+}

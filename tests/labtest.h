@@ -54,6 +54,10 @@ char *lt_root_snapshot(void);
  * and describes the first leftover in what, or true when clean. */
 bool lt_nothing_left(const char *name, char *what, size_t len);
 
+/* True when the programs run under ASan (make check) or valgrind (make valgrind), whose
+ * own memory makes resident-size bounds meaningless. */
+bool lt_memory_tool(void);
+
 /* True if some process other than the caller is in the named namespace. */
 bool lt_netns_has_process(const char *netns);
 
