@@ -122,9 +122,10 @@ SEED    ?= 1
 MOCK_TIMEOUT ?= 5000
 LAB_ARGS = --backend $(BACKEND) $(if $(MODEL),--model $(MODEL)) $(if $(BASE_URL),--base-url $(BASE_URL)) \
 	   $(if $(filter mock,$(BACKEND)),--profile $(PROFILE) --scale $(SCALE) --model-timeout $(MOCK_TIMEOUT)) \
-	   $(if $(KEY_FILE),--key-file $(KEY_FILE)) --seed $(SEED) \
+	   $(if $(KEY_FILE),--key-file $(KEY_FILE)) $(if $(RESPONDER_USER),--responder-user $(RESPONDER_USER)) \
+	   --seed $(SEED) \
 	   $(if $(TARGETS),--targets $(TARGETS)) $(if $(TAG),--tag $(TAG))
-lab: all ## the whole scenario library against kernel, reference and model (root; BACKEND, MODEL, BASE_URL, KEY_FILE, PROFILE, SCALE, TAG)
+lab: all ## the whole scenario library against kernel, reference and model (root; BACKEND, MODEL, BASE_URL, KEY_FILE, RESPONDER_USER, PROFILE, SCALE, TAG)
 	$(Q)$(BUILD)/pinglab run $(LAB_ARGS)
 
 clean: ## remove build outputs (not reports)

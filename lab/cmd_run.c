@@ -72,6 +72,7 @@ static void usage(FILE *f)
 		"usage: pinglab run [--scenarios PATH]... [--tag T] [--targets kernel,reference,llm]\n"
 		"                   [--backend mock|anthropic|openai|exec|agent] [--model M] [--base-url U]\n"
 		"                   [--key-file FILE (mode 0600; instead of ANTHROPIC_API_KEY/OPENAI_API_KEY)]\n"
+		"                   [--responder-user USER (after opening tun0; default nobody, root keeps root)]\n"
 		"                   [--profile P] [--seed S] [--scale F] [--concurrency C] [--max-wait MS]\n"
 		"                   [--model-timeout MS] [--retries N] [--repeat K] [--out DIR] [--keep]\n"
 		"                   [--lab NAME (default: a fresh random name)] [--fail-under RATE]\n"
@@ -94,6 +95,7 @@ int cmd_run(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'K' }, { "lab", required_argument, NULL, 'N' },
 		{ "max-packets", required_argument, NULL, 'P' }, { "fail-under", required_argument, NULL, 'F' },
 		{ "baseline", required_argument, NULL, 'B' }, { "key-file", required_argument, NULL, 'Y' },
+		{ "responder-user", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
@@ -118,7 +120,7 @@ int cmd_run(int argc, char **argv)
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:U:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (npaths == 16) {
@@ -192,6 +194,7 @@ int cmd_run(int argc, char **argv)
 				return PL_EXIT_ERROR;
 			break;
 		case 'Y': r.key_file = optarg; break;
+		case 'U': r.user = optarg; break;
 		case 'h': usage(stdout); return PL_EXIT_OK;
 		default: usage(stderr); return PL_EXIT_ERROR;
 		}

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,12 @@ int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err)
 
 int pl_run_check_backend(struct pl_run *r, struct pl_err *err)
 {
+	if (r->user && strcmp(r->user, "root")) {
+		if (!getpwnam(r->user))
+			return pl_errf(err, -EINVAL, "--responder-user %s: no such user", r->user);
+		if ((r->targets & RUN_T_LLM) && !strcmp(r->backend, "agent"))
+			return pl_errf(err, -EINVAL, "--responder-user does not go with --backend agent (the agent's FIFOs belong to the user running pinglab)");
+	}
 	if (!(r->targets & RUN_T_LLM))
 		return 0;
 	if (!strcmp(r->backend, "mock")) {
@@ -174,6 +181,19 @@ pid_t pl_run_start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *er
 	return pid;
 }
 
+/* Who a responder runs as after opening tun0: --responder-user, or by default nobody —
+ * except a model backend that runs the user's own tools (exec: `claude -p` wants its
+ * configuration; agent: its FIFOs), which stays root without capabilities. "root"
+ * keeps root. NULL: no --user. */
+static const char *responder_user(const struct pl_run *r, bool llm)
+{
+	if (r->user)
+		return strcmp(r->user, "root") ? r->user : NULL;
+	if (llm && (!strcmp(r->backend, "exec") || !strcmp(r->backend, "agent")))
+		return NULL;
+	return getpwnam("nobody") ? "nobody" : NULL;
+}
+
 pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const char *log, struct pl_err *err)
 {
 	char bin[PATH_MAX + 32], ns[64], conc[16], tmo[16], prompt[PATH_MAX + 32], tmpl[PATH_MAX + 32];
@@ -192,6 +212,10 @@ pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const 
 	argv[n++] = ns;
 	argv[n++] = "--log";
 	argv[n++] = log;
+	if (responder_user(r, llm)) {
+		argv[n++] = "--user";
+		argv[n++] = responder_user(r, llm);
+	}
 	if (!llm) {
 		argv[n++] = "--backend";
 		argv[n++] = "reference";

@@ -26,6 +26,7 @@ struct pl_run {
 	const char *scale;                  /* mock latency factor, passed through */
 	const char *retries;                /* responder retries, passed through (NULL: its default) */
 	const char *key_file;               /* API key file (mode 0600) for the model responder, or NULL */
+	const char *user;                   /* --responder-user (NULL: nobody, but not for exec/agent; "root": none) */
 	unsigned concurrency, max_wait_ms, model_timeout_ms, repeat;
 	unsigned long max_packets;          /* budget guard for the model target (0: none) */
 	const char *baseline;               /* run directory to compare with (NULL: none) */

@@ -5,7 +5,7 @@
  *       [--netns PATH] [--tun NAME] [--model M] [--base-url URL] [--prompt FILE]
  *       [--template FILE] [--log FILE] [--run-dir DIR] [--concurrency N] [--timeout MS]
  *       [--retries N] [--max-tokens N] [--queue N] [--stream] [--log-text] [--busy-poll]
- *       [--key-file FILE] [--no-drop] [-- COMMAND ARGS...   (exec backend)]
+ *       [--key-file FILE] [--no-drop] [--user USER] [-- COMMAND ARGS...   (exec backend)]
  *
  * The TUN is opened inside the lab's namespace (--netns), then the process returns to
  * the namespace it started in for its HTTP sockets and drops every capability.
@@ -14,8 +14,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -393,15 +395,24 @@ static int open_tun(const char *netns, const char *name, struct pl_err *err)
 	return fd >= 0 ? fd : -(e ? e : EIO);
 }
 
-static int drop_privileges(struct pl_err *err)
+/* Drop every capability (effective, permitted, inheritable, bounding); with a user,
+ * also become that user (its uid and gid, no supplementary groups). */
+static int drop_privileges(const struct passwd *user, struct pl_err *err)
 {
 #ifdef HAVE_CAPNG
 	capng_clear(CAPNG_SELECT_BOTH);
+	if (user) {
+		if (capng_change_id((int)user->pw_uid, (int)user->pw_gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING))
+			return pl_errf(err, -EPERM, "could not become user %s (uid %u)", user->pw_name,
+				       (unsigned)user->pw_uid);
+		return 0;
+	}
 	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
 		return pl_errf(err, -EPERM, "could not drop capabilities (libcap-ng)");
 	return 0;
 #else
-	(void)err;
+	if (user && (setgroups(0, NULL) || setgid(user->pw_gid) || setuid(user->pw_uid)))
+		return pl_errf(err, -EPERM, "could not become user %s: %s", user->pw_name, strerror(errno));
 	return 0;
 #endif
 }
@@ -427,7 +438,9 @@ static void usage(FILE *f)
 		"  --log-text        include the model's raw text in the log\n"
 		"  --busy-poll       spin on the TUN instead of blocking (reference backend, latency runs)\n"
 		"  --key-file FILE   read the API key from FILE (mode 0600) instead of the environment\n"
-		"  --no-drop         keep capabilities after opening the TUN\n");
+		"  --no-drop         keep capabilities after opening the TUN\n"
+		"  --user USER       after opening the TUN, also become USER (e.g. nobody): the\n"
+		"                    backend and the commands it runs hold no root identity\n");
 }
 
 static char *read_key(const char *backend, const char *key_file, struct pl_err *err)
@@ -457,11 +470,14 @@ int main(int argc, char **argv)
 		{ "stream", no_argument, NULL, 's' }, { "log-text", no_argument, NULL, 'x' },
 		{ "busy-poll", no_argument, NULL, 'B' }, { "key-file", required_argument, NULL, 'k' },
 		{ "no-drop", no_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
+		{ "user", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rsp_ctx c = { .tun = -1, .stop = &stop_flag };
 	const char *netns = NULL, *tun_name = "tun0", *backend = NULL, *key_file = NULL;
 	bool no_drop = false;
+	struct passwd user_pw, *user = NULL;
+	char user_buf[1024];
 	struct pl_err err = { "" };
 	struct sigaction sa;
 	int opt, status = 2;
@@ -474,7 +490,7 @@ int main(int argc, char **argv)
 	c.cfg.our_addr = PL_RESPONDER_ADDR;
 	c.cfg.prompt_file = "prompts/system.md";
 	c.cfg.template_file = "prompts/packet.md";
-	while ((opt = getopt_long(argc, argv, "+b:N:T:m:u:p:t:l:r:c:o:R:M:q:sxBk:Dh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+b:N:T:m:u:p:t:l:r:c:o:R:M:q:sxBk:DU:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'b': backend = optarg; break;
 		case 'N': netns = optarg; break;
@@ -510,6 +526,12 @@ int main(int argc, char **argv)
 		case 'B': c.cfg.busy_poll = true; break;
 		case 'k': key_file = optarg; break;
 		case 'D': no_drop = true; break;
+		case 'U':
+			if (getpwnam_r(optarg, &user_pw, user_buf, sizeof(user_buf), &user) || !user) {
+				fprintf(stderr, "pinglab-responder: --user %s: no such user\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -518,6 +540,14 @@ int main(int argc, char **argv)
 	c.cfg.backend = backend;
 	if (!backend || !(c.ops = backend_by_name(backend))) {
 		fprintf(stderr, "pinglab-responder: --backend must be reference, anthropic, openai, exec or agent\n");
+		return 2;
+	}
+	if (user && no_drop) {
+		fprintf(stderr, "pinglab-responder: --user and --no-drop contradict each other\n");
+		return 2;
+	}
+	if (user && !strcmp(backend, "agent")) {
+		fprintf(stderr, "pinglab-responder: --user does not go with the agent backend (its FIFOs belong to the user running it)\n");
 		return 2;
 	}
 	if (c.cfg.busy_poll && c.ops->is_model) {
@@ -588,7 +618,7 @@ int main(int argc, char **argv)
 		status = (c.tun == -EPERM || c.tun == -EACCES) ? 4 : 2;
 		goto out;
 	}
-	if (!no_drop && drop_privileges(&err)) {
+	if (!no_drop && drop_privileges(user, &err)) {
 		fprintf(stderr, "pinglab-responder: %s\n", err.msg);
 		goto out;
 	}

@@ -357,3 +357,51 @@ Test(responder, no_capabilities_after_opening_the_tun, .timeout = 60)
 	}
 	lab_down(&l);
 }
+
+/* The uid (real, effective, saved, fs all the same) of a live process, or -1. */
+static long proc_uid(pid_t pid)
+{
+	char path[64], line[256];
+	long r = -1, e, s, f;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "Uid: %ld %ld %ld %ld", &r, &e, &s, &f) == 4) {
+			if (r != e || e != s || s != f)
+				r = -2;
+			break;
+		}
+	fclose(fp);
+	return r;
+}
+
+/* --user nobody: after opening tun0 the responder is uid 65534 with no capability, and
+ * so is the command the exec backend runs (it answers DROP only if it sees that uid). */
+Test(responder, user_nobody_after_opening_the_tun, .timeout = 60)
+{
+	struct lab l;
+	struct lt_run r;
+	char got[256], pidbuf[16];
+	pid_t rsp;
+	const char *extra[] = { "--backend", "exec", "--user", "nobody", "--", "/bin/sh", "-c",
+				"cat >/dev/null; if [ \"$(id -u)\" = 65534 ]; then echo 'REPLY: DROP'; else echo 'I am root'; fi",
+				NULL };
+
+	LT_NEED_LAB();
+	lab_up(&l, "u");
+	rsp = start(&l, extra, NULL);
+	ping(&l, "1", &r);
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)rsp);
+	cr_expect_eq(proc_uid(rsp), 65534, "responder uid %ld", proc_uid(rsp));
+	cr_expect_eq(cap_mask(pidbuf, "Eff"), 0);
+	cr_expect_eq(cap_mask(pidbuf, "Bnd"), 0);
+	kill(rsp, SIGTERM);
+	waitpid(rsp, NULL, 0);
+	outcomes(l.log, got, sizeof(got));
+	cr_expect_str_eq(got, "drop", "the command did not run as nobody");
+	lab_down(&l);
+}

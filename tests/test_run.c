@@ -267,3 +267,45 @@ Test(run, api_key_from_a_file_reaches_the_api_and_nothing_else, .timeout = 120)
 		lt_run(&g, rm, NULL);
 	}
 }
+
+/* --responder-user nobody: both responders give up root after opening tun0 and the run
+ * still works end to end (the reference passes everything; the model path reaches the
+ * simulated model over loopback and answers). */
+Test(run, responders_as_nobody, .timeout = 120)
+{
+	char dir[] = "/tmp/pl-nob-XXXXXX";
+	struct lt_run r, g;
+
+	LT_NEED_LAB();
+	cr_assert_not_null(mkdtemp(dir));
+	lt_pinglab(&r, NULL, "run", "--responder-user", "nobody", "--targets", "reference,llm", "--profile",
+		   "sim-perfect", "--scale", "0", "--tag", "smoke", "--scenarios", tu_src("scenarios"), "--out", dir, NULL);
+	cr_expect_eq(r.status, 0, "run exit %d: %s", r.status, r.err);
+	cr_expect_gt(llm_log_count(dir, "\"outcome\":\"reply\""), 0, "the model responder answered nothing as nobody");
+	{
+		char path[96], *text, *line, *save = NULL;
+		size_t len;
+		unsigned ref = 0, ref_pass = 0;
+
+		snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
+		text = tu_slurp(path, &len);
+		cr_assert_not_null(text);
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			cJSON *o = cJSON_Parse(line);
+
+			if (!strcmp(cJSON_GetObjectItem(o, "target")->valuestring, "reference")) {
+				ref++;
+				ref_pass += !strcmp(cJSON_GetObjectItem(o, "verdict")->valuestring, "pass");
+			}
+			cJSON_Delete(o);
+		}
+		free(text);
+		cr_expect_gt(ref, 0);
+		cr_expect_eq(ref_pass, ref, "reference as nobody: %u of %u passed", ref_pass, ref);
+	}
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&g, rm, NULL);
+	}
+}
