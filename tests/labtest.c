@@ -15,7 +15,9 @@
 
 #include <criterion/criterion.h>
 
+#include "netlab/lab.h"
 #include "netlab/netns.h"
+#include "tests/util.h"
 
 const char *lt_cannot_run(void)
 {
@@ -283,4 +285,57 @@ bool lt_memory_tool(void)
 #else
 	return getenv("PINGLAB_VALGRIND") != NULL;
 #endif
+}
+
+const char *lt_proc_status(pid_t pid, const char *field, char *out, size_t n)
+{
+	char path[64], line[512];
+	size_t fl = strlen(field);
+	const char *found = NULL;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	while (!found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, fl) && line[fl] == ':') {
+			snprintf(out, n, "%s", line + fl + 1 + strspn(line + fl + 1, " \t"));
+			out[strcspn(out, "\n")] = '\0';
+			found = out;
+		}
+	fclose(f);
+	return found;
+}
+
+pid_t lt_lab_with_responder(char name[9], const char *prefix, const char *log, const char *const *extra)
+{
+	char ns[64];
+	const char *argv[32];
+	struct lt_run r;
+	struct pl_err err;
+	int n = 0;
+	pid_t pid;
+
+	lt_name(name, prefix);
+	lt_pinglab(&r, NULL, "up", "--name", name, NULL);
+	cr_assert_eq(r.status, 0, "up: %s", r.err);
+	snprintf(ns, sizeof(ns), "/run/netns/pl-%s-rsp", name);
+	argv[n++] = tu_bin("pinglab-responder");
+	argv[n++] = "--netns";
+	argv[n++] = ns;
+	if (log) {
+		argv[n++] = "--log";
+		argv[n++] = log;
+	}
+	while (extra && *extra && n < 30)
+		argv[n++] = *extra++;
+	argv[n] = NULL;
+	pid = lt_spawn(argv, NULL);
+	cr_assert_eq(pl_lab_add_pid(name, pid, "responder", &err), 0, "%s", err.msg);
+	cr_assert_eq(pl_lab_tun_wait_ready(name, 5000, &err), 0, "%s", err.msg);
+	return pid;
 }

@@ -46,6 +46,11 @@ void lt_pinglab(struct lt_run *r, const char *const env[], ...) __attribute__((s
 /* Start argv in the background with stdio on /dev/null; returns its pid. */
 pid_t lt_spawn(const char *const argv[], const char *const env[]);
 
+/* Build lab `name` (lt_name(name, prefix)) and start pinglab-responder on its tun0 with
+ * --log log (if not NULL) and the extra arguments (NULL-terminated, may be NULL);
+ * returns once tun0 runs. The responder is recorded in the lab's run file. */
+pid_t lt_lab_with_responder(char name[9], const char *prefix, const char *log, const char *const *extra);
+
 /* Root-namespace state that neither up nor down may change: links, addresses (without
  * lifetimes), routes, qdiscs, a few sysctls. malloc'd. */
 char *lt_root_snapshot(void);
@@ -57,6 +62,10 @@ bool lt_nothing_left(const char *name, char *what, size_t len);
 /* True when the programs run under ASan (make check) or valgrind (make valgrind), whose
  * own memory makes resident-size bounds meaningless. */
 bool lt_memory_tool(void);
+
+/* The value of one field of /proc/PID/status ("VmHWM", "CapEff", "Uid"; pid 0 = this
+ * process), without the name and leading blanks, into out; NULL if there is none. */
+const char *lt_proc_status(pid_t pid, const char *field, char *out, size_t n);
 
 /* True if some process other than the caller is in the named namespace. */
 bool lt_netns_has_process(const char *netns);

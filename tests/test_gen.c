@@ -11,17 +11,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "netlab/lab.h"
 #include "tests/labtest.h"
 #include "tests/util.h"
 
 TestSuite(gen, .fini = lt_cleanup);
 
+static const char *const reference[] = { "--backend", "reference", NULL };
+
 Test(gen, kernel_and_reference_side_by_side, .timeout = 60)
 {
 	char name[9], rsp_ns[64], gen_if[32], log[] = "/tmp/pl-gen-XXXXXX", rlog[] = "/tmp/pl-rsp-XXXXXX";
 	struct lt_run r;
-	struct pl_err err;
 	pid_t rsp;
 	int fd;
 	char *text, *line, *save = NULL;
@@ -29,23 +29,13 @@ Test(gen, kernel_and_reference_side_by_side, .timeout = 60)
 	unsigned per_target[2] = { 0, 0 }, delivered = 0;
 
 	LT_NEED_LAB();
-	lt_name(name, "g");
-	lt_pinglab(&r, NULL, "up", "--name", name, NULL);
-	cr_assert_eq(r.status, 0, "up: %s", r.err);
-	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
-	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
 	fd = mkstemp(log);
 	close(fd);
 	fd = mkstemp(rlog);
 	close(fd);
-	{
-		const char *argv[] = { tu_bin("pinglab-responder"), "--backend", "reference", "--netns", rsp_ns,
-				       "--log", rlog, NULL };
-
-		rsp = lt_spawn(argv, NULL);
-	}
-	cr_assert_eq(pl_lab_add_pid(name, rsp, "responder", &err), 0, "%s", err.msg);
-	cr_assert_eq(pl_lab_tun_wait_ready(name, 5000, &err), 0, "%s", err.msg);
+	rsp = lt_lab_with_responder(name, "g", rlog, reference);
+	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
+	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
 	{
 		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", tu_bin("pinglab-gen"),
 				       "--iface", gen_if, "--target", "kernel:kernel", "--target", "reference:responder",
@@ -92,7 +82,6 @@ Test(gen, every_malformed_library_packet_reaches_tun0_byte_exact, .timeout = 120
 {
 	char name[9], rsp_ns[64], gen_if[32], log[] = "/tmp/pl-genm-XXXXXX";
 	struct lt_run r;
-	struct pl_err err;
 	pid_t rsp;
 	int fd;
 	char *text, *line, *save = NULL;
@@ -100,20 +89,11 @@ Test(gen, every_malformed_library_packet_reaches_tun0_byte_exact, .timeout = 120
 	unsigned records = 0, delivered = 0;
 
 	LT_NEED_LAB();
-	lt_name(name, "m");
-	lt_pinglab(&r, NULL, "up", "--name", name, NULL);
-	cr_assert_eq(r.status, 0, "up: %s", r.err);
-	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
-	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
 	fd = mkstemp(log);
 	close(fd);
-	{
-		const char *argv[] = { tu_bin("pinglab-responder"), "--backend", "reference", "--netns", rsp_ns, NULL };
-
-		rsp = lt_spawn(argv, NULL);
-	}
-	cr_assert_eq(pl_lab_add_pid(name, rsp, "responder", &err), 0, "%s", err.msg);
-	cr_assert_eq(pl_lab_tun_wait_ready(name, 5000, &err), 0, "%s", err.msg);
+	rsp = lt_lab_with_responder(name, "m", NULL, reference);
+	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
+	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
 	{
 		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", tu_bin("pinglab-gen"),
 				       "--iface", gen_if, "--target", "reference:responder", "--tun-netns", rsp_ns,
@@ -187,7 +167,6 @@ Test(gen, decisions_log_read_whole_lines_and_unnamed_packets_time_out, .timeout 
 	char name[9], rsp_ns[64], gen_if[32], out[] = "/tmp/pl-gend-XXXXXX", rlog[] = "/tmp/pl-rspd-XXXXXX",
 	     dlog[] = "/tmp/pl-decd-XXXXXX", skipped_in[4200] = "";
 	struct lt_run r;
-	struct pl_err err;
 	pid_t rsp, copier;
 	int fd, k;
 	char *text, *line, *save = NULL;
@@ -195,25 +174,15 @@ Test(gen, decisions_log_read_whole_lines_and_unnamed_packets_time_out, .timeout 
 	unsigned records = 0, passes = 0, timeouts = 0;
 
 	LT_NEED_LAB();
-	lt_name(name, "d");
-	lt_pinglab(&r, NULL, "up", "--name", name, NULL);
-	cr_assert_eq(r.status, 0, "up: %s", r.err);
-	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
-	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
 	cr_assert_geq(fd = mkstemp(out), 0);
 	close(fd);
 	cr_assert_geq(fd = mkstemp(rlog), 0);
 	close(fd);
 	cr_assert_geq(fd = mkstemp(dlog), 0);
 	close(fd);
-	{
-		const char *argv[] = { tu_bin("pinglab-responder"), "--backend", "reference", "--netns", rsp_ns,
-				       "--log", rlog, NULL };
-
-		rsp = lt_spawn(argv, NULL);
-	}
-	cr_assert_eq(pl_lab_add_pid(name, rsp, "responder", &err), 0, "%s", err.msg);
-	cr_assert_eq(pl_lab_tun_wait_ready(name, 5000, &err), 0, "%s", err.msg);
+	rsp = lt_lab_with_responder(name, "d", rlog, reference);
+	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
+	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
 	copier = fork();
 	cr_assert_geq(copier, 0);
 	if (copier == 0)

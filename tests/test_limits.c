@@ -17,39 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "netlab/lab.h"
 #include "tests/labtest.h"
 #include "tests/util.h"
 
 TestSuite(limits, .fini = lt_cleanup);
-
-/* Start a responder with extra args on a fresh lab; returns its pid. */
-static pid_t lab_with_responder(char name[9], const char *prefix, const char *log, const char *const *extra)
-{
-	char ns[64];
-	const char *argv[32];
-	struct lt_run r;
-	struct pl_err err;
-	int n = 0;
-	pid_t pid;
-
-	lt_name(name, prefix);
-	lt_pinglab(&r, NULL, "up", "--name", name, NULL);
-	cr_assert_eq(r.status, 0, "up: %s", r.err);
-	snprintf(ns, sizeof(ns), "/run/netns/pl-%s-rsp", name);
-	argv[n++] = tu_bin("pinglab-responder");
-	argv[n++] = "--netns";
-	argv[n++] = ns;
-	argv[n++] = "--log";
-	argv[n++] = log;
-	while (*extra && n < 30)
-		argv[n++] = *extra++;
-	argv[n] = NULL;
-	pid = lt_spawn(argv, NULL);
-	cr_assert_eq(pl_lab_add_pid(name, pid, "responder", &err), 0, "%s", err.msg);
-	cr_assert_eq(pl_lab_tun_wait_ready(name, 5000, &err), 0, "%s", err.msg);
-	return pid;
-}
 
 static void play(const char *name, const char *scenarios, const char *max_wait)
 {
@@ -92,7 +63,7 @@ Test(limits, ten_megabyte_answer_is_cut_and_killed, .timeout = 60)
 
 	LT_NEED_LAB();
 	close(fd);
-	rsp = lab_with_responder(name, "l", log, extra);
+	rsp = lt_lab_with_responder(name, "l", log, extra);
 	{
 		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", "ping", "-c", "1", "-W", "5",
 				       "10.77.2.2", NULL };
@@ -147,7 +118,7 @@ Test(limits, slow_model_bounded_queue_counts_drops, .timeout = 90)
 
 	LT_NEED_LAB();
 	close(fd);
-	rsp = lab_with_responder(name, "q", log, extra);
+	rsp = lt_lab_with_responder(name, "q", log, extra);
 	play(name, tu_src("tests/fixtures/scenarios-burst"), "4000");
 	/* let the responder read what still waits on tun0 (a slow build, e.g. under
 	 * valgrind, lags): until its log and the drops stop growing */
@@ -232,19 +203,9 @@ static pid_t evil_server(enum evil how, int *port)
 /* Peak resident memory of a live process in kB (VmHWM), 0 if unknown. */
 static long peak_rss_kb(pid_t pid)
 {
-	char path[64], line[256];
-	long kb = 0;
-	FILE *f;
+	char v[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return lt_proc_status(pid, "VmHWM", v, sizeof(v)) ? strtol(v, NULL, 10) : 0;
 }
 
 /* One ping through an openai backend pointed at an evil server; the responder's single
@@ -264,7 +225,7 @@ static cJSON *ping_evil(enum evil how, const char *timeout_ms, long *rss_kb)
 	close(fd);
 	srv = evil_server(how, &port);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1", port);
-	rsp = lab_with_responder(name, "e", log, extra);
+	rsp = lt_lab_with_responder(name, "e", log, extra);
 	{
 		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", "ping", "-c", "1", "-W", "1",
 				       "10.77.2.2", NULL };

@@ -290,23 +290,13 @@ Test(responder, anthropic_streaming_answers_ping_through_the_mock, .timeout = 60
 	model_ping("anthropic", "", true);
 }
 
-/* The Cap<which> mask of /proc/<pid>/status ("self" or a pid), or ~0 if unreadable. */
-static unsigned long long cap_mask(const char *pid, const char *which)
+/* The Cap<which> mask of a process (0: this one), or ~0 if unreadable. */
+static unsigned long long cap_mask(pid_t pid, const char *which)
 {
-	char path[64], line[256], key[16];
-	unsigned long long v = ~0ULL;
-	FILE *f;
+	char field[16], v[64];
 
-	snprintf(path, sizeof(path), "/proc/%s/status", pid);
-	snprintf(key, sizeof(key), "Cap%s:", which);
-	f = fopen(path, "r");
-	if (!f)
-		return v;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && sscanf(line + strlen(key), "%llx", &v) == 1)
-			break;
-	fclose(f);
-	return v;
+	snprintf(field, sizeof(field), "Cap%s", which);
+	return lt_proc_status(pid, field, v, sizeof(v)) ? strtoull(v, NULL, 16) : ~0ULL;
 }
 
 /* After opening tun0 the responder holds no capability (effective, permitted, bounding),
@@ -316,14 +306,14 @@ Test(responder, no_capabilities_after_opening_the_tun, .timeout = 60)
 {
 	struct lab l;
 	struct lt_run r;
-	char caps[128], pidbuf[16], *text;
+	char caps[128], *text;
 	size_t len;
 	pid_t rsp;
 	const char *which[] = { "Eff", "Prm", "Bnd" };
 	int i;
 
 	LT_NEED_LAB();
-	cr_assert_neq(cap_mask("self", "Eff"), 0, "the test itself runs without capabilities");
+	cr_assert_neq(cap_mask(0, "Eff"), 0, "the test itself runs without capabilities");
 	lab_up(&l, "c");
 	snprintf(caps, sizeof(caps), "%s/child-caps", l.dir);
 	{
@@ -332,12 +322,11 @@ Test(responder, no_capabilities_after_opening_the_tun, .timeout = 60)
 
 		snprintf(cmd, sizeof(cmd), "cat >/dev/null; grep ^Cap /proc/self/status > %s; echo 'REPLY: DROP'", caps);
 		rsp = start(&l, extra, NULL);
-		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)rsp);
 		/* after a packet was handled the responder is in its loop, past the drop */
 		ping(&l, "1", &r);
 		for (i = 0; i < 3; i++)
-			cr_expect_eq(cap_mask(pidbuf, which[i]), 0, "responder Cap%s %llx", which[i],
-				     cap_mask(pidbuf, which[i]));
+			cr_expect_eq(cap_mask(rsp, which[i]), 0, "responder Cap%s %llx", which[i],
+				     cap_mask(rsp, which[i]));
 		kill(rsp, SIGTERM);
 		waitpid(rsp, NULL, 0);
 	}
@@ -350,33 +339,23 @@ Test(responder, no_capabilities_after_opening_the_tun, .timeout = 60)
 		const char *extra[] = { "--backend", "reference", "--no-drop", NULL };
 
 		rsp = start(&l, extra, NULL);
-		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)rsp);
-		cr_expect_neq(cap_mask(pidbuf, "Eff"), 0, "--no-drop, yet no capabilities");
+		cr_expect_neq(cap_mask(rsp, "Eff"), 0, "--no-drop, yet no capabilities");
 		kill(rsp, SIGTERM);
 		waitpid(rsp, NULL, 0);
 	}
 	lab_down(&l);
 }
 
-/* The uid (real, effective, saved, fs all the same) of a live process, or -1. */
+/* The uid of a live process when real, effective, saved and fs uid agree; -1 if
+ * unreadable, -2 if they differ. */
 static long proc_uid(pid_t pid)
 {
-	char path[64], line[256];
-	long r = -1, e, s, f;
-	FILE *fp;
+	char v[128];
+	long r, e, sv, f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fp = fopen(path, "r");
-	if (!fp)
+	if (!lt_proc_status(pid, "Uid", v, sizeof(v)) || sscanf(v, "%ld %ld %ld %ld", &r, &e, &sv, &f) != 4)
 		return -1;
-	while (fgets(line, sizeof(line), fp))
-		if (sscanf(line, "Uid: %ld %ld %ld %ld", &r, &e, &s, &f) == 4) {
-			if (r != e || e != s || s != f)
-				r = -2;
-			break;
-		}
-	fclose(fp);
-	return r;
+	return r == e && e == sv && sv == f ? r : -2;
 }
 
 /* --user nobody: after opening tun0 the responder is uid 65534 with no capability, and
@@ -385,7 +364,7 @@ Test(responder, user_nobody_after_opening_the_tun, .timeout = 60)
 {
 	struct lab l;
 	struct lt_run r;
-	char got[256], pidbuf[16];
+	char got[256];
 	pid_t rsp;
 	const char *extra[] = { "--backend", "exec", "--user", "nobody", "--", "/bin/sh", "-c",
 				"cat >/dev/null; if [ \"$(id -u)\" = 65534 ]; then echo 'REPLY: DROP'; else echo 'I am root'; fi",
@@ -395,10 +374,9 @@ Test(responder, user_nobody_after_opening_the_tun, .timeout = 60)
 	lab_up(&l, "u");
 	rsp = start(&l, extra, NULL);
 	ping(&l, "1", &r);
-	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)rsp);
 	cr_expect_eq(proc_uid(rsp), 65534, "responder uid %ld", proc_uid(rsp));
-	cr_expect_eq(cap_mask(pidbuf, "Eff"), 0);
-	cr_expect_eq(cap_mask(pidbuf, "Bnd"), 0);
+	cr_expect_eq(cap_mask(rsp, "Eff"), 0);
+	cr_expect_eq(cap_mask(rsp, "Bnd"), 0);
 	kill(rsp, SIGTERM);
 	waitpid(rsp, NULL, 0);
 	outcomes(l.log, got, sizeof(got));
