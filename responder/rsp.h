@@ -88,6 +88,7 @@ struct rsp_ctx {
 	CURLM *multi;
 	int tun;
 	FILE *log;
+	bool log_pending;             /* lines written since the last flush */
 	char *system_prompt, *template;
 	char prompt_hash[65];
 	uint64_t next_id;

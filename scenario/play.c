@@ -10,8 +10,24 @@
 #include "packet/hex.h"
 #include "packet/ipv4.h"
 
+/* Keys of a packet for attribution. */
+struct keys {
+	bool ok, icmp_echo, frag0;
+	uint8_t proto;
+	uint16_t id, icmp_id, icmp_seq, sport, dport;
+};
+
+/* Hash indexes over a scenario's sent packets, so that matching an answer costs the
+ * length of one bucket's chain instead of a scan of everything in flight (a 100,000
+ * packet burst has thousands in flight): by the packet's bytes (its copy leaving into
+ * tun0, the responder's log line), by ICMP echo id and sequence (an echo reply), and by
+ * the bytes of the reply a responder wrote (its forwarded copy at the generator). */
+enum { IX_BYTES, IX_ECHO, IX_REPLY, IX__COUNT };
+
 struct sent {
 	uint8_t *bytes;               /* exactly len bytes */
+	struct keys keys;             /* of bytes, computed once */
+	uint32_t next[IX__COUNT];     /* chain links: index + 1 of the next older entry, 0 = end */
 	size_t len;
 	uint16_t ethertype;
 	size_t idx;
@@ -27,6 +43,65 @@ struct sent {
 	bool replied;                 /* ... and it was to write a reply */
 	enum pl_backend_status backend;
 };
+
+static struct {
+	uint32_t *head[IX__COUNT];    /* bucket -> index + 1 of the newest entry, 0 = none */
+	uint32_t mask;
+	long max_delivered;           /* highest index seen leaving into tun0, -1 = none */
+} ix;
+
+/* FNV-1a over the bytes, TTL (byte 8) and header checksum (10-11) left out, so that a
+ * reply and its copy forwarded by the rsp kernel hash alike. */
+static uint32_t hash_bytes(const uint8_t *b, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (i != 8 && i != 10 && i != 11)
+			h = (h ^ b[i]) * 16777619u;
+	return h ^ (uint32_t)n;
+}
+
+static uint32_t hash_echo(uint16_t id, uint16_t seq)
+{
+	uint32_t h = (uint32_t)id << 16 | seq;
+
+	h ^= h >> 16;
+	h *= 0x45d9f3bu;
+	return h ^ (h >> 16);
+}
+
+/* Size the indexes for n packets; false when out of memory. */
+static bool ix_reset(size_t n)
+{
+	uint32_t size = 1024;
+	int k;
+
+	while (size < 2 * n && size < (1u << 30))
+		size <<= 1;
+	for (k = 0; k < IX__COUNT; k++) {
+		free(ix.head[k]);
+		ix.head[k] = calloc(size, sizeof(uint32_t));
+		if (!ix.head[k])
+			return false;
+	}
+	ix.mask = size - 1;
+	ix.max_delivered = -1;
+	return true;
+}
+
+static void ix_add(struct sent *v, int which, size_t i, uint32_t h)
+{
+	uint32_t *b = &ix.head[which][h & ix.mask];
+
+	v[i].next[which] = *b;
+	*b = (uint32_t)i + 1;
+}
+
+/* Walk one bucket, newest first: for (j = IX_FIRST(...); j >= 0; j = IX_NEXT(...)). */
+#define IX_FIRST(which, h) ((long)ix.head[which][(h) & ix.mask] - 1)
+#define IX_NEXT(v, which, j) ((long)(v)[j].next[which] - 1)
 
 /* Recent frames, kept in decisions mode: the responder writes a reply to tun0 (and the
  * rsp kernel forwards it) before it logs the decision that says which packet the reply
@@ -57,13 +132,6 @@ static void ring_push(const struct pl_frame *f, bool at_generator)
 	e->at_generator = at_generator;
 }
 
-/* Keys of a packet for attribution. */
-struct keys {
-	bool ok, icmp_echo, frag0;
-	uint8_t proto;
-	uint16_t id, icmp_id, icmp_seq, sport, dport;
-};
-
 static void keys_of(const uint8_t *b, size_t n, struct keys *k)
 {
 	struct pl_pkt p;
@@ -89,16 +157,11 @@ static void keys_of(const uint8_t *b, size_t n, struct keys *k)
 /* Which sent packet does answer a[0..n) belong to? -1 when none was sent yet. */
 static long attribute(struct sent *v, size_t nsent, const uint8_t *a, size_t n, bool want_delivered)
 {
-	struct keys ka, ks;
+	struct keys ka;
 	struct pl_pkt p;
 	size_t i;
-	long last = -1;
+	long last = want_delivered ? ix.max_delivered : (long)nsent - 1, j;
 
-	for (i = nsent; i-- > 0;)
-		if (!want_delivered || v[i].delivered) {
-			last = (long)i;
-			break;
-		}
 	keys_of(a, n, &ka);
 	if (!ka.ok || pl_ipv4_parse(a, n, &p, NULL))
 		return last;
@@ -107,36 +170,36 @@ static long attribute(struct sent *v, size_t nsent, const uint8_t *a, size_t n, 
 	if (ka.proto == PL_PROTO_ICMP && p.l4_len >= 8 && p.l4[0] == PL_ICMP_ECHOREPLY) {
 		long loose = -1;
 
-		/* newest first: an answer usually belongs to a packet just sent, which keeps
-		 * long bursts linear */
-		for (i = nsent; i-- > 0;) {
+		/* newest first among the requests with this id and sequence */
+		for (j = IX_FIRST(IX_ECHO, hash_echo(ka.icmp_id, ka.icmp_seq)); j >= 0; j = IX_NEXT(v, IX_ECHO, j)) {
+			const struct keys *ks = &v[j].keys;
 			struct pl_pkt q;
 
-			keys_of(v[i].bytes, v[i].len, &ks);
-			if (!ks.ok || !ks.icmp_echo || ks.icmp_id != ka.icmp_id || ks.icmp_seq != ka.icmp_seq)
+			if ((size_t)j >= nsent || !ks->icmp_echo || ks->icmp_id != ka.icmp_id || ks->icmp_seq != ka.icmp_seq)
 				continue;
-			if (!pl_ipv4_parse(v[i].bytes, v[i].len, &q, NULL) && q.l4_len == p.l4_len &&
-			    !memcmp(q.l4 + 8, p.l4 + 8, p.l4_len - 8) && !v[i].reply)
-				return (long)i;
-			if (loose < 0 || (!v[i].reply && v[loose].reply))
-				loose = (long)i;
+			if (!pl_ipv4_parse(v[j].bytes, v[j].len, &q, NULL) && q.l4_len == p.l4_len &&
+			    !memcmp(q.l4 + 8, p.l4 + 8, p.l4_len - 8) && !v[j].reply)
+				return j;
+			if (loose < 0 || (!v[j].reply && v[loose].reply))
+				loose = j;
 		}
 		if (loose >= 0)
 			return loose;
 	}
 	for (i = nsent; i-- > 0;) {
-		keys_of(v[i].bytes, v[i].len, &ks);
-		if (!ks.ok)
+		const struct keys *ks = &v[i].keys;
+
+		if (!ks->ok)
 			continue;
 		if (ka.proto == PL_PROTO_ICMP && p.l4_len >= 8 + 20 &&
 		    (p.l4[0] == 3 || p.l4[0] == 4 || p.l4[0] == 5 || p.l4[0] == 11 || p.l4[0] == 12)) {
 			const uint8_t *q = p.l4 + 8;
 
-			if ((uint16_t)(q[4] << 8 | q[5]) == ks.id && q[9] == ks.proto)
+			if ((uint16_t)(q[4] << 8 | q[5]) == ks->id && q[9] == ks->proto)
 				return (long)i;
 		}
-		if ((ka.proto == PL_PROTO_TCP || ka.proto == PL_PROTO_UDP) && ka.proto == ks.proto &&
-		    ka.sport == ks.dport && ka.dport == ks.sport)
+		if ((ka.proto == PL_PROTO_TCP || ka.proto == PL_PROTO_UDP) && ka.proto == ks->proto &&
+		    ka.sport == ks->dport && ka.dport == ks->sport)
 			return (long)i;
 	}
 	/* an ICMP error quotes the packet it is about: when that is none of ours, it is a
@@ -172,8 +235,10 @@ static bool same_but_ttl(const uint8_t *a, size_t an, const uint8_t *b, size_t b
 	       !memcmp(a + 12, b + 12, an - 12);
 }
 
-static void take(struct sent *s, const struct pl_frame *f)
+static void take(struct sent *v, long i, const struct pl_frame *f)
 {
+	struct sent *s = &v[i];
+
 	if (s->reply) {
 		s->extra++;
 		return;
@@ -184,6 +249,7 @@ static void take(struct sent *s, const struct pl_frame *f)
 	memcpy(s->reply, f->data, f->len);
 	s->reply_len = f->len;
 	s->t_reply = pl_ts_ns(&f->ts);
+	ix_add(v, IX_REPLY, (size_t)i, hash_bytes(s->reply, s->reply_len));
 }
 
 static int handle(struct pl_play *p, const struct pl_play_target *t, struct sent *v, size_t nsent,
@@ -204,11 +270,14 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, struct sent
 	}
 	if (from_tun) {
 		if (f->pkttype == PACKET_OUTGOING) {
-			size_t k;
+			long k;
 
-			for (k = nsent; k-- > 0;)
-				if (!v[k].delivered && v[k].len == f->len && !memcmp(v[k].bytes, f->data, f->len)) {
+			for (k = IX_FIRST(IX_BYTES, hash_bytes(f->data, f->len)); k >= 0; k = IX_NEXT(v, IX_BYTES, k))
+				if ((size_t)k < nsent && !v[k].delivered && v[k].len == f->len &&
+				    !memcmp(v[k].bytes, f->data, f->len)) {
 					v[k].delivered = true;
+					if (k > ix.max_delivered)
+						ix.max_delivered = k;
 					break;
 				}
 			return 0;
@@ -218,7 +287,7 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, struct sent
 			p->unmatched++;
 			return 0;
 		}
-		take(&v[i], f);
+		take(v, i, f);
 		return 0;
 	}
 	if (t->kind == PL_TARGET_KERNEL) {
@@ -227,13 +296,14 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, struct sent
 			p->unmatched++;
 			return 0;
 		}
-		take(&v[i], f);
+		take(v, i, f);
 		v[i].wire_seen = true;
 		return 0;
 	}
 	/* responder target, at the generator: the forwarded copy of a tun reply gives RTT */
-	for (i = (long)nsent; i-- > 0;)
-		if (v[i].reply && !v[i].wire_seen && same_but_ttl(v[i].reply, v[i].reply_len, f->data, f->len)) {
+	for (i = IX_FIRST(IX_REPLY, hash_bytes(f->data, f->len)); i >= 0; i = IX_NEXT(v, IX_REPLY, i))
+		if ((size_t)i < nsent && v[i].reply && !v[i].wire_seen &&
+		    same_but_ttl(v[i].reply, v[i].reply_len, f->data, f->len)) {
 			v[i].wire_seen = true;
 			v[i].t_reply = pl_ts_ns(&f->ts);
 			return 0;
@@ -267,7 +337,7 @@ static void read_decisions(struct pl_play *p, const struct pl_play_target *t, st
 		const cJSON *hin = o ? cJSON_GetObjectItemCaseSensitive(o, "in") : NULL;
 		const cJSON *oc = o ? cJSON_GetObjectItemCaseSensitive(o, "outcome") : NULL;
 		const cJSON *tok = o ? cJSON_GetObjectItemCaseSensitive(o, "tokens") : NULL;
-		size_t n = 0, i;
+		size_t n = 0;
 
 		if (cJSON_IsObject(tok)) {
 			const cJSON *ti = cJSON_GetObjectItemCaseSensitive(tok, "input");
@@ -280,30 +350,34 @@ static void read_decisions(struct pl_play *p, const struct pl_play_target *t, st
 		}
 		if (cJSON_IsString(hin) && cJSON_IsString(oc) &&
 		    !pl_hex_decode(hin->valuestring, in, sizeof(in), &n, NULL)) {
-			for (i = 0; i < nsent; i++)
-				if (!v[i].decided && v[i].len == n && !memcmp(v[i].bytes, in, n)) {
-					const char *s = oc->valuestring;
+			long j, i = -1;
 
-					const cJSON *hout = cJSON_GetObjectItemCaseSensitive(o, "out");
+			/* the oldest undecided packet with these bytes: the log is in arrival order */
+			for (j = IX_FIRST(IX_BYTES, hash_bytes(in, n)); j >= 0; j = IX_NEXT(v, IX_BYTES, j))
+				if ((size_t)j < nsent && !v[j].decided && v[j].len == n && !memcmp(v[j].bytes, in, n))
+					i = j;
+			if (i >= 0) {
+				const char *s = oc->valuestring;
+				const cJSON *hout = cJSON_GetObjectItemCaseSensitive(o, "out");
 
-					v[i].decided = true;
-					v[i].replied = !strcmp(s, "reply");
-					if (v[i].replied && cJSON_IsString(hout) &&
-					    !pl_hex_decode(hout->valuestring, out, sizeof(out), &n, NULL) &&
-					    (v[i].reply = malloc(n ? n : 1))) {
-						const struct seen *tun = ring_find(out, n, false);
-						const struct seen *gen = ring_find(out, n, true);
+				v[i].decided = true;
+				v[i].replied = !strcmp(s, "reply");
+				if (v[i].replied && cJSON_IsString(hout) &&
+				    !pl_hex_decode(hout->valuestring, out, sizeof(out), &n, NULL) &&
+				    (v[i].reply = malloc(n ? n : 1))) {
+					const struct seen *tun = ring_find(out, n, false);
+					const struct seen *gen = ring_find(out, n, true);
 
-						memcpy(v[i].reply, out, n);
-						v[i].reply_len = n;
-						v[i].t_reply = gen ? gen->ts : tun ? tun->ts : pl_now_ns();
-						v[i].wire_seen = gen != NULL;
-					}
-					v[i].backend = !strcmp(s, "unparseable") ? BS_UNPARSEABLE
-						     : !strcmp(s, "api-error") ? BS_API_ERROR
-						     : !strcmp(s, "timeout") ? BS_TIMEOUT : BS_OK;
-					break;
+					memcpy(v[i].reply, out, n);
+					v[i].reply_len = n;
+					v[i].t_reply = gen ? gen->ts : tun ? tun->ts : pl_now_ns();
+					v[i].wire_seen = gen != NULL;
+					ix_add(v, IX_REPLY, (size_t)i, hash_bytes(out, n));
 				}
+				v[i].backend = !strcmp(s, "unparseable") ? BS_UNPARSEABLE
+					     : !strcmp(s, "api-error") ? BS_API_ERROR
+					     : !strcmp(s, "timeout") ? BS_TIMEOUT : BS_OK;
+			}
 		}
 		cJSON_Delete(o);
 	}
@@ -456,6 +530,7 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 {
 	static uint8_t scratch[65536 + 64];
 	size_t n = (size_t)s->nsend * s->repeat, nsent = 0, i, fails = 0;
+	int k;
 	struct sent *v = calloc(n ? n : 1, sizeof(*v));
 	char first_fail[400] = "";
 	int rc = 0;
@@ -469,6 +544,10 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 	if (!t->wait_ms && !s->timeout_set && p->max_wait_ms && wait > p->max_wait_ms)
 		wait = p->max_wait_ms;
 	answered_cursor = 0;
+	if (!ix_reset(n)) {
+		free(v);
+		return pl_errf(err, -ENOMEM, "out of memory for %zu packets", n);
+	}
 	for (rep = 0; rep < s->repeat && !rc; rep++) {
 		for (i = 0; i < s->nsend && !rc; i++) {
 			struct sent *x = &v[nsent];
@@ -494,6 +573,10 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 			if (rc)
 				break;
 			x->t_sent = pl_ts_ns(&ts);
+			keys_of(x->bytes, x->len, &x->keys);
+			ix_add(v, IX_BYTES, nsent, hash_bytes(x->bytes, x->len));
+			if (x->keys.icmp_echo)
+				ix_add(v, IX_ECHO, nsent, hash_echo(x->keys.icmp_id, x->keys.icmp_seq));
 			nsent++;
 			rc = collect(p, t, v, nsent, pl_now_ns(), NULL, s);
 		}
@@ -513,13 +596,13 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 		struct pl_observation o = { .sent = v[i].bytes, .sent_len = v[i].len,
 					    .reply = v[i].reply, .reply_len = v[i].reply_len,
 					    .backend = v[i].backend };
+		struct pl_judgement j;
+		char expect[128];
 
 		/* the packet reached the responder but its log never named it: unknown, not
 		 * a drop (its answer may still come after the wait) */
 		if (t->decisions && v[i].delivered && !v[i].decided)
 			o.backend = BS_UNDECIDED;
-		struct pl_judgement j;
-		char expect[128];
 
 		pl_expect_describe(e, expect, sizeof(expect));
 		pl_judge(e, t->kind, &o, &j);
@@ -553,5 +636,9 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 		free(v[i].bytes);
 	}
 	free(v);
+	for (k = 0; k < IX__COUNT; k++) {
+		free(ix.head[k]);
+		ix.head[k] = NULL;
+	}
 	return rc;
 }
