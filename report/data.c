@@ -211,10 +211,37 @@ static void load_run_json(struct rp_run *r, int *rc)
 	}
 }
 
+/* Copy a packet's strings into one allocation of its own (NULL stays NULL). */
+static int own_strings(struct rp_pkt *p, const char *expect, const char *sent, const char *reply,
+		       const char *note)
+{
+	const char *in[4] = { expect, sent, reply, note };
+	const char **out[4] = { &p->expect, &p->sent, &p->reply, &p->note };
+	size_t len = 0, k, at = 0;
+
+	for (k = 0; k < 4; k++)
+		len += in[k] ? strlen(in[k]) + 1 : 0;
+	p->strs = malloc(len ? len : 1);
+	if (!p->strs)
+		return -ENOMEM;
+	for (k = 0; k < 4; k++) {
+		*out[k] = NULL;
+		if (in[k]) {
+			size_t n = strlen(in[k]) + 1;
+
+			memcpy(p->strs + at, in[k], n);
+			*out[k] = p->strs + at;
+			at += n;
+		}
+	}
+	return 0;
+}
+
 static void load_packets(struct rp_run *r, int *rc)
 {
 	char path[4200];
 	char *txt, *line, *save = NULL;
+	size_t ns_before;
 
 	snprintf(path, sizeof(path), "%s/packets.jsonl", r->dir);
 	txt = slurp(path, NULL);
@@ -241,7 +268,7 @@ static void load_packets(struct rp_run *r, int *rc)
 		}
 		p = &r->p[r->np++];
 		memset(p, 0, sizeof(*p));
-		p->js = o;
+		ns_before = r->ns;
 		p->scn = find_scn(r, scn, jstr(o, "category"), rc);
 		p->tgt = find_target(r, tgt, rc);
 		if (*rc)
@@ -251,12 +278,14 @@ static void load_packets(struct rp_run *r, int *rc)
 		p->packet = (unsigned)jnum(o, "packet", 1);
 		p->rep = (unsigned)jnum(o, "rep", 0);
 		p->trial = (unsigned)jnum(o, "trial", 0);
-		p->expect = jstr(o, "expect");
-		p->sent = sent;
 		rep = cJSON_GetObjectItemCaseSensitive(o, "reply");
-		p->reply = cJSON_IsString(rep) ? rep->valuestring : NULL;
-		p->note = jstr(o, "note");
-		p->diff = cJSON_GetObjectItemCaseSensitive(o, "diff");
+		if (own_strings(p, jstr(o, "expect"), sent, cJSON_IsString(rep) ? rep->valuestring : NULL,
+				jstr(o, "note"))) {
+			cJSON_Delete(o);
+			*rc = -ENOMEM;
+			break;
+		}
+		p->diff = cJSON_DetachItemFromObjectCaseSensitive(o, "diff");
 		p->t_sent_us = jnum(o, "t_sent_us", 0);
 		p->t_reply_us = jnum(o, "t_reply_us", -1);
 		p->rtt_us = p->reply ? jnum(o, "rtt_us", -1) : -1;
@@ -267,6 +296,12 @@ static void load_packets(struct rp_run *r, int *rc)
 		p->decision_us = -1;
 		if (p->trial + 1 > r->repeat)
 			r->repeat = p->trial + 1;
+		/* the parsed line costs kilobytes: keep it only when a new scenario's id and
+		 * category point into it */
+		if (r->ns > ns_before)
+			p->js = o;
+		else
+			cJSON_Delete(o);
 	}
 	free(txt);
 }
@@ -652,8 +687,11 @@ void rp_free(struct rp_run *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->np; i++)
+	for (i = 0; i < r->np; i++) {
 		cJSON_Delete(r->p[i].js);
+		cJSON_Delete(r->p[i].diff);
+		free(r->p[i].strs);
+	}
 	free(r->p);
 	for (i = 0; i < r->nt; i++) {
 		struct rp_target *t = &r->t[i];

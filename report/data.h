@@ -19,9 +19,11 @@
 struct rp_pkt {
 	size_t scn, tgt;
 	unsigned packet, rep, trial;
-	const char *expect, *sent, *reply, *note; /* point into js */
-	cJSON *js;                                /* the packets.jsonl line (owned) */
-	const cJSON *diff;                        /* array of strings */
+	const char *expect, *sent, *reply, *note; /* point into strs */
+	char *strs;                               /* owned: the four strings back to back */
+	cJSON *js;                                /* the packets.jsonl line, kept (owned) only when
+						   * a scenario's id and category point into it */
+	cJSON *diff;                              /* array of strings (owned, detached from the line) */
 	double t_sent_us, t_reply_us, rtt_us;     /* rtt_us < 0: no reply */
 	double wall_sent_us, wall_reply_us;       /* approximate wall clock (µs since epoch) */
 	int verdict;

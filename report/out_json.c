@@ -61,7 +61,7 @@ static void copy_item(cJSON *dst, const cJSON *src, const char *k)
 
 static cJSON *build(const struct rp_run *r)
 {
-	cJSON *o = cJSON_CreateObject(), *a, *env, *sum, *sc, *pk;
+	cJSON *o = cJSON_CreateObject(), *a, *env, *sum, *sc;
 	size_t i, k, c, kk;
 	char note[512];
 
@@ -214,41 +214,87 @@ static cJSON *build(const struct rp_run *r)
 		cJSON_AddItemToArray(sc, e);
 	}
 
-	pk = cJSON_AddArrayToObject(o, "packets");
-	for (i = 0; i < r->np; i++) {
-		const struct rp_pkt *p = &r->p[i];
-		cJSON *e = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(e, "scenario", r->s[p->scn].id);
-		cJSON_AddStringToObject(e, "target", r->t[p->tgt].name);
-		cJSON_AddNumberToObject(e, "packet", p->packet);
-		cJSON_AddNumberToObject(e, "rep", p->rep);
-		cJSON_AddNumberToObject(e, "trial", p->trial);
-		cJSON_AddStringToObject(e, "verdict", pl_verdict_name((enum pl_verdict)p->verdict));
-		cJSON_AddNumberToObject(e, "sent_len", (double)(strlen(p->sent) / 2));
-		if (p->reply)
-			cJSON_AddNumberToObject(e, "reply_len", (double)(strlen(p->reply) / 2));
-		else
-			cJSON_AddNullToObject(e, "reply_len");
-		num(e, "rtt_us", p->rtt_us >= 0 ? p->rtt_us : NAN);
-		num(e, "wall_sent_us", round(p->wall_sent_us));
-		if (p->decision_us >= 0)
-			cJSON_AddNumberToObject(e, "decision_us", p->decision_us);
-		if (p->log)
-			add_tokens(e, "tokens", p->tok);
-		if (p->diff && cJSON_GetArraySize(p->diff) > 0)
-			cJSON_AddItemToObject(e, "diff", cJSON_Duplicate(p->diff, 1));
-		cJSON_AddItemToArray(pk, e);
-	}
 	return o;
+}
+
+/* A number as raw JSON: integers as such, others with 3 decimals (cJSON's own
+ * printing tries %1.15g, reads it back with sscanf and may print again: that round
+ * trip dominated a 200,000-packet report). NaN and infinities are null. */
+static void fast_num(cJSON *o, const char *k, double v)
+{
+	char buf[40];
+
+	long long m;
+
+	if (isnan(v) || isinf(v) || fabs(v) >= 9e12) {
+		if (isnan(v) || isinf(v))
+			snprintf(buf, sizeof(buf), "null");
+		else
+			snprintf(buf, sizeof(buf), "%.0f", v);
+	} else if (v == (double)(long long)v) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	} else {
+		/* integer arithmetic: printf's %f machinery costs more than the rest */
+		m = llround(fabs(v) * 1000);
+		snprintf(buf, sizeof(buf), "%s%lld.%03lld", v < 0 ? "-" : "", m / 1000, m % 1000);
+	}
+	cJSON_AddRawToObject(o, k, buf);
+}
+
+/* One entry of "packets". */
+static cJSON *packet_obj(const struct rp_run *r, const struct rp_pkt *p)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (!e)
+		return NULL;
+	cJSON_AddStringToObject(e, "scenario", r->s[p->scn].id);
+	cJSON_AddStringToObject(e, "target", r->t[p->tgt].name);
+	fast_num(e, "packet", p->packet);
+	fast_num(e, "rep", p->rep);
+	fast_num(e, "trial", p->trial);
+	cJSON_AddStringToObject(e, "verdict", pl_verdict_name((enum pl_verdict)p->verdict));
+	fast_num(e, "sent_len", (double)(strlen(p->sent) / 2));
+	fast_num(e, "reply_len", p->reply ? (double)(strlen(p->reply) / 2) : NAN);
+	fast_num(e, "rtt_us", p->rtt_us >= 0 ? p->rtt_us : NAN);
+	fast_num(e, "wall_sent_us", round(p->wall_sent_us));
+	if (p->decision_us >= 0)
+		fast_num(e, "decision_us", p->decision_us);
+	if (p->log)
+		add_tokens(e, "tokens", p->tok);
+	if (p->diff && cJSON_GetArraySize(p->diff) > 0)
+		cJSON_AddItemToObject(e, "diff", cJSON_Duplicate(p->diff, 1));
+	return e;
 }
 
 int rp_write_json(const struct rp_run *r, FILE *f)
 {
 	cJSON *o = build(r);
-	char *txt = o ? cJSON_Print(o) : NULL;
-	int rc = txt && fputs(txt, f) >= 0 && fputc('\n', f) != EOF ? 0 : -EIO;
+	char *txt = o ? cJSON_Print(o) : NULL, *end;
+	size_t i;
+	int rc = -EIO;
 
+	/* everything but the packets as one pretty-printed tree; then "packets", one
+	 * line per packet, streamed so a large run never holds them twice */
+	if (!txt || !(end = strrchr(txt, '}')))
+		goto out;
+	*end = '\0';
+	while (end > txt && (end[-1] == '\n' || end[-1] == '\t'))
+		*--end = '\0';
+	if (fputs(txt, f) < 0 || fputs(",\n\t\"packets\":\t[", f) < 0)
+		goto out;
+	for (i = 0; i < r->np; i++) {
+		cJSON *e = packet_obj(r, &r->p[i]);
+		char *line = e ? cJSON_PrintUnformatted(e) : NULL;
+		int ok = line && fprintf(f, "%s\n\t\t%s", i ? "," : "", line) >= 0;
+
+		free(line);
+		cJSON_Delete(e);
+		if (!ok)
+			goto out;
+	}
+	rc = fputs("]\n}\n", f) >= 0 ? 0 : -EIO;
+out:
 	free(txt);
 	cJSON_Delete(o);
 	return rc;
