@@ -283,7 +283,10 @@ static int st_addr_tun(struct build *b)
 
 static int st_up_tun(struct build *b)
 {
-	return pl_rtnl_link_up(rsp_sk(b), b->n->tun_dev, b->err);
+	/* the kernel's queue towards the responder: 500 packets by default, which a burst
+	 * overflows as soon as the responder falls 500 behind (the kernel target has no
+	 * such queue); 10,000 absorbs a 10,000-packet burst */
+	return pl_rtnl_link_up_txqlen(rsp_sk(b), b->n->tun_dev, PL_LAB_TUN_TXQLEN, b->err);
 }
 
 static int st_route_gen(struct build *b)

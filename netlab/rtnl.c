@@ -145,6 +145,11 @@ int pl_rtnl_link_state(struct nl_sock *sk, const char *dev, struct pl_link_state
 
 int pl_rtnl_link_up(struct nl_sock *sk, const char *dev, struct pl_err *err)
 {
+	return pl_rtnl_link_up_txqlen(sk, dev, 0, err);
+}
+
+int pl_rtnl_link_up_txqlen(struct nl_sock *sk, const char *dev, unsigned txqlen, struct pl_err *err)
+{
 	struct rtnl_link *link, *change;
 	int rc;
 
@@ -157,6 +162,8 @@ int pl_rtnl_link_up(struct nl_sock *sk, const char *dev, struct pl_err *err)
 		return pl_errf(err, -ENOMEM, "set %s up: out of memory", dev);
 	}
 	rtnl_link_set_flags(change, IFF_UP);
+	if (txqlen)
+		rtnl_link_set_txqlen(change, txqlen);
 	rc = rtnl_link_change(sk, link, change, 0);
 	if (rc < 0)
 		rc = pl_rtnl_err(err, rc, "set %s up", dev);

@@ -34,6 +34,8 @@ int pl_rtnl_link_state(struct nl_sock *sk, const char *dev, struct pl_link_state
 		       struct pl_err *err);
 
 int pl_rtnl_link_up(struct nl_sock *sk, const char *dev, struct pl_err *err);
+/* The same, also setting the transmit queue length (0: leave it). */
+int pl_rtnl_link_up_txqlen(struct nl_sock *sk, const char *dev, unsigned txqlen, struct pl_err *err);
 
 /* Wait until dev has carrier and its operstate has left DOWN (up to timeout_ms). The
  * kernel applies a carrier change (and swaps the noop qdisc that drops everything for
