@@ -234,29 +234,46 @@ int cmd_run(int argc, char **argv)
 	{
 		struct pl_lab_hooks hooks = { .cancel = &run_stop };
 
+		pl_run_event(&r, "run-start", 0, "run %s: targets%s%s%s, backend %s, %zu scenarios loaded%s%s", r.id,
+			     (r.targets & RUN_T_KERNEL) ? " kernel" : "", (r.targets & RUN_T_REFERENCE) ? " reference" : "",
+			     (r.targets & RUN_T_LLM) ? " model" : "", r.backend, set.n, r.tag ? ", tag " : "",
+			     r.tag ? r.tag : "");
 		if (pl_lab_up(r.lab, PL_LAB_WIRE, &hooks, &lab, &err)) {
 			fprintf(stderr, "pinglab run: lab %s: %s\n", r.lab, err.msg);
+			pl_run_event(&r, "error", 0, "lab %s: %s", r.lab, err.msg);
 			goto out;
 		}
 	}
 	lab_up = true;
+	pl_run_event(&r, "lab-up", 0, "lab %s (netns pl-%s-gen, pl-%s-rsp)", r.lab, r.lab, r.lab);
 	r.spawn = cli_spawn;
 	r.stop_child = cli_stop_child;
 	fprintf(stderr, "pinglab run: run %s, lab %s, report in %s/\n", r.id, r.lab, r.dir);
 	status = pl_run_play(&r, &err);
-	if (status == PL_EXIT_ERROR && err.msg[0])
+	if (status == PL_EXIT_ERROR && err.msg[0]) {
 		fprintf(stderr, "pinglab run: %s\n", err.msg);
+		pl_run_event(&r, "error", 0, "%s", err.msg);
+	}
 out:
+	if (run_stop)
+		pl_run_event(&r, "stopped", 0, "SIGINT or SIGTERM: the run ended early");
 	if (lab_up && !keep) {
 		struct pl_err derr;
 
-		if (pl_lab_down(r.lab, NULL, &derr))
+		if (pl_lab_down(r.lab, NULL, &derr)) {
 			fprintf(stderr, "pinglab run: down %s: %s\n", r.lab, derr.msg);
+			pl_run_event(&r, "error", 0, "down %s: %s", r.lab, derr.msg);
+		} else {
+			pl_run_event(&r, "lab-down", 0, "lab %s removed", r.lab);
+		}
 	} else if (lab_up) {
 		fprintf(stderr, "pinglab run: --keep: lab %s left up (pinglab down --name %s)\n", r.lab, r.lab);
+		pl_run_event(&r, "lab-kept", 0, "--keep: lab %s left up", r.lab);
 	}
 	pl_scn_set_free(&set);
 	if (run_stop && status != PL_EXIT_ERROR)
 		status = PL_EXIT_ERROR;
+	pl_run_event(&r, "run-end", 0, "exit %d", status);
+	pl_run_events_close(&r);
 	return status;
 }

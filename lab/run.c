@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,7 @@ pid_t pl_run_start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *er
 		return -1;
 	}
 	snprintf(url, n, "%s", line);
+	pl_run_event(r, "start", pid, "pinglab-mockllm, profile %s, seed %lu, at %s", r->profile, r->seed, url);
 	return pid;
 }
 
@@ -270,6 +272,8 @@ pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const 
 		r->stop_child(pid);
 		return -1;
 	}
+	pl_run_event(r, "start", pid, "pinglab-responder, %s backend%s%s", llm ? r->backend : "reference",
+		     responder_user(r, llm) ? ", as user " : "", responder_user(r, llm) ? responder_user(r, llm) : "");
 	return pid;
 }
 
@@ -289,6 +293,7 @@ static bool died(struct pl_run *r, pid_t pid, const char *what)
 			snprintf(r->incident, sizeof(r->incident), "%s exited during the run (status %d)", what,
 				 WEXITSTATUS(status));
 		fprintf(stderr, "pinglab run: %s\n", r->incident);
+		pl_run_event(r, "incident", pid, "%s", r->incident);
 	}
 	return true;
 }
@@ -301,8 +306,10 @@ struct watch {
 
 static void end_helper(struct pl_run *r, struct watch *w)
 {
-	if (!w->dead && !died(r, w->pid, w->what))
+	if (!w->dead && !died(r, w->pid, w->what)) {
 		r->stop_child(w->pid);
+		pl_run_event(r, "stop", w->pid, "%s stopped", w->what);
+	}
 }
 
 /* Wait for the generator; when a watched helper dies meanwhile, or pinglab itself is
@@ -401,7 +408,15 @@ static int run_gen(struct pl_run *r, const char *const *targets, const char *dec
 	pid = r->spawn(argv, ns, -1, -1);
 	if (pid < 0)
 		return pl_errf(err, -errno, "fork: %s", strerror(errno));
+	{
+		char list[256] = "";
+
+		for (i = 0; targets[i]; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", targets[i]);
+		pl_run_event(r, "start", pid, "pinglab-gen: %s", list);
+	}
 	rc = wait_gen(r, pid, w, nw);
+	pl_run_event(r, "exit", pid, "pinglab-gen: %s %d", rc >= 128 ? "signal" : "exit status", rc >= 128 ? rc - 128 : rc);
 	return rc;
 }
 
@@ -478,6 +493,56 @@ static void iso_now(char *out, size_t n)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, n, "%.24s.%03dZ", base, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+void pl_run_event(struct pl_run *r, const char *event, pid_t pid, const char *fmt, ...)
+{
+	char when[40], detail[1024], path[PATH_MAX + 32];
+	struct timespec ts;
+	int64_t now;
+	cJSON *o;
+	char *line;
+	va_list ap;
+
+	if (!r->events) {
+		if (!r->dir[0])
+			return;
+		snprintf(path, sizeof(path), "%s/events.jsonl", r->dir);
+		r->events = fopen(path, "ae");
+		if (!r->events)
+			return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (!r->events_t0_ns)
+		r->events_t0_ns = now;
+	iso_now(when, sizeof(when));
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	o = cJSON_CreateObject();
+	if (!o)
+		return;
+	cJSON_AddStringToObject(o, "time", when);
+	cJSON_AddNumberToObject(o, "t_ms", (double)((now - r->events_t0_ns) / 1000000));
+	cJSON_AddStringToObject(o, "event", event);
+	cJSON_AddStringToObject(o, "detail", detail);
+	if (pid > 0)
+		cJSON_AddNumberToObject(o, "pid", pid);
+	line = cJSON_PrintUnformatted(o);
+	if (line) {
+		fprintf(r->events, "%s\n", line);
+		fflush(r->events);
+		free(line);
+	}
+	cJSON_Delete(o);
+}
+
+void pl_run_events_close(struct pl_run *r)
+{
+	if (r->events)
+		fclose(r->events);
+	r->events = NULL;
 }
 
 static void sha_file(const char *file, char out[65])
@@ -702,5 +767,7 @@ static int play_phases(struct pl_run *r, struct pl_err *err)
 			return PL_EXIT_ERROR;
 	}
 	summarize(r, &regression);
+	if (regression)
+		pl_run_event(r, "regression", 0, "the kernel or reference missed an expectation, or a model fell under --fail-under");
 	return regression ? PL_EXIT_FAIL : PL_EXIT_OK;
 }

@@ -5,6 +5,8 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -36,6 +38,8 @@ struct pl_run {
 	char started[40];
 	char incident[160];                 /* e.g. "the model responder crashed (signal 9)" */
 	char llm_name[96];                  /* target name of the model: "mock:sim-haiku-like" */
+	FILE *events;                       /* events.jsonl of the run directory, or NULL */
+	int64_t events_t0_ns;               /* CLOCK_MONOTONIC of the first event */
 	/* process helpers from cmd_run.c */
 	pid_t (*spawn)(const char *const argv[], const char *netns, int out_fd, int err_fd);
 	void (*stop_child)(pid_t pid);
@@ -48,6 +52,12 @@ int pl_run_check_backend(struct pl_run *r, struct pl_err *err);
  * reference, or the model backend when llm) and wait until tun0 runs. -1 on error. */
 pid_t pl_run_start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *err);
 pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const char *log, struct pl_err *err);
+
+/* Append one line to the run's events.jsonl: {"time", "t_ms", "event", "detail"[, "pid"]}
+ * (pid 0: none). The file is opened on first use; a run without one just has none. */
+void pl_run_event(struct pl_run *r, const char *event, pid_t pid, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void pl_run_events_close(struct pl_run *r);
 
 /* Play every phase; returns the exit code. */
 int pl_run_play(struct pl_run *r, struct pl_err *err);

@@ -174,6 +174,18 @@ Test(kill, responder_crash_is_reported_and_the_run_finishes, .timeout = 120)
 		  "%s", runjson);
 	cr_expect(strstr(runjson, "\"ended\"") != NULL, "the run did not finish: %s", runjson);
 	free(runjson);
+	{
+		/* and its timeline says when, naming the pid that was killed */
+		char want[128], *ev;
+
+		snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+		ev = tu_slurp(path, &len);
+		cr_assert_not_null(ev, "no events.jsonl");
+		snprintf(want, sizeof(want), "\"event\":\"incident\",\"detail\":\"the model responder crashed during the run (signal 9)\",\"pid\":%d", (int)pids[0]);
+		cr_expect(strstr(ev, want) != NULL, "%s", ev);
+		cr_expect(strstr(ev, "\"event\":\"run-end\"") != NULL, "%s", ev);
+		free(ev);
+	}
 	lt_pinglab(&r, NULL, "clean", "--name", name, NULL);
 	{
 		const char *rm[] = { "rm", "-rf", dir, NULL };

@@ -283,6 +283,27 @@ Test(run, responders_as_nobody, .timeout = 120)
 	cr_expect_eq(r.status, 0, "run exit %d: %s", r.status, r.err);
 	cr_expect_gt(llm_log_count(dir, "\"outcome\":\"reply\""), 0, "the model responder answered nothing as nobody");
 	{
+		/* the run's timeline, in order: built, each process started and stopped, torn down */
+		static const char *const order[] = { "\"run-start\"", "\"lab-up\"", "reference backend, as user nobody",
+						     "\"pinglab-gen: reference:responder\"", "\"pinglab-gen: exit status 0\"",
+						     "pinglab-mockllm, profile sim-perfect", "mock backend, as user nobody",
+						     "\"lab-down\"", "\"detail\":\"exit 0\"" };
+		char path[96], *ev, *at;
+		size_t len, k;
+
+		snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+		ev = tu_slurp(path, &len);
+		cr_assert_not_null(ev, "no events.jsonl");
+		for (k = 0, at = ev; k < sizeof(order) / sizeof(order[0]); k++) {
+			char *hit = strstr(at, order[k]);
+
+			cr_expect_not_null(hit, "events.jsonl: no %s after the previous event:\n%s", order[k], ev);
+			if (hit)
+				at = hit;
+		}
+		free(ev);
+	}
+	{
 		char path[96], *text, *line, *save = NULL;
 		size_t len;
 		unsigned ref = 0, ref_pass = 0;
