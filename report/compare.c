@@ -20,6 +20,36 @@ static const struct rp_target *target(const struct rp_run *r, const char *name, 
 	return NULL;
 }
 
+/* The only model target of a run, or NULL when it has none or several. */
+static const struct rp_target *sole_model(const struct rp_run *r, size_t *idx)
+{
+	const struct rp_target *m = NULL;
+	size_t k;
+
+	for (k = 0; k < r->nt; k++)
+		if (r->t[k].is_model) {
+			if (m)
+				return NULL;
+			m = &r->t[k];
+			*idx = k;
+		}
+	return m;
+}
+
+/* A's counterpart of B's target kb: the one of the same name; else, when each run has
+ * one model target and their names differ (a simulated model against a real one, one
+ * model against another), the two are compared with each other. */
+static const struct rp_target *counterpart(const struct rp_run *a, const struct rp_run *b, size_t kb, size_t *ka)
+{
+	const struct rp_target *t = target(a, b->t[kb].name, ka);
+	size_t kbm = 0;
+
+	if (t || !b->t[kb].is_model || !sole_model(b, &kbm) || kbm != kb)
+		return t;
+	t = sole_model(a, ka);
+	return t && !target(b, t->name, &kbm) ? t : NULL;
+}
+
 static const struct rp_scenario *scenario(const struct rp_run *r, const char *id)
 {
 	size_t i;
@@ -41,7 +71,7 @@ static void list(const struct rp_run *a, const struct rp_run *b, FILE *out, bool
 		for (kb = 0; sa && kb < b->nt; kb++) {
 			const struct rp_result *xb = &sb->res[kb], *xa;
 
-			if (!target(a, b->t[kb].name, &ka) || !xb->present || !(xa = &sa->res[ka])->present)
+			if (!counterpart(a, b, kb, &ka) || !xb->present || !(xa = &sa->res[ka])->present)
 				continue;
 			if (regress ? (xa->verdict == V_PASS && xb->verdict != V_PASS) : (xa->verdict != V_PASS && xb->verdict == V_PASS)) {
 				(*count)++;
@@ -66,6 +96,12 @@ int pl_report_compare(const char *dir_a, const char *dir_b, const char *prices, 
 	}
 	fprintf(out, "pinglab compare: A = %s%s, B = %s%s\n", a.run_id, a.simulated ? " (simulated)" : "", b.run_id,
 		b.simulated ? " (simulated)" : "");
+	for (k = 0; k < b.nt; k++) {
+		const struct rp_target *ta = counterpart(&a, &b, k, &ka);
+
+		if (ta && strcmp(ta->name, b.t[k].name))
+			fprintf(out, "model targets compared with each other: %s (A) and %s (B)\n", ta->name, b.t[k].name);
+	}
 	list(&a, &b, NULL, true, &n);
 	fprintf(out, "\nregressions (pass in A, fail in B): %zu\n", n);
 	list(&a, &b, out, true, &n);
@@ -75,7 +111,7 @@ int pl_report_compare(const char *dir_a, const char *dir_b, const char *prices, 
 	fprintf(out, "\n%-24s %9s %9s %12s %12s %12s %10s %10s\n", "target", "pass A", "pass B", "RTT p50 A", "RTT p50 B",
 		"delta", "cost A", "cost B");
 	for (k = 0; k < b.nt; k++) {
-		const struct rp_target *tb = &b.t[k], *ta = target(&a, tb->name, &ka);
+		const struct rp_target *tb = &b.t[k], *ta = counterpart(&a, &b, k, &ka);
 		char pa[32] = "–", pb[32], d[40] = "–", ca[32] = "–", cb[32];
 
 		rp_fmt_us(pb, sizeof(pb), tb->rtt.p50);
@@ -91,9 +127,16 @@ int pl_report_compare(const char *dir_a, const char *dir_b, const char *prices, 
 		if (ta && ta->is_model && tb->is_model && ta->cost_known && tb->cost_known)
 			fprintf(out, "%-24s cost delta %+.4f USD (estimate)\n", "", tb->cost_usd - ta->cost_usd);
 	}
-	for (k = 0; k < a.nt; k++)
-		if (!target(&b, a.t[k].name, &ka))
-			fprintf(out, "%-24s only in A\n", a.t[k].name);
+	for (k = 0; k < a.nt; k++) {
+		size_t kb = 0, bm = 0;
+		const struct rp_target *am = sole_model(&a, &kb);
+
+		if (target(&b, a.t[k].name, &kb))
+			continue;
+		if (am && am == &a.t[k] && sole_model(&b, &bm) && counterpart(&a, &b, bm, &kb) == am)
+			continue; /* compared with B's model above */
+		fprintf(out, "%-24s only in A\n", a.t[k].name);
+	}
 	list(&a, &b, NULL, true, &n);
 	rp_free(&a);
 	rp_free(&b);

@@ -103,10 +103,13 @@ void rf_make(char *dir, const struct rf_opts *o)
 	FILE *p, *lr, *lm;
 	unsigned i, n = 0, nr = 0;
 	const char *model = o && o->model ? o->model : "claude-haiku-4-5";
+	const char *mt = o && o->model_target ? o->model_target : "mock:sim-test";
+	char targets[160];
 	double t = 0;
 
 	make_dir(dir);
-	run_json(dir, "\"kernel\",\"reference\",\"mock:sim-test\"", "mock:sim-test", 1, o && o->partial,
+	snprintf(targets, sizeof(targets), "\"kernel\",\"reference\",\"%s\"", mt);
+	run_json(dir, targets, mt, 1, o && o->partial,
 		 "{\"id\":\"valid/many\",\"category\":\"valid\",\"hash\":\"0000000000000001\",\"file\":\"x.scn\",\"line\":1,"
 		 "\"description\":\"a hundred echo requests\"},"
 		 "{\"id\":\"malformed/bad\",\"category\":\"malformed\",\"hash\":\"0000000000000002\",\"file\":\"x.scn\",\"line\":9},"
@@ -133,19 +136,19 @@ void rf_make(char *dir, const struct rf_opts *o)
 	t = 0;
 	for (i = 1; i <= 100; i++) {
 		if (i == 1 && !(o && o->model_fixed))
-			pkt(p, "valid/many", "valid", "mock:sim-test", i, 0, "reply", i, t += 200000, 1000, "wrong-reply",
+			pkt(p, "valid/many", "valid", mt, i, 0, "reply", i, t += 200000, 1000, "wrong-reply",
 			    "\"icmp.checksum: expected 0x3954, got 0x3955\"");
 		else if (i == 2)
-			pkt(p, "valid/many", "valid", "mock:sim-test", i, 0, "reply", i, t += 200000, -1, "missed-reply", NULL);
+			pkt(p, "valid/many", "valid", mt, i, 0, "reply", i, t += 200000, -1, "missed-reply", NULL);
 		else if (i == 3)
-			pkt(p, "valid/many", "valid", "mock:sim-test", i, 0, "reply", i, t += 200000, -1, "timeout", NULL);
+			pkt(p, "valid/many", "valid", mt, i, 0, "reply", i, t += 200000, -1, "timeout", NULL);
 		else
-			pkt(p, "valid/many", "valid", "mock:sim-test", i, 0, "reply", i, t += 200000, 1000.0 * i, "pass", NULL);
+			pkt(p, "valid/many", "valid", mt, i, 0, "reply", i, t += 200000, 1000.0 * i, "pass", NULL);
 		logline(lm, ++n, i, STARTED_US + 30000000 + t + 5, 10000, 2000, model);
 	}
-	pkt(p, "malformed/bad", "malformed", "mock:sim-test", 1, 0, "drop", 101, t += 200000, 5000, "false-reply", NULL);
+	pkt(p, "malformed/bad", "malformed", mt, 1, 0, "drop", 101, t += 200000, 5000, "false-reply", NULL);
 	logline(lm, ++n, 101, STARTED_US + 30000000 + t + 5, 0, 0, model);
-	pkt(p, "non-icmp/udp", "non-icmp", "mock:sim-test", 1, 0, "drop", 102, t += 200000, -1, "unparseable", NULL);
+	pkt(p, "non-icmp/udp", "non-icmp", mt, 1, 0, "drop", 102, t += 200000, -1, "unparseable", NULL);
 	logline(lm, ++n, 102, STARTED_US + 30000000 + t + 5, 0, 0, model);
 	logline(lm, ++n, 999, STARTED_US + 30000000 + t + 9, 5, 0, model); /* routed back into tun0: not ours */
 	if (o && o->partial)

@@ -11,6 +11,7 @@ struct rf_opts {
 	bool partial;           /* no "ended", a half-written last line */
 	bool kernel_fails_bad;  /* kernel answers malformed/bad (a false-reply) */
 	bool model_fixed;       /* the model passes valid/many packet 1 */
+	const char *model_target; /* the model target's name (default "mock:sim-test") */
 };
 
 /* Make a fresh temp directory holding run.json, packets.jsonl, responder-*.jsonl. The

@@ -255,6 +255,26 @@ Test(report_compare, regressions_fixes_and_exit_codes)
 	cr_assert(strstr(txt, "fixes (fail in A, pass in B): 1\n  kernel"), "%s", txt);
 	free(txt);
 
+	/* a simulated model against a real one: the two model targets are compared with
+	 * each other, not listed as "only in A" */
+	{
+		struct rf_opts real = { .model_target = "anthropic:claude-haiku-4-5", .model_fixed = true };
+		char c[64];
+
+		rf_make(c, &real);
+		f = fopen(out, "w");
+		cr_assert_eq(pl_report_compare(a, c, rf_prices(), f, &err), 0, "%s", err.msg);
+		fclose(f);
+		txt = rf_read(b, "compare.txt");
+		cr_assert(strstr(txt, "model targets compared with each other: mock:sim-test (A) and anthropic:claude-haiku-4-5 (B)"),
+			  "%s", txt);
+		/* by hand: A's model passes 97 of 102 packets, B's 98 (packet 1 fixed) */
+		cr_assert(strstr(txt, "anthropic:claude-haiku-4-5   97/102    98/102"), "%s", txt);
+		cr_assert_null(strstr(txt, "only in A"), "%s", txt);
+		free(txt);
+		rf_remove(c);
+	}
+
 	/* the command: 1 on regression, 0 otherwise, 2 on bad input */
 	cr_assert_eq(rf_run((const char *const[]){ lt_pinglab_path(), "compare", a, b, NULL }, NULL, NULL), 1);
 	cr_assert_eq(rf_run((const char *const[]){ lt_pinglab_path(), "compare", a, a, NULL }, NULL, NULL), 0);
