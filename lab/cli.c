@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,10 +101,15 @@ void cli_exe_dir(char *out, size_t n)
 /* fork + exec argv, optionally inside a lab namespace; stdout/stderr as given (-1 keeps). */
 pid_t cli_spawn(const char *const argv[], const char *netns, int out_fd, int err_fd)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
 	if (pid != 0)
 		return pid;
+	/* a controller killed with SIGKILL takes its helpers with it (pinglab clean is the
+	 * second line: it also finds them through the run file) */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(127);
 	if (netns) {
 		struct pl_netns_saved saved;
 		struct pl_err err;

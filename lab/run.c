@@ -156,6 +156,9 @@ pid_t pl_run_start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *er
 		pl_errf(err, -errno, "fork: %s", strerror(errno));
 		return -1;
 	}
+	/* recorded before it is waited for: a controller killed meanwhile leaves it to
+	 * pinglab clean, not to nobody */
+	pl_lab_add_pid(r->lab, pid, "mockllm", NULL);
 	for (;;) {
 		struct pollfd p = { .fd = fds[0], .events = POLLIN };
 		ssize_t k;
@@ -744,7 +747,6 @@ static int play_phases(struct pl_run *r, struct pl_err *err)
 			mock = pl_run_start_mock(r, url, sizeof(url), err);
 			if (mock < 0)
 				return PL_EXIT_ERROR;
-			pl_lab_add_pid(r->lab, mock, "mockllm", NULL);
 		}
 		path(rlog, sizeof(rlog), r->dir, "responder-llm.jsonl");
 		close(open(rlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));

@@ -647,9 +647,22 @@ int main(int argc, char **argv)
 		status = (c.tun == -EPERM || c.tun == -EACCES) ? 4 : 2;
 		goto out;
 	}
-	if (!no_drop && drop_privileges(user, &err)) {
-		fprintf(stderr, "pinglab-responder: %s\n", err.msg);
-		goto out;
+	{
+		/* becoming another user clears the parent-death signal pinglab run set: arm
+		 * it again, so a killed controller still takes this responder with it */
+		int pdeath = 0;
+		pid_t parent = getppid();
+
+		prctl(PR_GET_PDEATHSIG, &pdeath);
+		if (!no_drop && drop_privileges(user, &err)) {
+			fprintf(stderr, "pinglab-responder: %s\n", err.msg);
+			goto out;
+		}
+		if (pdeath && user) {
+			prctl(PR_SET_PDEATHSIG, pdeath);
+			if (getppid() != parent)
+				stop_flag = 1;
+		}
 	}
 	fprintf(stderr, "pinglab-responder: %s backend on %s%s%s, pid %d\n", c.ops->name, tun_name,
 		netns ? " in " : "", netns ? netns : "", (int)getpid());

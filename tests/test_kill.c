@@ -193,3 +193,48 @@ Test(kill, responder_crash_is_reported_and_the_run_finishes, .timeout = 120)
 		lt_run(&r, rm, NULL);
 	}
 }
+
+/* kill -9 of the controller alone, no pinglab clean: its helpers (the responder, the
+ * simulated model, the generator) die with it (parent-death signal), also a responder
+ * that has become nobody. */
+Test(kill, controller_killed_takes_its_helpers, .timeout = 60)
+{
+	char name[9], dir[] = "/tmp/pl-orph-XXXXXX";
+	struct lt_run r;
+	pid_t run, pids[16];
+	int n = 0, tries;
+
+	LT_NEED_LAB();
+	lt_name(name, "o");
+	cr_assert_not_null(mkdtemp(dir));
+	{
+		/* full latency: the model phase runs long enough to be caught in it */
+		const char *argv[] = { lt_pinglab_path(), "run", "--lab", name, "--targets", "llm", "--tag", "smoke",
+				       "--scale", "1", "--out", dir, NULL };
+
+		run = lt_spawn(argv, NULL);
+	}
+	/* wait until the model phase runs: its responder and the mock exist */
+	for (tries = 0; tries < 100; tries++) {
+		usleep(100000);
+		if (find_pids(name, pids, 16) > 0 && find_pids(dir, pids, 16) >= 2)
+			break;
+	}
+	cr_assert_lt(tries, 100, "the run's helpers never appeared");
+	kill(run, SIGKILL);
+	waitpid(run, NULL, 0);
+	for (tries = 0; tries < 100; tries++) {
+		n = find_pids(name, pids, 16);
+		n += find_pids(dir, pids + n, 16 - n);
+		if (!n)
+			break;
+		usleep(100000);
+	}
+	cr_expect_eq(n, 0, "%d helpers outlived the controller (pid %d)", n, n ? (int)pids[0] : 0);
+	lt_pinglab(&r, NULL, "clean", "--name", name, NULL);
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&r, rm, NULL);
+	}
+}

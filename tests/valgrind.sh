@@ -11,11 +11,14 @@ shift
 vg=$build/valgrind
 rm -rf "$vg"
 mkdir -p "$vg/bin" "$vg/logs"
+# the responders become nobody after opening tun0 (and fork as nobody): their log files
+# must be creatable by any uid
+chmod 1777 "$vg/logs"
 for p in pinglab pinglab-gen pinglab-responder pinglab-mockllm; do
 	# the system's own programs (ip, ping, sh, tshark) and valgrind itself run natively
 	cat >"$vg/bin/$p" <<WRAP
 #!/bin/sh
-exec valgrind -q --trace-children=yes --trace-children-skip='/usr/*,/bin/*,/sbin/*,$vg/bin/*' \\
+exec valgrind -q --vgdb=no --trace-children=yes --trace-children-skip='/usr/*,/bin/*,/sbin/*,$vg/bin/*' \\
 	--leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \\
 	--error-exitcode=97 --log-file=$vg/logs/%p.log $build/$p "\$@"
 WRAP
