@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonnum.h"
+
 static void num(cJSON *o, const char *k, double v)
 {
 	if (isnan(v) || isinf(v))
@@ -217,30 +219,6 @@ static cJSON *build(const struct rp_run *r)
 	return o;
 }
 
-/* A number as raw JSON: integers as such, others with 3 decimals (cJSON's own
- * printing tries %1.15g, reads it back with sscanf and may print again: that round
- * trip dominated a 200,000-packet report). NaN and infinities are null. */
-static void fast_num(cJSON *o, const char *k, double v)
-{
-	char buf[40];
-
-	long long m;
-
-	if (isnan(v) || isinf(v) || fabs(v) >= 9e12) {
-		if (isnan(v) || isinf(v))
-			snprintf(buf, sizeof(buf), "null");
-		else
-			snprintf(buf, sizeof(buf), "%.0f", v);
-	} else if (v == (double)(long long)v) {
-		snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	} else {
-		/* integer arithmetic: printf's %f machinery costs more than the rest */
-		m = llround(fabs(v) * 1000);
-		snprintf(buf, sizeof(buf), "%s%lld.%03lld", v < 0 ? "-" : "", m / 1000, m % 1000);
-	}
-	cJSON_AddRawToObject(o, k, buf);
-}
-
 /* One entry of "packets". */
 static cJSON *packet_obj(const struct rp_run *r, const struct rp_pkt *p)
 {
@@ -250,16 +228,16 @@ static cJSON *packet_obj(const struct rp_run *r, const struct rp_pkt *p)
 		return NULL;
 	cJSON_AddStringToObject(e, "scenario", r->s[p->scn].id);
 	cJSON_AddStringToObject(e, "target", r->t[p->tgt].name);
-	fast_num(e, "packet", p->packet);
-	fast_num(e, "rep", p->rep);
-	fast_num(e, "trial", p->trial);
+	pl_json_add_num(e, "packet", p->packet);
+	pl_json_add_num(e, "rep", p->rep);
+	pl_json_add_num(e, "trial", p->trial);
 	cJSON_AddStringToObject(e, "verdict", pl_verdict_name((enum pl_verdict)p->verdict));
-	fast_num(e, "sent_len", (double)(strlen(p->sent) / 2));
-	fast_num(e, "reply_len", p->reply ? (double)(strlen(p->reply) / 2) : NAN);
-	fast_num(e, "rtt_us", p->rtt_us >= 0 ? p->rtt_us : NAN);
-	fast_num(e, "wall_sent_us", round(p->wall_sent_us));
+	pl_json_add_num(e, "sent_len", (double)(strlen(p->sent) / 2));
+	pl_json_add_num(e, "reply_len", p->reply ? (double)(strlen(p->reply) / 2) : NAN);
+	pl_json_add_num(e, "rtt_us", p->rtt_us >= 0 ? p->rtt_us : NAN);
+	pl_json_add_num(e, "wall_sent_us", round(p->wall_sent_us));
 	if (p->decision_us >= 0)
-		fast_num(e, "decision_us", p->decision_us);
+		pl_json_add_num(e, "decision_us", p->decision_us);
 	if (p->log)
 		add_tokens(e, "tokens", p->tok);
 	if (p->diff && cJSON_GetArraySize(p->diff) > 0)

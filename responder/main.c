@@ -34,6 +34,7 @@
 #include <cap-ng.h>
 #endif
 
+#include "common/jsonnum.h"
 #include "common/keyfile.h"
 #include "common/opt.h"
 #include "common/sha256.h"
@@ -188,22 +189,6 @@ static void scrub(const struct rsp_ctx *c, char *s)
 	}
 }
 
-/* A number as cJSON would print it, without its %1.15g-then-sscanf round trip, which
- * costs more than the rest of a log line: integers as integers, the rest with 3
- * decimals (microseconds to the nanosecond). */
-static void add_num(cJSON *o, const char *key, double v)
-{
-	char buf[40];
-
-	if (v == (double)(long long)v && v > -9e15 && v < 9e15)
-		snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	else if (v == v && v > -1e15 && v < 1e15)
-		snprintf(buf, sizeof(buf), "%.3f", v);
-	else
-		snprintf(buf, sizeof(buf), "null");
-	cJSON_AddRawToObject(o, key, buf);
-}
-
 static void log_job(struct rsp_ctx *c, struct rsp_job *j)
 {
 	cJSON *o;
@@ -214,8 +199,8 @@ static void log_job(struct rsp_ctx *c, struct rsp_job *j)
 	o = cJSON_CreateObject();
 	if (!o)
 		return;
-	add_num(o, "id", (double)j->id);
-	add_num(o, "t_recv_us", (double)(j->t_recv / 1000));
+	pl_json_add_num(o, "id", (double)j->id);
+	pl_json_add_num(o, "t_recv_us", (double)(j->t_recv / 1000));
 	hex = malloc(2 * (j->len > j->reply_len ? j->len : j->reply_len) + 1);
 	if (hex) {
 		pl_hex_encode(j->pkt, j->len, hex, 2 * j->len + 1);
@@ -234,19 +219,19 @@ static void log_job(struct rsp_ctx *c, struct rsp_job *j)
 		cJSON *tok = cJSON_AddObjectToObject(o, "tokens");
 
 		cJSON_AddStringToObject(o, "prompt_sha256", c->prompt_hash);
-		add_num(o, "attempts", j->attempts);
+		pl_json_add_num(o, "attempts", j->attempts);
 		if (j->http_status)
-			add_num(o, "http_status", j->http_status);
-		add_num(tok, "input", (double)j->model.usage.input);
-		add_num(tok, "output", (double)j->model.usage.output);
-		add_num(tok, "cache_read", (double)j->model.usage.cache_read);
-		add_num(tok, "cache_write", (double)j->model.usage.cache_write);
+			pl_json_add_num(o, "http_status", j->http_status);
+		pl_json_add_num(tok, "input", (double)j->model.usage.input);
+		pl_json_add_num(tok, "output", (double)j->model.usage.output);
+		pl_json_add_num(tok, "cache_read", (double)j->model.usage.cache_read);
+		pl_json_add_num(tok, "cache_write", (double)j->model.usage.cache_write);
 		if (j->model.stop_reason[0])
 			cJSON_AddStringToObject(o, "stop_reason", j->model.stop_reason);
 		if (j->model.model[0])
 			cJSON_AddStringToObject(o, "model", j->model.model);
 		if (j->model.server_ms > 0)
-			add_num(o, "server_ms", j->model.server_ms);
+			pl_json_add_num(o, "server_ms", j->model.server_ms);
 		if (j->how[0])
 			cJSON_AddStringToObject(o, "extracted_from", j->how);
 		if (j->attempt_log[0]) {
@@ -261,10 +246,10 @@ static void log_job(struct rsp_ctx *c, struct rsp_job *j)
 	{
 		cJSON *t = cJSON_AddObjectToObject(o, "timing_us");
 
-		add_num(t, "queued", j->t_start ? (double)(j->t_start - j->t_recv) / 1e3 : 0);
+		pl_json_add_num(t, "queued", j->t_start ? (double)(j->t_start - j->t_recv) / 1e3 : 0);
 		if (j->t_first_byte)
-			add_num(t, "first_byte", (double)(j->t_first_byte - j->t_start) / 1e3);
-		add_num(t, "total", (double)(j->t_done - j->t_recv) / 1e3);
+			pl_json_add_num(t, "first_byte", (double)(j->t_first_byte - j->t_start) / 1e3);
+		pl_json_add_num(t, "total", (double)(j->t_done - j->t_recv) / 1e3);
 	}
 	if (j->error[0]) {
 		scrub(c, j->error);
