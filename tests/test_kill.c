@@ -130,6 +130,21 @@ Test(kill, kill9_anything_then_clean_leaves_nothing, .timeout = 240)
 	free(after);
 }
 
+/* In the background: `pinglab run` of the smoke scenarios against the simulated model
+ * only, at full latency so that its model phase lasts long enough to be caught in it,
+ * on lab `name` (named here) with its report in dir (a mkdtemp template). */
+static pid_t start_model_run(char name[9], const char *prefix, char *dir)
+{
+	lt_name(name, prefix);
+	cr_assert_not_null(mkdtemp(dir));
+	{
+		const char *argv[] = { lt_pinglab_path(), "run", "--lab", name, "--targets", "llm", "--tag", "smoke",
+				       "--scale", "1", "--out", dir, NULL };
+
+		return lt_spawn(argv, NULL);
+	}
+}
+
 Test(kill, responder_crash_is_reported_and_the_run_finishes, .timeout = 120)
 {
 	char name[9], dir[] = "/tmp/pl-crash-XXXXXX", path[128], *runjson;
@@ -139,15 +154,7 @@ Test(kill, responder_crash_is_reported_and_the_run_finishes, .timeout = 120)
 	size_t len;
 
 	LT_NEED_LAB();
-	lt_name(name, "c");
-	cr_assert_not_null(mkdtemp(dir));
-	{
-		/* full latency: the model phase lasts long enough to kill its responder */
-		const char *argv[] = { lt_pinglab_path(), "run", "--lab", name, "--targets", "llm", "--tag", "smoke",
-				       "--scale", "1", "--out", dir, NULL };
-
-		run = lt_spawn(argv, NULL);
-	}
+	run = start_model_run(name, "c", dir);
 	for (tries = 0; tries < 100 && n == 0; tries++) {
 		usleep(100000);
 		n = find_pids("pinglab-responder", pids, 8);
@@ -205,15 +212,7 @@ Test(kill, controller_killed_takes_its_helpers, .timeout = 60)
 	int n = 0, tries;
 
 	LT_NEED_LAB();
-	lt_name(name, "o");
-	cr_assert_not_null(mkdtemp(dir));
-	{
-		/* full latency: the model phase runs long enough to be caught in it */
-		const char *argv[] = { lt_pinglab_path(), "run", "--lab", name, "--targets", "llm", "--tag", "smoke",
-				       "--scale", "1", "--out", dir, NULL };
-
-		run = lt_spawn(argv, NULL);
-	}
+	run = start_model_run(name, "o", dir);
 	/* wait until the model phase runs: its responder and the mock exist */
 	for (tries = 0; tries < 100; tries++) {
 		usleep(100000);
