@@ -10,7 +10,11 @@
 #define PL_JSONNUM_H
 
 #include <cjson/cJSON.h>
+#include <stddef.h>
 
 void pl_json_add_num(cJSON *o, const char *key, double v);
+
+/* The same text into buf (48 bytes are always enough); returns buf. */
+char *pl_json_num(char *buf, size_t n, double v);
 
 #endif

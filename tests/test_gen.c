@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -243,4 +244,90 @@ Test(gen, decisions_log_read_whole_lines_and_unnamed_packets_time_out, .timeout 
 	unlink(out);
 	unlink(rlog);
 	unlink(dlog);
+}
+
+/* A scenario longer than the generator keeps whole (1,024 packets) is judged while it is
+ * still sending, packet by packet as each answer comes or each wait runs out, in any
+ * order: 1,500 rounds of an echo request the kernel and the reference answer and a
+ * bad-checksum copy both must drop (3,000 packets a target). Every packet gets exactly
+ * one record with the right verdict. */
+Test(gen, long_scenario_judged_while_sending_every_packet_once, .timeout = 90)
+{
+	char name[9], rsp_ns[64], gen_if[32], dir[] = "/tmp/pl-genl-XXXXXX", scn[96], log[96];
+	static unsigned char seen[2][2][1500];
+	struct lt_run r;
+	pid_t rsp;
+	FILE *f;
+	char *text, *line, *save = NULL;
+	size_t len;
+	unsigned records[2] = { 0, 0 }, dup = 0, k, first_drop_at = 0;
+
+	LT_NEED_LAB();
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(scn, sizeof(scn), "%s/valid", dir);
+	cr_assert_eq(mkdir(scn, 0755), 0);
+	snprintf(scn, sizeof(scn), "%s/valid/long.scn", dir);
+	snprintf(log, sizeof(log), "%s/packets.jsonl", dir);
+	f = fopen(scn, "w");
+	cr_assert_not_null(f);
+	fputs("scenario long-mixed\n"
+	      "  description \"echo requests and bad-checksum copies, 1,500 rounds back to back\"\n"
+	      "  send icmp.id=0x7e10 payload=pattern:0x5a*32\n"
+	      "  send icmp.id=0x7e11 ip.csum=bad payload=pattern:0x5a*32\n"
+	      "  repeat 1500 interval 0us\n"
+	      "  timeout 300ms\n"
+	      "  expect[1] reply\n"
+	      "  expect[2] drop\n", f);
+	fclose(f);
+	rsp = lt_lab_with_responder(name, "l", NULL, reference);
+	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
+	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
+	{
+		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", tu_bin("pinglab-gen"),
+				       "--iface", gen_if, "--target", "kernel:kernel", "--target", "reference:responder",
+				       "--tun-netns", rsp_ns, "--out", log, scn, NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+	kill(rsp, SIGTERM);
+	waitpid(rsp, NULL, 0);
+	text = tu_slurp(log, &len);
+	cr_assert_not_null(text, "no records; gen exit %d\n%s", r.status, r.err);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		int resp, pkt, rep;
+		const char *verdict;
+
+		cr_assert_not_null(o, "bad JSON line: %s", line);
+		resp = !strcmp(cJSON_GetObjectItem(o, "target")->valuestring, "reference");
+		pkt = (int)cJSON_GetObjectItem(o, "packet")->valuedouble;
+		rep = (int)cJSON_GetObjectItem(o, "rep")->valuedouble;
+		verdict = cJSON_GetObjectItem(o, "verdict")->valuestring;
+		cr_assert(pkt >= 1 && pkt <= 2 && rep >= 0 && rep < 1500, "%s", line);
+		dup += seen[resp][pkt - 1][rep]++ != 0;
+		records[resp]++;
+		if (!resp && pkt == 2 && rep == 0)
+			first_drop_at = records[0];
+		/* packet 1 answered (a reply that is correct), packet 2 dropped */
+		cr_expect_str_eq(verdict, "pass", "%s", line);
+		if (pkt == 1)
+			cr_expect(cJSON_IsString(cJSON_GetObjectItem(o, "reply")), "no reply: %s", line);
+		else
+			cr_expect(cJSON_IsNull(cJSON_GetObjectItem(o, "reply")), "answered a bad checksum: %s", line);
+		cJSON_Delete(o);
+	}
+	free(text);
+	cr_expect_eq(r.status, 0, "gen exit %d\n%s", r.status, r.err);
+	cr_expect_eq(dup, 0, "%u packets judged twice", dup);
+	/* judged on the way: answered requests of later rounds were recorded before the
+	 * first drop's wait ran out (a scenario judged at its end records in send order) */
+	cr_expect_gt(first_drop_at, 2, "kernel records in send order: the drop of round 1 is record %u", first_drop_at);
+	for (k = 0; k < 2; k++)
+		cr_expect_eq(records[k], 3000, "%s: %u records of 3000", k ? "reference" : "kernel", records[k]);
+	lt_pinglab(&r, NULL, "down", "--name", name, NULL);
+	unlink(log);
+	unlink(scn);
+	snprintf(scn, sizeof(scn), "%s/valid", dir);
+	rmdir(scn);
+	rmdir(dir);
 }
