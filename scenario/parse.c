@@ -731,6 +731,11 @@ static int parse_expect(struct parser *p, struct pl_expect *e, int ntok, char **
 					     pl_field_name((enum pl_field)k));
 				break;
 			}
+			if (e->kind == EXP_REPLY && k >= F_UDP_SPORT) {
+				rc = pl_errf(&ferr, -EINVAL, "%s is not a field of an echo reply (expect reply overrides ip.* and icmp.* fields; expect match checks other answers)",
+					     pl_field_name((enum pl_field)k));
+				break;
+			}
 			if (e->nfields == PL_EXPECT_MAX_FIELDS) {
 				rc = pl_errf(&ferr, -E2BIG, "more than %d expected fields", PL_EXPECT_MAX_FIELDS);
 				break;

@@ -225,6 +225,8 @@ static const struct bad bads[] = {
 	{ "scenario a\n  send\n  expect match\n", "f.scn:3: expect match needs at least one field, e.g. icmp.type=3" },
 	{ "scenario a\n  send\n  expect reply payload=hex:00\n",
 	  "f.scn:3: expect: payload cannot be expected (numbers and addresses of ip.*, icmp.*, udp.*, tcp.* only)" },
+	{ "scenario a\n  send\n  expect.kernel reply udp.sport=53\n",
+	  "f.scn:3: expect.kernel: udp.sport is not a field of an echo reply (expect reply overrides ip.* and icmp.* fields; expect match checks other answers)" },
 	{ "scenario a\n  send\n  expect reply\n  expect.kernel[2] drop\n", "f.scn:4: expectation for packet 2, but the scenario sends 1" },
 	{ "scenario a\n  send\n  expect[0] drop\n", "f.scn:3: 'expect[0]': packet number must be 1..16" },
 	/* the packet of test_rules' "drop bad ip csum": correct header checksum 0x5d3c */
@@ -260,6 +262,22 @@ Test(scenario, errors_name_file_line_and_field)
 		cr_assert_eq(s.n, 0, "case %zu left scenarios behind", i);
 		pl_scn_set_free(&s);
 	}
+}
+
+/* every ip.* and icmp.* override of `expect reply` reaches the expected bytes */
+Test(scenario, expect_reply_overrides_address_and_rest)
+{
+	const struct pl_scenario *s = parse_ok(
+		"scenario over\n"
+		"  send ip.id=0x0202 icmp.code=5 icmp.id=1 icmp.seq=1 payload=hex:0011\n"
+		"  expect reply ip.src=10.77.2.9 icmp.rest=0x00050007\n");
+	const struct pl_expect *e = pl_scn_expect(s, 0, PL_TARGET_RESPONDER);
+
+	cr_assert_eq(e->nfields, 2);
+	cr_assert_eq(e->field[0], F_IP_SRC);
+	cr_assert_eq(e->value[0], 0x0a4d0209u);
+	cr_assert_eq(e->field[1], F_ICMP_REST);
+	cr_assert_eq(e->value[1], 0x00050007u);
 }
 
 Test(scenario, category_comes_from_folder)
