@@ -1165,7 +1165,24 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_dir(struct pl_scn_set *set, const char *path, int depth, struct pl_err *err)
+/* With a report callback, an error in one file is reported and the others still load. */
+struct loader {
+	void (*report)(void *ctx, const char *msg);
+	void *ctx;
+	unsigned nbad;
+};
+
+static int keep_going(struct loader *lc, int rc, const struct pl_err *err)
+{
+	if (!rc || !lc || rc == -ENOMEM)
+		return rc;
+	lc->report(lc->ctx, err->msg);
+	lc->nbad++;
+	return 0;
+}
+
+static int load_dir(struct pl_scn_set *set, const char *path, int depth, struct loader *lc,
+		    struct pl_err *err)
 {
 	DIR *d = opendir(path);
 	struct dirent *de;
@@ -1203,9 +1220,9 @@ static int load_dir(struct pl_scn_set *set, const char *path, int depth, struct 
 		if (stat(names[i], &st))
 			continue;
 		if (S_ISDIR(st.st_mode) && depth < 8)
-			rc = load_dir(set, names[i], depth + 1, err);
+			rc = load_dir(set, names[i], depth + 1, lc, err);
 		else if (S_ISREG(st.st_mode) && l > 4 && !strcmp(names[i] + l - 4, ".scn"))
-			rc = load_file(set, names[i], err);
+			rc = keep_going(lc, load_file(set, names[i], err), err);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
@@ -1213,34 +1230,59 @@ static int load_dir(struct pl_scn_set *set, const char *path, int depth, struct 
 	return rc;
 }
 
-int pl_scn_load(struct pl_scn_set *set, const char *path, struct pl_err *err)
+static int load_path(struct pl_scn_set *set, const char *path, struct loader *lc, struct pl_err *err)
 {
 	struct stat st;
-	size_t before = set->n;
+	size_t before = set->n, i, j;
 	int rc;
 
 	if (stat(path, &st))
-		return pl_errf(err, -errno, "%s: %s", path, strerror(errno));
-	rc = S_ISDIR(st.st_mode) ? load_dir(set, path, 0, err) : load_file(set, path, err);
-	if (rc)
+		return keep_going(lc, pl_errf(err, -errno, "%s: %s", path, strerror(errno)), err);
+	rc = S_ISDIR(st.st_mode) ? load_dir(set, path, 0, lc, err)
+	   : keep_going(lc, load_file(set, path, err), err);
+	if (rc) {
 		while (set->n > before)
 			scenario_free(&set->v[--set->n]);
-	/* ids must be unique across files too */
-	if (!rc) {
-		size_t i, j;
-
-		for (i = before; i < set->n; i++)
-			for (j = 0; j < i; j++)
-				if (!strcmp(set->v[i].id, set->v[j].id)) {
-					rc = pl_errf(err, -EEXIST, "%s:%d: scenario %s already defined at %s:%d",
-						     set->v[i].file, set->v[i].line, set->v[i].id,
-						     set->v[j].file, set->v[j].line);
+		return rc;
+	}
+	/* ids must be unique across files too; a duplicate is left out */
+	for (i = before; i < set->n; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(set->v[i].id, set->v[j].id)) {
+				rc = pl_errf(err, -EEXIST, "%s:%d: scenario %s already defined at %s:%d",
+					     set->v[i].file, set->v[i].line, set->v[i].id,
+					     set->v[j].file, set->v[j].line);
+				if (!lc) {
 					while (set->n > before)
 						scenario_free(&set->v[--set->n]);
 					return rc;
 				}
-	}
-	return rc;
+				keep_going(lc, rc, err);
+				scenario_free(&set->v[i]);
+				memmove(&set->v[i], &set->v[i + 1], (set->n - i - 1) * sizeof(set->v[0]));
+				set->n--;
+				i--;
+				break;
+			}
+	return 0;
+}
+
+int pl_scn_load(struct pl_scn_set *set, const char *path, struct pl_err *err)
+{
+	return load_path(set, path, NULL, err);
+}
+
+int pl_scn_load_each(struct pl_scn_set *set, const char *path,
+		     void (*report)(void *ctx, const char *msg), void *ctx, struct pl_err *err)
+{
+	struct loader lc = { report, ctx, 0 };
+	int rc = load_path(set, path, &lc, err);
+
+	if (rc)
+		return rc;
+	if (lc.nbad)
+		return pl_errf(err, -EINVAL, "%s: %u error%s", path, lc.nbad, lc.nbad == 1 ? "" : "s");
+	return 0;
 }
 
 bool pl_scn_has_tag(const struct pl_scenario *s, const char *tag)
@@ -1277,6 +1319,27 @@ const char *pl_expect_kind_name(enum pl_expect_kind k)
 	}
 }
 
+/* A value in a form the scenario language reads back: addresses dotted, checksums, ids,
+ * flags and the rest-of-header word in hex, counts and codes in decimal. */
+int pl_field_value_str(enum pl_field f, uint32_t v, char *out, size_t n)
+{
+	char a[16];
+
+	switch (f) {
+	case F_IP_SRC: case F_IP_DST:
+		return snprintf(out, n, "%s", pl_ip_str(v, a));
+	case F_IP_CSUM: case F_ICMP_CSUM: case F_UDP_CSUM: case F_TCP_CSUM:
+	case F_IP_ID: case F_ICMP_ID:
+		return snprintf(out, n, "0x%04x", v);
+	case F_IP_TOS: case F_IP_FLAGS: case F_TCP_FLAGS:
+		return snprintf(out, n, "0x%02x", v);
+	case F_ICMP_REST:
+		return snprintf(out, n, "0x%08x", v);
+	default:
+		return snprintf(out, n, "%u", v);
+	}
+}
+
 void pl_expect_describe(const struct pl_expect *e, char *out, size_t outsz)
 {
 	size_t used, i;
@@ -1285,9 +1348,12 @@ void pl_expect_describe(const struct pl_expect *e, char *out, size_t outsz)
 		 e->kind == EXP_REPLY && e->strict == PL_STRICT_RFC ? " rfc" : "");
 	used = strlen(out);
 	for (i = 0; i < e->nfields && used + 1 < outsz; i++) {
-		int w = snprintf(out + used, outsz - used, " %s=%u", pl_field_name(e->field[i]), e->value[i]);
+		char v[24];
+		int w;
 
-		if (w < 0)
+		pl_field_value_str(e->field[i], e->value[i], v, sizeof(v));
+		w = snprintf(out + used, outsz - used, " %s=%s", pl_field_name(e->field[i]), v);
+		if (w < 0 || (size_t)w >= outsz - used)
 			break;
 		used += (size_t)w;
 	}

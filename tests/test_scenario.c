@@ -184,6 +184,22 @@ Test(scenario, tags_expectations_and_hash)
 	cr_assert_neq(parse_ok("scenario tagged\n  tags smoke,basic fast\n  send ip.ttl=63\n  expect reply rfc\n")->hash, h);
 }
 
+/* values are described as the language writes them: addresses dotted, rest and flags in hex */
+Test(scenario, expectations_describe_values_in_their_own_forms)
+{
+	const struct pl_scenario *s = parse_ok(
+		"scenario forms\n  category non-icmp\n  send tcp.flags=S\n  expect drop\n"
+		"  expect.kernel match ip.src=10.77.1.1 tcp.flags=RA tcp.ack=2\n"
+		"scenario rest\n  category valid\n  send\n  expect reply\n"
+		"  expect.kernel match icmp.type=12 icmp.rest=0x16000000 ip.dst=10.77.1.2\n");
+	char d[160];
+
+	pl_expect_describe(&set.v[0].expect_kernel[0], d, sizeof(d));
+	cr_assert_str_eq(d, "match ip.src=10.77.1.1 tcp.flags=0x14 tcp.ack=2");
+	pl_expect_describe(&s->expect_kernel[0], d, sizeof(d));
+	cr_assert_str_eq(d, "match icmp.type=12 icmp.rest=0x16000000 ip.dst=10.77.1.2");
+}
+
 struct bad {
 	const char *text, *msg;
 };
