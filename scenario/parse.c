@@ -124,14 +124,19 @@ static size_t edit_distance(const char *a, const char *b)
 static const struct fdef *find_field(const char *name, const char **suggest)
 {
 	size_t i, best = 99;
+	char lower[64];
 
 	*suggest = NULL;
+	/* suggestions compare in lower case: IP.TTL is ip.ttl */
+	for (i = 0; name[i] && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)tolower((unsigned char)name[i]);
+	lower[i] = '\0';
 	for (i = 0; i < NFDEFS; i++) {
 		size_t d;
 
 		if (!strcmp(fdefs[i].name, name) || (fdefs[i].alias && !strcmp(fdefs[i].alias, name)))
 			return &fdefs[i];
-		d = edit_distance(name, fdefs[i].name);
+		d = edit_distance(lower, fdefs[i].name);
 		if (d < best && d <= 2) {
 			best = d;
 			*suggest = fdefs[i].name;
@@ -168,12 +173,13 @@ static int parse_duration_us(const char *s, uint64_t *us)
 	/* NaN, infinities and absurd values never reach the integer conversions below */
 	if (errno || end == s || !(v >= 0 && v <= 1e9))
 		return -EINVAL;
+	/* rounded, so 4.35s is 4350000us and not 4349999 */
 	if (!strcmp(end, "us"))
-		*us = (uint64_t)v;
+		*us = (uint64_t)(v + 0.5);
 	else if (!strcmp(end, "ms"))
-		*us = (uint64_t)(v * 1e3);
+		*us = (uint64_t)(v * 1e3 + 0.5);
 	else if (!strcmp(end, "s"))
-		*us = (uint64_t)(v * 1e6);
+		*us = (uint64_t)(v * 1e6 + 0.5);
 	else
 		return -EINVAL;
 	return 0;
@@ -380,6 +386,39 @@ static const struct { const char *name; uint8_t v; } icmp_types[] = {
 	{ "address-mask-request", 17 }, { "address-mask-reply", 18 },
 };
 
+/* icmp.type=echo-requset: the closest name, or the list of names */
+static int name_error(const struct fdef *fd, const char *val, struct pl_err *err)
+{
+	bool proto = fd->kind == FK_PROTO;
+	size_t n = proto ? sizeof(protos) / sizeof(protos[0]) : sizeof(icmp_types) / sizeof(icmp_types[0]);
+	size_t i, best = 99, used;
+	const char *close = NULL;
+	char list[400];
+
+	for (i = 0; i < n; i++) {
+		const char *name = proto ? protos[i].name : icmp_types[i].name;
+		size_t d = edit_distance(val, name);
+
+		if (d < best && d <= (strlen(name) > 6 ? 3u : 1u)) {
+			best = d;
+			close = name;
+		}
+	}
+	if (close)
+		return pl_errf(err, -EINVAL, "%s=%s: unknown name (did you mean %s?)", fd->name, val, close);
+	used = 0;
+	list[0] = '\0';
+	for (i = 0; i < n && used < sizeof(list); i++) {
+		int w = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+				 proto ? protos[i].name : icmp_types[i].name);
+
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	return pl_errf(err, -EINVAL, "%s=%s: want 0..255 or a name: %s", fd->name, val, list);
+}
+
 static int flags_value(const char *v, bool tcp, uint32_t *out)
 {
 	uint32_t f = 0;
@@ -471,6 +510,8 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 		rc = parse_u32(val, fd->max, &fv->v);
 		if (rc == -ERANGE)
 			return pl_errf(err, rc, "%s=%s: out of range 0..%u", fd->name, val, fd->max);
+		if (!rc && fd->f == F_TRUNCATE && fv->v == 0)
+			return pl_errf(err, -EINVAL, "truncate=0 leaves an empty frame (truncate wants 1..%u bytes)", fd->max);
 		break;
 	case FK_LEN:
 		if (!strcmp(val, "auto")) {
@@ -540,7 +581,7 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 		if (!found)
 			rc = parse_u32(val, 255, &fv->v);
 		if (rc)
-			return pl_errf(err, -EINVAL, "%s=%s: want a name or 0..255", fd->name, val);
+			return name_error(fd, val, err);
 		break;
 	}
 	case FK_BYTES:
@@ -902,8 +943,14 @@ static int scenario_line(struct parser *p, int ntok, char **tok, struct pl_err *
 	if (!strcmp(d, "timeout")) {
 		uint64_t us;
 
-		if (ntok != 2 || parse_duration_us(tok[1], &us) || us < 1000 || us > 600000000)
+		if (ntok != 2 || parse_duration_us(tok[1], &us))
 			return perr(p, err, -EINVAL, "timeout wants a duration from 1ms to 600s, e.g. 2s");
+		/* the wait is kept in whole milliseconds */
+		if (us < 1000 || us > 600000000)
+			return perr(p, err, -ERANGE, "timeout %s is %s (timeouts go from 1ms to 600s, e.g. 2s)", tok[1],
+				    us < 1000 ? "below the minimum of 1ms" : "above the maximum of 600s");
+		if (us % 1000)
+			return perr(p, err, -EINVAL, "timeout %s is not a whole number of milliseconds (timeouts go from 1ms to 600s in steps of 1ms)", tok[1]);
 		s->timeout_ms = (unsigned)(us / 1000);
 		s->timeout_set = true;
 		return 0;
@@ -1091,8 +1138,12 @@ int pl_scn_parse_text(struct pl_scn_set *set, const char *name, const char *text
 			pos = end < len ? end + 1 : end;
 			if (blen && buf[blen - 1] == '\r')
 				buf[--blen] = '\0';
-			if (!(blen && buf[blen - 1] == '\\') || pos >= len)
+			if (!(blen && buf[blen - 1] == '\\'))
 				break;
+			if (pos >= len) {
+				rc = perr(&p, err, -EINVAL, "the line ends in \\ but the file ends there: the continuation is unfinished at end of file");
+				break;
+			}
 			buf[--blen] = ' ';
 			start = pos;
 			p.line++;
