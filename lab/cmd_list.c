@@ -1,6 +1,7 @@
 /* pinglab list [--tag T] [PATH...] — the scenario library at a glance. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lab/commands.h"
@@ -27,6 +28,49 @@ int cli_load_scenarios(const char *cmd, int argc, char **argv, struct pl_scn_set
 	return PL_EXIT_OK;
 }
 
+/* What target t must do with each packet of s, compactly: the expectation most packets
+ * share (the scenario-wide one on a tie), then the packets that differ, as in
+ * "drop, [1] reply rfc". */
+static void expect_summary(const struct pl_scenario *s, enum pl_target_kind t, char *out, size_t n)
+{
+	char d[PL_SCN_MAX_SENDS][128], wide[128] = "";
+	const struct pl_expect *w = t == PL_TARGET_KERNEL && s->expect_kernel[0].kind ? &s->expect_kernel[0]
+				  : &s->expect[0];
+	size_t i, j, base = 0, best = 0, used;
+
+	if (w->kind)
+		pl_expect_describe(w, wide, sizeof(wide));
+	for (i = 0; i < s->nsend; i++)
+		pl_expect_describe(pl_scn_expect(s, i, t), d[i], sizeof(d[i]));
+	for (i = 0; i < s->nsend; i++) {
+		size_t same = 0;
+
+		for (j = 0; j < s->nsend; j++)
+			same += !strcmp(d[i], d[j]);
+		if (same > best || (same == best && !strcmp(d[i], wide) && strcmp(d[base], wide))) {
+			best = same;
+			base = i;
+		}
+	}
+	snprintf(out, n, "%.127s", d[base]);
+	used = strlen(out);
+	for (i = 0; i < s->nsend && used + 1 < n; i++) {
+		int k;
+
+		if (!strcmp(d[i], d[base]))
+			continue;
+		k = snprintf(out + used, n - used, ", [%zu] %s", i + 1, d[i]);
+		if (k < 0 || (size_t)k >= n - used)
+			break;
+		used += (size_t)k;
+	}
+}
+
+struct row {
+	const struct pl_scenario *s;
+	char expect[256], kernel[256];
+};
+
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -34,8 +78,9 @@ int cmd_list(int argc, char **argv)
 	};
 	struct pl_scn_set set = { 0 };
 	const char *tag = NULL;
+	struct row *rows;
 	size_t i, shown = 0;
-	int c, rc;
+	int c, rc, wid = 2, wcat = 8, wexp = 6, wker = 6;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
@@ -52,26 +97,41 @@ int cmd_list(int argc, char **argv)
 	rc = cli_load_scenarios("list", argc - optind, argv + optind, &set);
 	if (rc)
 		return rc;
-	printf("%-44s %-11s %-12s %-24s %s\n", "ID", "CATEGORY", "EXPECT", "KERNEL", "DESCRIPTION");
+	rows = calloc(set.n ? set.n : 1, sizeof(*rows));
+	if (!rows) {
+		fprintf(stderr, "pinglab list: out of memory\n");
+		pl_scn_set_free(&set);
+		return PL_EXIT_ERROR;
+	}
+	/* columns as wide as their widest entry */
 	for (i = 0; i < set.n; i++) {
-		const struct pl_scenario *s = &set.v[i];
-		char e[64], k[64];
+		struct row *r = &rows[shown];
 
-		if (tag && !pl_scn_has_tag(s, tag))
+		if (tag && !pl_scn_has_tag(&set.v[i], tag))
 			continue;
-		if (s->expect[0].kind)
-			pl_expect_describe(&s->expect[0], e, sizeof(e));
-		else
-			snprintf(e, sizeof(e), "per packet");
-		if (s->expect_kernel[0].kind)
-			pl_expect_describe(&s->expect_kernel[0], k, sizeof(k));
-		else
-			snprintf(k, sizeof(k), "%s", e);
-		printf("%-44s %-11s %-12s %-24s %s\n", s->id, s->category, e, k,
-		       s->description ? s->description : "");
+		r->s = &set.v[i];
+		expect_summary(r->s, PL_TARGET_RESPONDER, r->expect, sizeof(r->expect));
+		expect_summary(r->s, PL_TARGET_KERNEL, r->kernel, sizeof(r->kernel));
+		if ((int)strlen(r->s->id) > wid)
+			wid = (int)strlen(r->s->id);
+		if ((int)strlen(r->s->category) > wcat)
+			wcat = (int)strlen(r->s->category);
+		if ((int)strlen(r->expect) > wexp)
+			wexp = (int)strlen(r->expect);
+		if ((int)strlen(r->kernel) > wker)
+			wker = (int)strlen(r->kernel);
 		shown++;
 	}
+	/* a rare long expectation overflows its own line rather than widen every line */
+	wexp = wexp > 24 ? 24 : wexp;
+	wker = wker > 36 ? 36 : wker;
+	printf("%-*s  %-*s  %-*s  %-*s  %s\n", wid, "ID", wcat, "CATEGORY", wexp, "EXPECT", wker, "KERNEL",
+	       "DESCRIPTION");
+	for (i = 0; i < shown; i++)
+		printf("%-*s  %-*s  %-*s  %-*s  %s\n", wid, rows[i].s->id, wcat, rows[i].s->category, wexp,
+		       rows[i].expect, wker, rows[i].kernel, rows[i].s->description ? rows[i].s->description : "");
 	printf("%zu of %zu scenarios%s%s\n", shown, set.n, tag ? " with tag " : "", tag ? tag : "");
+	free(rows);
 	pl_scn_set_free(&set);
 	return PL_EXIT_OK;
 }

@@ -145,7 +145,8 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 		uint16_t id = (uint16_t)(s->hash >> 16), seq;
 
 		if (8 + snd->payload.len > 65515)
-			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet", snd->payload.len);
+			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet (at most 65507 bytes after the 20-byte IPv4 and 8-byte ICMP headers)",
+				       snd->payload.len);
 		l4[0] = (uint8_t)fv(&f[F_ICMP_TYPE], PL_ICMP_ECHO);
 		l4[1] = (uint8_t)fv(&f[F_ICMP_CODE], 0);
 		put16(l4 + 2, 0);
@@ -161,7 +162,8 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 		put16(l4 + 2, csum_apply(&f[F_ICMP_CSUM], pl_csum(l4, l4len)));
 	} else if (proto == PL_PROTO_UDP) {
 		if (8 + snd->payload.len > 65515)
-			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet", snd->payload.len);
+			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet (at most 65507 bytes after the 20-byte IPv4 and 8-byte UDP headers)",
+				       snd->payload.len);
 		put16(l4, fv(&f[F_UDP_SPORT], 40000 + (uint16_t)(s->hash & 0xfff)));
 		put16(l4 + 2, fv(&f[F_UDP_DPORT], 33434));
 		put16(l4 + 4, fv(&f[F_UDP_LEN], (uint32_t)(8 + snd->payload.len)));
@@ -175,7 +177,8 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 		}
 	} else if (proto == PL_PROTO_TCP) {
 		if (20 + snd->payload.len > 65515)
-			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet", snd->payload.len);
+			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet (at most 65495 bytes after the 20-byte IPv4 and 20-byte TCP headers)",
+				       snd->payload.len);
 		memset(l4, 0, 20);
 		put16(l4, fv(&f[F_TCP_SPORT], 40000 + (uint16_t)(s->hash & 0xfff)));
 		put16(l4 + 2, fv(&f[F_TCP_DPORT], 9)); /* discard: closed in the lab */

@@ -124,14 +124,19 @@ static size_t edit_distance(const char *a, const char *b)
 static const struct fdef *find_field(const char *name, const char **suggest)
 {
 	size_t i, best = 99;
+	char lower[64];
 
 	*suggest = NULL;
+	/* suggestions compare in lower case: IP.TTL is ip.ttl */
+	for (i = 0; name[i] && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)tolower((unsigned char)name[i]);
+	lower[i] = '\0';
 	for (i = 0; i < NFDEFS; i++) {
 		size_t d;
 
 		if (!strcmp(fdefs[i].name, name) || (fdefs[i].alias && !strcmp(fdefs[i].alias, name)))
 			return &fdefs[i];
-		d = edit_distance(name, fdefs[i].name);
+		d = edit_distance(lower, fdefs[i].name);
 		if (d < best && d <= 2) {
 			best = d;
 			*suggest = fdefs[i].name;
@@ -168,12 +173,13 @@ static int parse_duration_us(const char *s, uint64_t *us)
 	/* NaN, infinities and absurd values never reach the integer conversions below */
 	if (errno || end == s || !(v >= 0 && v <= 1e9))
 		return -EINVAL;
+	/* rounded, so 4.35s is 4350000us and not 4349999 */
 	if (!strcmp(end, "us"))
-		*us = (uint64_t)v;
+		*us = (uint64_t)(v + 0.5);
 	else if (!strcmp(end, "ms"))
-		*us = (uint64_t)(v * 1e3);
+		*us = (uint64_t)(v * 1e3 + 0.5);
 	else if (!strcmp(end, "s"))
-		*us = (uint64_t)(v * 1e6);
+		*us = (uint64_t)(v * 1e6 + 0.5);
 	else
 		return -EINVAL;
 	return 0;
@@ -380,6 +386,39 @@ static const struct { const char *name; uint8_t v; } icmp_types[] = {
 	{ "address-mask-request", 17 }, { "address-mask-reply", 18 },
 };
 
+/* icmp.type=echo-requset: the closest name, or the list of names */
+static int name_error(const struct fdef *fd, const char *val, struct pl_err *err)
+{
+	bool proto = fd->kind == FK_PROTO;
+	size_t n = proto ? sizeof(protos) / sizeof(protos[0]) : sizeof(icmp_types) / sizeof(icmp_types[0]);
+	size_t i, best = 99, used;
+	const char *close = NULL;
+	char list[400];
+
+	for (i = 0; i < n; i++) {
+		const char *name = proto ? protos[i].name : icmp_types[i].name;
+		size_t d = edit_distance(val, name);
+
+		if (d < best && d <= (strlen(name) > 6 ? 3u : 1u)) {
+			best = d;
+			close = name;
+		}
+	}
+	if (close)
+		return pl_errf(err, -EINVAL, "%s=%s: unknown name (did you mean %s?)", fd->name, val, close);
+	used = 0;
+	list[0] = '\0';
+	for (i = 0; i < n && used < sizeof(list); i++) {
+		int w = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+				 proto ? protos[i].name : icmp_types[i].name);
+
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	return pl_errf(err, -EINVAL, "%s=%s: want 0..255 or a name: %s", fd->name, val, list);
+}
+
 static int flags_value(const char *v, bool tcp, uint32_t *out)
 {
 	uint32_t f = 0;
@@ -471,6 +510,8 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 		rc = parse_u32(val, fd->max, &fv->v);
 		if (rc == -ERANGE)
 			return pl_errf(err, rc, "%s=%s: out of range 0..%u", fd->name, val, fd->max);
+		if (!rc && fd->f == F_TRUNCATE && fv->v == 0)
+			return pl_errf(err, -EINVAL, "truncate=0 leaves an empty frame (truncate wants 1..%u bytes)", fd->max);
 		break;
 	case FK_LEN:
 		if (!strcmp(val, "auto")) {
@@ -540,7 +581,7 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 		if (!found)
 			rc = parse_u32(val, 255, &fv->v);
 		if (rc)
-			return pl_errf(err, -EINVAL, "%s=%s: want a name or 0..255", fd->name, val);
+			return name_error(fd, val, err);
 		break;
 	}
 	case FK_BYTES:
@@ -731,6 +772,11 @@ static int parse_expect(struct parser *p, struct pl_expect *e, int ntok, char **
 					     pl_field_name((enum pl_field)k));
 				break;
 			}
+			if (e->kind == EXP_REPLY && k >= F_UDP_SPORT) {
+				rc = pl_errf(&ferr, -EINVAL, "%s is not a field of an echo reply (expect reply overrides ip.* and icmp.* fields; expect match checks other answers)",
+					     pl_field_name((enum pl_field)k));
+				break;
+			}
 			if (e->nfields == PL_EXPECT_MAX_FIELDS) {
 				rc = pl_errf(&ferr, -E2BIG, "more than %d expected fields", PL_EXPECT_MAX_FIELDS);
 				break;
@@ -897,8 +943,14 @@ static int scenario_line(struct parser *p, int ntok, char **tok, struct pl_err *
 	if (!strcmp(d, "timeout")) {
 		uint64_t us;
 
-		if (ntok != 2 || parse_duration_us(tok[1], &us) || us < 1000 || us > 600000000)
+		if (ntok != 2 || parse_duration_us(tok[1], &us))
 			return perr(p, err, -EINVAL, "timeout wants a duration from 1ms to 600s, e.g. 2s");
+		/* the wait is kept in whole milliseconds */
+		if (us < 1000 || us > 600000000)
+			return perr(p, err, -ERANGE, "timeout %s is %s (timeouts go from 1ms to 600s, e.g. 2s)", tok[1],
+				    us < 1000 ? "below the minimum of 1ms" : "above the maximum of 600s");
+		if (us % 1000)
+			return perr(p, err, -EINVAL, "timeout %s is not a whole number of milliseconds (timeouts go from 1ms to 600s in steps of 1ms)", tok[1]);
 		s->timeout_ms = (unsigned)(us / 1000);
 		s->timeout_set = true;
 		return 0;
@@ -1086,8 +1138,12 @@ int pl_scn_parse_text(struct pl_scn_set *set, const char *name, const char *text
 			pos = end < len ? end + 1 : end;
 			if (blen && buf[blen - 1] == '\r')
 				buf[--blen] = '\0';
-			if (!(blen && buf[blen - 1] == '\\') || pos >= len)
+			if (!(blen && buf[blen - 1] == '\\'))
 				break;
+			if (pos >= len) {
+				rc = perr(&p, err, -EINVAL, "the line ends in \\ but the file ends there: the continuation is unfinished at end of file");
+				break;
+			}
 			buf[--blen] = ' ';
 			start = pos;
 			p.line++;
@@ -1160,7 +1216,24 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_dir(struct pl_scn_set *set, const char *path, int depth, struct pl_err *err)
+/* With a report callback, an error in one file is reported and the others still load. */
+struct loader {
+	void (*report)(void *ctx, const char *msg);
+	void *ctx;
+	unsigned nbad;
+};
+
+static int keep_going(struct loader *lc, int rc, const struct pl_err *err)
+{
+	if (!rc || !lc || rc == -ENOMEM)
+		return rc;
+	lc->report(lc->ctx, err->msg);
+	lc->nbad++;
+	return 0;
+}
+
+static int load_dir(struct pl_scn_set *set, const char *path, int depth, struct loader *lc,
+		    struct pl_err *err)
 {
 	DIR *d = opendir(path);
 	struct dirent *de;
@@ -1198,9 +1271,9 @@ static int load_dir(struct pl_scn_set *set, const char *path, int depth, struct 
 		if (stat(names[i], &st))
 			continue;
 		if (S_ISDIR(st.st_mode) && depth < 8)
-			rc = load_dir(set, names[i], depth + 1, err);
+			rc = load_dir(set, names[i], depth + 1, lc, err);
 		else if (S_ISREG(st.st_mode) && l > 4 && !strcmp(names[i] + l - 4, ".scn"))
-			rc = load_file(set, names[i], err);
+			rc = keep_going(lc, load_file(set, names[i], err), err);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
@@ -1208,34 +1281,59 @@ static int load_dir(struct pl_scn_set *set, const char *path, int depth, struct 
 	return rc;
 }
 
-int pl_scn_load(struct pl_scn_set *set, const char *path, struct pl_err *err)
+static int load_path(struct pl_scn_set *set, const char *path, struct loader *lc, struct pl_err *err)
 {
 	struct stat st;
-	size_t before = set->n;
+	size_t before = set->n, i, j;
 	int rc;
 
 	if (stat(path, &st))
-		return pl_errf(err, -errno, "%s: %s", path, strerror(errno));
-	rc = S_ISDIR(st.st_mode) ? load_dir(set, path, 0, err) : load_file(set, path, err);
-	if (rc)
+		return keep_going(lc, pl_errf(err, -errno, "%s: %s", path, strerror(errno)), err);
+	rc = S_ISDIR(st.st_mode) ? load_dir(set, path, 0, lc, err)
+	   : keep_going(lc, load_file(set, path, err), err);
+	if (rc) {
 		while (set->n > before)
 			scenario_free(&set->v[--set->n]);
-	/* ids must be unique across files too */
-	if (!rc) {
-		size_t i, j;
-
-		for (i = before; i < set->n; i++)
-			for (j = 0; j < i; j++)
-				if (!strcmp(set->v[i].id, set->v[j].id)) {
-					rc = pl_errf(err, -EEXIST, "%s:%d: scenario %s already defined at %s:%d",
-						     set->v[i].file, set->v[i].line, set->v[i].id,
-						     set->v[j].file, set->v[j].line);
+		return rc;
+	}
+	/* ids must be unique across files too; a duplicate is left out */
+	for (i = before; i < set->n; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(set->v[i].id, set->v[j].id)) {
+				rc = pl_errf(err, -EEXIST, "%s:%d: scenario %s already defined at %s:%d",
+					     set->v[i].file, set->v[i].line, set->v[i].id,
+					     set->v[j].file, set->v[j].line);
+				if (!lc) {
 					while (set->n > before)
 						scenario_free(&set->v[--set->n]);
 					return rc;
 				}
-	}
-	return rc;
+				keep_going(lc, rc, err);
+				scenario_free(&set->v[i]);
+				memmove(&set->v[i], &set->v[i + 1], (set->n - i - 1) * sizeof(set->v[0]));
+				set->n--;
+				i--;
+				break;
+			}
+	return 0;
+}
+
+int pl_scn_load(struct pl_scn_set *set, const char *path, struct pl_err *err)
+{
+	return load_path(set, path, NULL, err);
+}
+
+int pl_scn_load_each(struct pl_scn_set *set, const char *path,
+		     void (*report)(void *ctx, const char *msg), void *ctx, struct pl_err *err)
+{
+	struct loader lc = { report, ctx, 0 };
+	int rc = load_path(set, path, &lc, err);
+
+	if (rc)
+		return rc;
+	if (lc.nbad)
+		return pl_errf(err, -EINVAL, "%s: %u error%s", path, lc.nbad, lc.nbad == 1 ? "" : "s");
+	return 0;
 }
 
 bool pl_scn_has_tag(const struct pl_scenario *s, const char *tag)
@@ -1272,6 +1370,27 @@ const char *pl_expect_kind_name(enum pl_expect_kind k)
 	}
 }
 
+/* A value in a form the scenario language reads back: addresses dotted, checksums, ids,
+ * flags and the rest-of-header word in hex, counts and codes in decimal. */
+int pl_field_value_str(enum pl_field f, uint32_t v, char *out, size_t n)
+{
+	char a[16];
+
+	switch (f) {
+	case F_IP_SRC: case F_IP_DST:
+		return snprintf(out, n, "%s", pl_ip_str(v, a));
+	case F_IP_CSUM: case F_ICMP_CSUM: case F_UDP_CSUM: case F_TCP_CSUM:
+	case F_IP_ID: case F_ICMP_ID:
+		return snprintf(out, n, "0x%04x", v);
+	case F_IP_TOS: case F_IP_FLAGS: case F_TCP_FLAGS:
+		return snprintf(out, n, "0x%02x", v);
+	case F_ICMP_REST:
+		return snprintf(out, n, "0x%08x", v);
+	default:
+		return snprintf(out, n, "%u", v);
+	}
+}
+
 void pl_expect_describe(const struct pl_expect *e, char *out, size_t outsz)
 {
 	size_t used, i;
@@ -1280,9 +1399,12 @@ void pl_expect_describe(const struct pl_expect *e, char *out, size_t outsz)
 		 e->kind == EXP_REPLY && e->strict == PL_STRICT_RFC ? " rfc" : "");
 	used = strlen(out);
 	for (i = 0; i < e->nfields && used + 1 < outsz; i++) {
-		int w = snprintf(out + used, outsz - used, " %s=%u", pl_field_name(e->field[i]), e->value[i]);
+		char v[24];
+		int w;
 
-		if (w < 0)
+		pl_field_value_str(e->field[i], e->value[i], v, sizeof(v));
+		w = snprintf(out + used, outsz - used, " %s=%s", pl_field_name(e->field[i]), v);
+		if (w < 0 || (size_t)w >= outsz - used)
 			break;
 		used += (size_t)w;
 	}

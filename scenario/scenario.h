@@ -124,6 +124,13 @@ struct pl_scn_set {
 int pl_scn_load(struct pl_scn_set *set, const char *path, struct pl_err *err);
 void pl_scn_set_free(struct pl_scn_set *set);
 
+/* Like pl_scn_load, but an error in one file does not stop the others: each error
+ * ("file:line: message", or a duplicate id) goes to report(ctx, msg) and that file's
+ * scenarios are left out. Returns 0 when everything loaded, -EINVAL when something was
+ * reported (err: "PATH: N errors"), -ENOMEM when memory ran out (nothing kept). */
+int pl_scn_load_each(struct pl_scn_set *set, const char *path,
+		     void (*report)(void *ctx, const char *msg), void *ctx, struct pl_err *err);
+
 /* Line-level interface (for tests and fuzzers): parse text as if it were file `name`
  * (its category taken from the parent folder name when it is one of the four). */
 int pl_scn_parse_text(struct pl_scn_set *set, const char *name, const char *text, size_t len,
@@ -140,8 +147,10 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 const struct pl_expect *pl_scn_expect(const struct pl_scenario *s, size_t idx, enum pl_target_kind t);
 
 const char *pl_expect_kind_name(enum pl_expect_kind k);
-/* "reply", "reply rfc", "drop", "either", "match icmp.type=3 icmp.code=3" */
+/* "reply", "reply rfc", "drop", "either", "match icmp.type=3 icmp.code=3 ip.src=10.77.1.1" */
 void pl_expect_describe(const struct pl_expect *e, char *out, size_t outsz);
 const char *pl_field_name(enum pl_field f);
+/* v as the scenario language writes it for field f: 10.77.1.2, 0x14, 0x16000000, 64 */
+int pl_field_value_str(enum pl_field f, uint32_t v, char *out, size_t n);
 
 #endif

@@ -31,6 +31,12 @@ static void put16(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)v;
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
 /* Read a field of a parsed packet; false if the packet has no such field. */
 static bool field_of(const struct pl_pkt *p, enum pl_field f, uint32_t *v)
 {
@@ -94,22 +100,37 @@ size_t pl_expected_reply(const struct pl_expect *e, enum pl_target_kind t, const
 
 	if (pl_reference_reply(sent, sent_len, ours, out, cap, &n, &d, NULL) || d.action != PL_ACTION_REPLY)
 		return 0;
-	/* overrides: echo replies have ihl 5, so the offsets are fixed */
+	/* overrides: echo replies have ihl 5, so the offsets are fixed. The parser lets
+	 * through only ip.* and icmp.* numbers and addresses (an echo reply has no others). */
 	for (i = 0; i < e->nfields; i++) {
 		uint32_t v = e->value[i];
 
 		switch (e->field[i]) {
+		case F_IP_VERSION: out[0] = (uint8_t)((out[0] & 0x0f) | v << 4); break;
+		case F_IP_IHL: out[0] = (uint8_t)((out[0] & 0xf0) | (v & 0x0f)); break;
 		case F_IP_TOS: out[1] = (uint8_t)v; break;
+		case F_IP_LEN: put16(out + 2, v); break;
 		case F_IP_ID: put16(out + 4, v); break;
 		case F_IP_FLAGS: out[6] = (uint8_t)((out[6] & 0x1f) | v << 5); break;
 		case F_IP_DF: out[6] = (uint8_t)((out[6] & ~0x40) | (v ? 0x40 : 0)); break;
+		case F_IP_MF: out[6] = (uint8_t)((out[6] & ~0x20) | (v ? 0x20 : 0)); break;
+		case F_IP_RF: out[6] = (uint8_t)((out[6] & ~0x80) | (v ? 0x80 : 0)); break;
+		case F_IP_FRAG:
+			/* a byte offset, a multiple of 8: 13 bits of 8-byte units */
+			out[6] = (uint8_t)((out[6] & 0xe0) | ((v / 8) >> 8 & 0x1f));
+			out[7] = (uint8_t)(v / 8);
+			break;
 		case F_IP_TTL: out[8] = (uint8_t)v; break;
+		case F_IP_PROTO: out[9] = (uint8_t)v; break;
 		case F_IP_CSUM: put16(out + 10, v); ip_csum_set = true; break;
+		case F_IP_SRC: put32(out + 12, v); break;
+		case F_IP_DST: put32(out + 16, v); break;
 		case F_ICMP_TYPE: out[20] = (uint8_t)v; break;
 		case F_ICMP_CODE: out[21] = (uint8_t)v; break;
 		case F_ICMP_CSUM: put16(out + 22, v); icmp_csum_set = true; break;
 		case F_ICMP_ID: put16(out + 24, v); break;
 		case F_ICMP_SEQ: put16(out + 26, v); break;
+		case F_ICMP_REST: put32(out + 24, v); break;
 		default: break;
 		}
 	}

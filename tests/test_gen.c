@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "scenario/scenario.h"
 #include "tests/labtest.h"
 #include "tests/util.h"
 
@@ -88,8 +89,17 @@ Test(gen, every_malformed_library_packet_reaches_tun0_byte_exact, .timeout = 120
 	char *text, *line, *save = NULL;
 	size_t len;
 	unsigned records = 0, delivered = 0;
+	size_t want = 0, i;
+	struct pl_scn_set set = { 0 };
+	struct pl_err err = { "" };
 
 	LT_NEED_LAB();
+	/* one record per packet: every send line of every repetition */
+	cr_assert_eq(pl_scn_load(&set, tu_src("scenarios/malformed"), &err), 0, "%s", err.msg);
+	for (i = 0; i < set.n; i++)
+		want += set.v[i].nsend * set.v[i].repeat;
+	pl_scn_set_free(&set);
+	cr_assert_gt(want, 40, "scenarios/malformed sends only %zu packets", want);
 	fd = mkstemp(log);
 	close(fd);
 	rsp = lt_lab_with_responder(name, "m", NULL, reference);
@@ -117,7 +127,7 @@ Test(gen, every_malformed_library_packet_reaches_tun0_byte_exact, .timeout = 120
 		cJSON_Delete(o);
 	}
 	free(text);
-	cr_expect_gt(records, 40, "only %u packets played", records);
+	cr_expect_eq(records, want, "%u packets played, scenarios/malformed sends %zu", records, want);
 	cr_expect_eq(delivered, records);
 	lt_pinglab(&r, NULL, "down", "--name", name, NULL);
 	unlink(log);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scenario/scenario.h"
 #include "tests/labtest.h"
 #include "tests/mockutil.h"
 #include "tests/util.h"
@@ -113,6 +114,82 @@ Test(run, same_seed_same_verdicts, .timeout = 120)
 		const char *rm[] = { "rm", "-rf", dirs[i], NULL };
 
 		free(v[i]);
+		lt_run(&r, rm, NULL);
+	}
+}
+
+/* Packets a scenario set sends per target (each send line, each repetition). */
+static size_t library_packets(const char *path, struct pl_scn_set *set)
+{
+	struct pl_err err = { "" };
+	size_t i, n = 0;
+
+	cr_assert_eq(pl_scn_load(set, path, &err), 0, "%s", err.msg);
+	for (i = 0; i < set->n; i++)
+		n += set->v[i].nsend * set->v[i].repeat;
+	return n;
+}
+
+/* The issue's Done-when: the whole library against the Linux kernel only, and every
+ * scenario's kernel expectation is met, packet for packet. */
+Test(run, whole_library_meets_every_kernel_expectation, .timeout = 90)
+{
+	char dir[] = "/tmp/pl-klib-XXXXXX", path[128], *text, *line, *save = NULL;
+	struct pl_scn_set set = { 0 };
+	struct lt_run r;
+	size_t want, records = 0, passes = 0, i, len;
+	bool *seen;
+
+	LT_NEED_LAB();
+	want = library_packets(tu_src("scenarios"), &set);
+	seen = calloc(set.n, sizeof(*seen));
+	cr_assert_not_null(mkdtemp(dir));
+	{
+		/* --max-wait caps the default 1 s wait of a scenario that expects a drop */
+		const char *argv[] = { lt_pinglab_path(), "run", "--targets", "kernel", "--max-wait", "100",
+				       "--scenarios", tu_src("scenarios"), "--out", dir, NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+	cr_expect_eq(r.status, 0, "exit %d\n%s\n%s", r.status, r.out, r.err);
+	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
+	text = tu_slurp(path, &len);
+	cr_assert_not_null(text, "no packets.jsonl: %s", r.err);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		const char *id, *target, *verdict, *type;
+
+		cr_assert_not_null(o, "bad JSON line: %s", line);
+		type = cJSON_GetStringValue(cJSON_GetObjectItem(o, "type"));
+		if (!type || strcmp(type, "packet")) {
+			cJSON_Delete(o);
+			continue;
+		}
+		id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "scenario"));
+		target = cJSON_GetStringValue(cJSON_GetObjectItem(o, "target"));
+		verdict = cJSON_GetStringValue(cJSON_GetObjectItem(o, "verdict"));
+		cr_assert(id && target && verdict, "%s", line);
+		records++;
+		cr_expect_str_eq(target, "kernel", "%s", line);
+		if (!strcmp(verdict, "pass"))
+			passes++;
+		else
+			cr_expect_fail("%s [kernel]: %s", id, line);
+		for (i = 0; i < set.n; i++)
+			if (!strcmp(set.v[i].id, id))
+				seen[i] = true;
+		cJSON_Delete(o);
+	}
+	free(text);
+	cr_expect_eq(records, want, "%zu packet records, the library sends %zu", records, want);
+	cr_expect_eq(passes, records, "%zu of %zu kernel packets pass", passes, records);
+	for (i = 0; i < set.n; i++)
+		cr_expect(seen[i], "%s was not played", set.v[i].id);
+	free(seen);
+	pl_scn_set_free(&set);
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+
 		lt_run(&r, rm, NULL);
 	}
 }

@@ -184,6 +184,22 @@ Test(scenario, tags_expectations_and_hash)
 	cr_assert_neq(parse_ok("scenario tagged\n  tags smoke,basic fast\n  send ip.ttl=63\n  expect reply rfc\n")->hash, h);
 }
 
+/* values are described as the language writes them: addresses dotted, rest and flags in hex */
+Test(scenario, expectations_describe_values_in_their_own_forms)
+{
+	const struct pl_scenario *s = parse_ok(
+		"scenario forms\n  category non-icmp\n  send tcp.flags=S\n  expect drop\n"
+		"  expect.kernel match ip.src=10.77.1.1 tcp.flags=RA tcp.ack=2\n"
+		"scenario rest\n  category valid\n  send\n  expect reply\n"
+		"  expect.kernel match icmp.type=12 icmp.rest=0x16000000 ip.dst=10.77.1.2\n");
+	char d[160];
+
+	pl_expect_describe(&set.v[0].expect_kernel[0], d, sizeof(d));
+	cr_assert_str_eq(d, "match ip.src=10.77.1.1 tcp.flags=0x14 tcp.ack=2");
+	pl_expect_describe(&s->expect_kernel[0], d, sizeof(d));
+	cr_assert_str_eq(d, "match icmp.type=12 icmp.rest=0x16000000 ip.dst=10.77.1.2");
+}
+
 struct bad {
 	const char *text, *msg;
 };
@@ -225,6 +241,8 @@ static const struct bad bads[] = {
 	{ "scenario a\n  send\n  expect match\n", "f.scn:3: expect match needs at least one field, e.g. icmp.type=3" },
 	{ "scenario a\n  send\n  expect reply payload=hex:00\n",
 	  "f.scn:3: expect: payload cannot be expected (numbers and addresses of ip.*, icmp.*, udp.*, tcp.* only)" },
+	{ "scenario a\n  send\n  expect.kernel reply udp.sport=53\n",
+	  "f.scn:3: expect.kernel: udp.sport is not a field of an echo reply (expect reply overrides ip.* and icmp.* fields; expect match checks other answers)" },
 	{ "scenario a\n  send\n  expect reply\n  expect.kernel[2] drop\n", "f.scn:4: expectation for packet 2, but the scenario sends 1" },
 	{ "scenario a\n  send\n  expect[0] drop\n", "f.scn:3: 'expect[0]': packet number must be 1..16" },
 	/* the packet of test_rules' "drop bad ip csum": correct header checksum 0x5d3c */
@@ -234,6 +252,30 @@ static const struct bad bads[] = {
 	  "f.scn:3: expect drop, but the reference rules answer packet 1 (rule 10 echo-reply: echo request id 0x0001 seq 1, 2 payload bytes)" },
 	{ "scenario a\n  send\n  expect reply\n  repeat 0\n", "f.scn:4: repeat wants a count 1..100000 [interval DURATION]" },
 	{ "scenario a\n  send\n  expect reply\n  timeout 5m\n", "f.scn:4: timeout wants a duration from 1ms to 600s, e.g. 2s" },
+	{ "scenario a\n  send\n  expect reply\n  timeout 500us\n",
+	  "f.scn:4: timeout 500us is below the minimum of 1ms (timeouts go from 1ms to 600s, e.g. 2s)" },
+	{ "scenario a\n  send\n  expect reply\n  timeout 601s\n",
+	  "f.scn:4: timeout 601s is above the maximum of 600s (timeouts go from 1ms to 600s, e.g. 2s)" },
+	{ "scenario a\n  send\n  expect reply\n  timeout 1.5ms\n",
+	  "f.scn:4: timeout 1.5ms is not a whole number of milliseconds (timeouts go from 1ms to 600s in steps of 1ms)" },
+	{ "scenario a\n  send\n  expect reply \\",
+	  "f.scn:3: the line ends in \\ but the file ends there: the continuation is unfinished at end of file" },
+	{ "scenario a\n  send \\\n  icmp.seq=2 \\\n",
+	  "f.scn:3: the line ends in \\ but the file ends there: the continuation is unfinished at end of file" },
+	{ "scenario a\n  send icmp.type=echo-requset\n  expect reply\n",
+	  "f.scn:2: icmp.type=echo-requset: unknown name (did you mean echo-request?)" },
+	{ "scenario a\n  send icmp.type=pong\n  expect reply\n",
+	  "f.scn:2: icmp.type=pong: want 0..255 or a name: echo-reply, dest-unreachable, source-quench, redirect, "
+	  "echo-request, router-advertisement, router-solicitation, time-exceeded, parameter-problem, timestamp-request, "
+	  "timestamp-reply, info-request, info-reply, address-mask-request, address-mask-reply" },
+	{ "scenario a\n  send ip.proto=sctpp\n  expect drop\n", "f.scn:2: ip.proto=sctpp: unknown name (did you mean sctp?)" },
+	{ "scenario a\n  send IP.TTL=1\n  expect reply\n", "f.scn:2: unknown field 'IP.TTL' (did you mean ip.ttl?)" },
+	{ "scenario a\n  send truncate=0\n  expect drop\n",
+	  "f.scn:2: truncate=0 leaves an empty frame (truncate wants 1..65535 bytes)" },
+	{ "scenario a\n  send payload=zero:65535\n  expect drop\n",
+	  "f.scn:2: payload of 65535 bytes does not fit an IPv4 packet (at most 65507 bytes after the 20-byte IPv4 and 8-byte ICMP headers)" },
+	{ "scenario a\n  send udp.dport=53 payload=zero:65508\n  expect drop\n",
+	  "f.scn:2: payload of 65508 bytes does not fit an IPv4 packet (at most 65507 bytes after the 20-byte IPv4 and 8-byte UDP headers)" },
 	{ "scenario a\n  send\n  expect reply\n  category other\n",
 	  "f.scn:4: unknown category 'other' (valid, malformed, non-icmp, adversarial)" },
 	{ "scenario a\n  send\n  expect reply\n  frobnicate\n", "f.scn:4: unknown directive 'frobnicate'" },
@@ -260,6 +302,22 @@ Test(scenario, errors_name_file_line_and_field)
 		cr_assert_eq(s.n, 0, "case %zu left scenarios behind", i);
 		pl_scn_set_free(&s);
 	}
+}
+
+/* every ip.* and icmp.* override of `expect reply` reaches the expected bytes */
+Test(scenario, expect_reply_overrides_address_and_rest)
+{
+	const struct pl_scenario *s = parse_ok(
+		"scenario over\n"
+		"  send ip.id=0x0202 icmp.code=5 icmp.id=1 icmp.seq=1 payload=hex:0011\n"
+		"  expect reply ip.src=10.77.2.9 icmp.rest=0x00050007\n");
+	const struct pl_expect *e = pl_scn_expect(s, 0, PL_TARGET_RESPONDER);
+
+	cr_assert_eq(e->nfields, 2);
+	cr_assert_eq(e->field[0], F_IP_SRC);
+	cr_assert_eq(e->value[0], 0x0a4d0209u);
+	cr_assert_eq(e->field[1], F_ICMP_REST);
+	cr_assert_eq(e->value[1], 0x00050007u);
 }
 
 Test(scenario, category_comes_from_folder)

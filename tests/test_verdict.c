@@ -77,6 +77,26 @@ Test(verdict, reply_with_field_override)
 	cr_assert_str_eq(j.diff.lines[0], "icmp.code: expected 0, got 5");
 }
 
+Test(verdict, reply_override_of_source_and_rest_recomputes_both_checksums)
+{
+	/* expect reply ip.src=10.77.2.9 icmp.rest=0x00050007: src word +7 takes the header
+	 * checksum 0x6140 to 0x6139; id +4 and seq +6 take the ICMP checksum 0xffe7 to 0xffdd
+	 * (checked with an independent Python RFC 1071 sum) */
+	struct pl_expect e = { .kind = EXP_REPLY, .nfields = 2, .field = { F_IP_SRC, F_ICMP_REST },
+			       .value = { 0x0a4d0209, 0x00050007 } };
+	uint8_t want[64], got[64];
+	size_t n = tu_hex("4500001e02020000400161390a4d02090a4d01020005ffdd000500070011", want, sizeof(want));
+
+	cr_assert_eq(pl_expected_reply(&e, PL_TARGET_RESPONDER, req, req_n, got, sizeof(got)), n);
+	cr_assert_arr_eq(got, want, n);
+	/* an overridden checksum is kept as given: ip.ttl=1 with ip.csum=0x1234 */
+	e = (struct pl_expect){ .kind = EXP_REPLY, .nfields = 4, .field = { F_IP_TTL, F_IP_CSUM, F_IP_FRAG, F_IP_MF },
+				.value = { 1, 0x1234, 16, 1 } };
+	n = tu_hex("4500001e02022002010112340a4d02020a4d01020005ffe7000100010011", want, sizeof(want));
+	cr_assert_eq(pl_expected_reply(&e, PL_TARGET_RESPONDER, req, req_n, got, sizeof(got)), n);
+	cr_assert_arr_eq(got, want, n);
+}
+
 Test(verdict, drop_expectation)
 {
 	struct pl_expect e = { .kind = EXP_DROP };
