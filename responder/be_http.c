@@ -28,6 +28,8 @@ struct http_job {
 	struct pl_sse sse;
 	struct pl_err sse_err;
 	bool sse_failed;
+	bool status_seen;            /* this attempt's status read at its first body byte */
+	long status;
 	long retry_after_ms;         /* from the last response's header, -1 if none */
 	int64_t attempt_start;
 	int64_t retry_at;            /* 0 = not waiting */
@@ -103,6 +105,10 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 
 	if (!h->job->t_first_byte)
 		h->job->t_first_byte = rsp_now();
+	if (n && !h->status_seen) {
+		h->status_seen = true;
+		curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &h->status);
+	}
 	if (h->body_len + n > BODY_MAX) {
 		h->body_cut = true;
 		return 0; /* abort the transfer: bounded memory */
@@ -119,6 +125,10 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	h->body[h->body_len] = '\0';
 	if (h->sse.out && !h->sse_failed && pl_sse_feed(&h->sse, ptr, n, &h->sse_err))
 		h->sse_failed = true;
+	/* time to first token: the first text delta of a stream; a whole 200 body brings
+	 * its text with its first byte */
+	if (!h->job->t_first_token && h->status == 200 && (!h->sse.out || h->sse.first_text))
+		h->job->t_first_token = h->sse.out ? rsp_now() : h->job->t_first_byte;
 	return n;
 }
 
@@ -188,6 +198,12 @@ static int attempt(struct rsp_ctx *c, struct http_job *h)
 	curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	h->job->attempts++;
 	h->attempt_start = rsp_now();
+	/* the timings are the final attempt's: a 429 body is no first byte of the answer */
+	h->job->t_sent = h->attempt_start;
+	h->job->t_first_byte = 0;
+	h->job->t_first_token = 0;
+	h->status_seen = false;
+	h->status = 0;
 	return curl_multi_add_handle(c->multi, h->easy) == CURLM_OK ? 0 : -EIO;
 }
 

@@ -92,6 +92,58 @@ static void outcomes(const char *log, char *out, size_t n)
 	free(text);
 }
 
+/* Line idx (0 = first) of the responder's log, parsed; NULL if there is none. */
+static cJSON *log_line(const char *log, int idx)
+{
+	size_t len;
+	char *text = tu_slurp(log, &len), *line, *save = NULL;
+	cJSON *o = NULL;
+	int i = 0;
+
+	if (!text)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++)
+		if (i == idx) {
+			o = cJSON_Parse(line);
+			break;
+		}
+	free(text);
+	return o;
+}
+
+/* timing_us.<name> of a log line, -1 when absent. */
+static double timing(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "timing_us"), name);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static const char *str_of(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double num_of(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, name);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/* Signal the responder and reap it: SIGTERM and SIGINT both mean exit 0, log flushed. */
+static void stop(pid_t rsp, int sig)
+{
+	int st = 0;
+
+	kill(rsp, sig);
+	cr_assert_eq(waitpid(rsp, &st, 0), rsp);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "responder after signal %d: %s %d", sig,
+		  WIFEXITED(st) ? "exit" : "killed by", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
 /* The scripted agent: READ, compute the reference reply, WRITE it, `count` times. */
 static void scripted_agent(const char *dir, int count)
 {
@@ -381,5 +433,98 @@ Test(responder, user_nobody_after_opening_the_tun, .timeout = 60)
 	waitpid(rsp, NULL, 0);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "drop", "the command did not run as nobody");
+	lab_down(&l);
+}
+
+/* The model backends against the mock: base URL (with the openai /v1), key in env. */
+static pid_t start_model(struct lab *l, const struct tm_server *m, const char *backend, const char *const *more)
+{
+	static const char *const env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", NULL };
+	static char url[160];
+	const char *extra[32] = { "--backend", backend, "--base-url", url, "--model", "sim", "--prompt",
+				  tu_src("prompts/system.md"), "--template", tu_src("prompts/packet.md") };
+	int n = 10;
+
+	snprintf(url, sizeof(url), "%s%s", m->url, strcmp(backend, "openai") ? "" : "/v1");
+	while (more && *more && n < 31)
+		extra[n++] = *more++;
+	extra[n] = NULL;
+	return start(l, extra, env);
+}
+
+/* The mock sends its first token 300 ms after the headers. Streamed, the first byte is
+ * the early message_start and the time to first token is >= 300 ms; whole, the body
+ * comes at once: ttft == first_byte >= 300 ms. Both after sent, all within total. */
+Test(responder, ttft_streamed_and_whole, .timeout = 60)
+{
+	struct lab l;
+	struct lt_run r;
+	struct tm_server m;
+	int i;
+
+	LT_NEED_LAB();
+	lab_up(&l, "t");
+	tm_start(&m, "latency = fixed 0\nttft_ms = 300\n", NULL);
+	for (i = 0; i < 4; i++) {
+		const char *backend = i < 2 ? "anthropic" : "openai";
+		bool streamed = i % 2 == 0;
+		const char *more[] = { streamed ? "--stream" : NULL, NULL };
+		pid_t rsp = start_model(&l, &m, backend, more);
+		cJSON *o;
+		double sent, fb, ttft, total;
+
+		ping(&l, "1", &r);
+		stop(rsp, SIGTERM);
+		o = log_line(l.log, 0);
+		cr_assert_not_null(o, "%s: no log line", backend);
+		sent = timing(o, "sent");
+		fb = timing(o, "first_byte");
+		ttft = timing(o, "ttft");
+		total = timing(o, "total");
+		cr_expect_str_eq(str_of(o, "outcome"), "reply", "%s%s", backend, streamed ? " streamed" : "");
+		cr_expect(sent >= 0 && sent < 100000, "%s: sent %.0f us", backend, sent);
+		cr_expect(ttft >= 300000 && ttft <= total, "%s%s: ttft %.0f us (total %.0f)", backend,
+			  streamed ? " streamed" : "", ttft, total);
+		if (streamed)
+			cr_expect(fb >= sent && fb < 250000, "%s streamed: first_byte %.0f us (ttft %.0f)", backend, fb, ttft);
+		else
+			cr_expect(fb == ttft, "%s: first_byte %.0f us, ttft %.0f us", backend, fb, ttft);
+		cJSON_Delete(o);
+		unlink(l.log);
+	}
+	tm_stop(&m);
+	lab_down(&l);
+}
+
+/* A 429 with retry-after 1 s on the first attempt, then an answer: the timings are the
+ * final attempt's, so sent, first_byte and ttft all come after the 1 s wait. */
+Test(responder, timings_are_the_final_attempts, .timeout = 60)
+{
+	struct lab l;
+	struct lt_run r;
+	struct tm_server m;
+	pid_t rsp;
+	cJSON *o;
+	double sent, fb;
+
+	LT_NEED_LAB();
+	lab_up(&l, "w");
+	tm_start(&m, "latency = fixed 0\nfault.rate_limit = 1\nfault_attempts = 1\nretry_after_s = 1\n", NULL);
+	rsp = start_model(&l, &m, "anthropic", NULL);
+	ping(&l, "1", &r);
+	stop(rsp, SIGTERM);
+	tm_stop(&m);
+	o = log_line(l.log, 0);
+	cr_assert_not_null(o);
+	sent = timing(o, "sent");
+	fb = timing(o, "first_byte");
+	cr_expect_str_eq(str_of(o, "outcome"), "reply");
+	cr_expect_eq(num_of(o, "attempts"), 2);
+	cr_expect_eq(num_of(o, "http_status"), 200);
+	cr_expect_str_eq(str_of(o, "attempt_log"), "429 rate_limit_error retry-after; retry in 1000 ms; 200");
+	cr_expect(sent >= 1000000, "sent %.0f us: before the retry-after wait", sent);
+	cr_expect(fb >= sent, "first_byte %.0f us before sent %.0f us", fb, sent);
+	cr_expect_eq(timing(o, "ttft"), fb);
+	cJSON_Delete(o);
 	lab_down(&l);
 }
