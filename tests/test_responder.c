@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,6 +482,8 @@ Test(responder, ttft_streamed_and_whole, .timeout = 60)
 		fb = timing(o, "first_byte");
 		ttft = timing(o, "ttft");
 		total = timing(o, "total");
+		cr_log_info("%s%s: sent %.0f, first_byte %.0f, ttft %.0f, total %.0f us", backend,
+			    streamed ? " streamed" : "", sent, fb, ttft, total);
 		cr_expect_str_eq(str_of(o, "outcome"), "reply", "%s%s", backend, streamed ? " streamed" : "");
 		cr_expect(sent >= 0 && sent < 100000, "%s: sent %.0f us", backend, sent);
 		cr_expect(ttft >= 300000 && ttft <= total, "%s%s: ttft %.0f us (total %.0f)", backend,
@@ -526,5 +529,89 @@ Test(responder, timings_are_the_final_attempts, .timeout = 60)
 	cr_expect(fb >= sent, "first_byte %.0f us before sent %.0f us", fb, sent);
 	cr_expect_eq(timing(o, "ttft"), fb);
 	cJSON_Delete(o);
+	lab_down(&l);
+}
+
+/* The mock's log: "status" of every request, in order, as "529,200". */
+static void mock_statuses(const struct tm_server *m, char *out, size_t n)
+{
+	char *text = tm_log(m), *line, *save = NULL;
+
+	out[0] = '\0';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+
+		if (o)
+			snprintf(out + strlen(out), n - strlen(out), "%s%.0f", out[0] ? "," : "", num_of(o, "status"));
+		cJSON_Delete(o);
+	}
+	free(text);
+}
+
+/* One fault on the first attempt of a packet (fault_attempts = 1), the responder with
+ * --retries 2 and a 1 s --timeout: every retryable fault is retried once and answered;
+ * a spend-limit 429 (no retry-after) is not retried at all. The responder's
+ * attempt_log (one entry per attempt, fnmatch pattern: the backoff is jittered) and
+ * the mock's own log (one line per request it got) must agree. */
+Test(responder, retries_per_fault, .timeout = 120)
+{
+	static const struct {
+		const char *backend, *fault, *attempt_log, *mock_statuses, *outcome;
+		int attempts;
+		long http_status;
+	} t[] = {
+		{ "anthropic", "overloaded", "529 overloaded_error; retry in *; 200", "529,200", "reply", 2, 200 },
+		{ "openai", "overloaded", "503 server_error; retry in *; 200", "503,200", "reply", 2, 200 },
+		{ "anthropic", "server_error", "500 api_error; retry in *; 200", "500,200", "reply", 2, 200 },
+		{ "anthropic", "malformed_json", "200 but *; retry in *; 200", "200,200", "reply", 2, 200 },
+		/* no response at all: curl's words, no status */
+		{ "anthropic", "reset", "[!0-9]*; retry in *; 200", "0,200", "reply", 2, 200 },
+		/* stall_ms 5000 against --timeout 1000; the mock logs the 200 it decided on */
+		{ "anthropic", "stall", "Timeout was reached; retry in *; 200", "200,200", "reply", 2, 200 },
+		{ "anthropic", "spend_limit", "429 rate_limit_error", "429", "api-error", 1, 429 },
+		{ "openai", "spend_limit", "429 insufficient_quota", "429", "api-error", 1, 429 },
+	};
+	struct lab l;
+	size_t i;
+
+	LT_NEED_LAB();
+	lab_up(&l, "f");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char profile[256], got[256];
+		const char *more[] = { "--retries", "2", "--timeout", "1000", NULL };
+		struct tm_server m;
+		struct lt_run r;
+		pid_t rsp;
+		cJSON *o, *o2;
+
+		snprintf(profile, sizeof(profile), "latency = fixed 0\nstall_ms = 5000\nfault_attempts = 1\nfault.%s = 1\n",
+			 t[i].fault);
+		tm_start(&m, profile, NULL);
+		rsp = start_model(&l, &m, t[i].backend, more);
+		ping(&l, "1", &r);
+		stop(rsp, SIGTERM);
+		o = log_line(l.log, 0);
+		cr_assert_not_null(o, "%s %s: no log line", t[i].backend, t[i].fault);
+		cr_log_info("%s %s: %s", t[i].backend, t[i].fault, str_of(o, "attempt_log"));
+		cr_expect_eq(fnmatch(t[i].attempt_log, str_of(o, "attempt_log"), 0), 0, "%s %s: attempt_log \"%s\", want \"%s\"",
+			     t[i].backend, t[i].fault, str_of(o, "attempt_log"), t[i].attempt_log);
+		cr_expect_eq(num_of(o, "attempts"), t[i].attempts, "%s %s: %.0f attempts", t[i].backend, t[i].fault,
+			     num_of(o, "attempts"));
+		cr_expect_eq(num_of(o, "http_status"), t[i].http_status, "%s %s: final status %.0f", t[i].backend,
+			     t[i].fault, num_of(o, "http_status"));
+		cr_expect_str_eq(str_of(o, "outcome"), t[i].outcome, "%s %s", t[i].backend, t[i].fault);
+		o2 = log_line(l.log, 1);
+		cr_expect_null(o2, "%s %s: more than one packet logged", t[i].backend, t[i].fault);
+		cJSON_Delete(o2);
+		if (t[i].attempts > 1)
+			cr_expect_eq(r.status, 0, "%s %s: ping got no reply: %s", t[i].backend, t[i].fault, r.out);
+		cJSON_Delete(o);
+		/* the mock writes and flushes a line per request; tm_stop removes its log */
+		mock_statuses(&m, got, sizeof(got));
+		tm_stop(&m);
+		cr_log_info("%s %s: the mock answered %s", t[i].backend, t[i].fault, got);
+		cr_expect_str_eq(got, t[i].mock_statuses, "%s %s: the mock saw %s", t[i].backend, t[i].fault, got);
+		unlink(l.log);
+	}
 	lab_down(&l);
 }
