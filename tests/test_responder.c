@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "netlab/lab.h"
@@ -205,8 +206,7 @@ Test(responder, agent_backend_with_a_scripted_agent, .timeout = 60)
 		scripted_agent(l.dir, 2);
 	ping(&l, "2", &r);
 	waitpid(agent, &status, 0);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	stop(rsp, SIGTERM);
 	cr_expect_eq(WEXITSTATUS(status), 0, "agent exit %d", WEXITSTATUS(status));
 	cr_expect_eq(r.status, 0, "ping: %s %s", r.out, r.err);
 	cr_expect(strstr(r.out, "2 received") != NULL, "%s", r.out);
@@ -229,8 +229,7 @@ Test(responder, exec_backend_drop_and_timeout, .timeout = 60)
 	lab_up(&l, "e");
 	rsp = start(&l, drop, NULL);
 	ping(&l, "1", &r);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	stop(rsp, SIGTERM);
 	cr_expect_neq(r.status, 0, "ping got a reply to a dropped packet: %s", r.out);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "drop");
@@ -238,8 +237,7 @@ Test(responder, exec_backend_drop_and_timeout, .timeout = 60)
 	unlink(l.log);
 	rsp = start(&l, slow, NULL);
 	ping(&l, "1", &r);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	stop(rsp, SIGTERM);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "timeout");
 	{
@@ -275,8 +273,7 @@ Test(responder, anthropic_retries_visible_and_key_never_written, .timeout = 90)
 		rsp = start(&l, extra, env);
 	}
 	ping(&l, "1", &r);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	stop(rsp, SIGTERM);
 	tm_stop(&m);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "api-error");
@@ -321,8 +318,7 @@ static void model_ping(const char *backend, const char *url_suffix, bool stream)
 		rsp = start(&l, extra, env);
 	}
 	ping(&l, "3", &r);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	stop(rsp, SIGTERM);
 	tm_stop(&m);
 	cr_expect_eq(r.status, 0, "%s ping: %s %s", backend, r.out, r.err);
 	cr_expect(strstr(r.out, "3 received") != NULL, "%s", r.out);
@@ -380,8 +376,7 @@ Test(responder, no_capabilities_after_opening_the_tun, .timeout = 60)
 		for (i = 0; i < 3; i++)
 			cr_expect_eq(cap_mask(rsp, which[i]), 0, "responder Cap%s %llx", which[i],
 				     cap_mask(rsp, which[i]));
-		kill(rsp, SIGTERM);
-		waitpid(rsp, NULL, 0);
+		stop(rsp, SIGTERM);
 	}
 	text = tu_slurp(caps, &len);
 	cr_assert_not_null(text, "the exec command did not run");
@@ -393,8 +388,7 @@ Test(responder, no_capabilities_after_opening_the_tun, .timeout = 60)
 
 		rsp = start(&l, extra, NULL);
 		cr_expect_neq(cap_mask(rsp, "Eff"), 0, "--no-drop, yet no capabilities");
-		kill(rsp, SIGTERM);
-		waitpid(rsp, NULL, 0);
+		stop(rsp, SIGTERM);
 	}
 	lab_down(&l);
 }
@@ -430,8 +424,7 @@ Test(responder, user_nobody_after_opening_the_tun, .timeout = 60)
 	cr_expect_eq(proc_uid(rsp), 65534, "responder uid %ld", proc_uid(rsp));
 	cr_expect_eq(cap_mask(rsp, "Eff"), 0);
 	cr_expect_eq(cap_mask(rsp, "Bnd"), 0);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	stop(rsp, SIGTERM);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "drop", "the command did not run as nobody");
 	lab_down(&l);
@@ -613,5 +606,70 @@ Test(responder, retries_per_fault, .timeout = 120)
 		cr_expect_str_eq(got, t[i].mock_statuses, "%s %s: the mock saw %s", t[i].backend, t[i].fault, got);
 		unlink(l.log);
 	}
+	lab_down(&l);
+}
+
+/* SIGTERM and SIGINT while a request is in flight (the mock takes 10 s) and a second
+ * packet waits behind it (--concurrency 1): the responder exits 0 at once, and its log
+ * has both packets, the one in flight cancelled and the queued one never sent. */
+Test(responder, signal_cancels_in_flight_and_logs_it, .timeout = 60)
+{
+	static const int sigs[] = { SIGTERM, SIGINT };
+	struct lab l;
+	struct tm_server m;
+	size_t i;
+
+	LT_NEED_LAB();
+	lab_up(&l, "s");
+	tm_start(&m, "latency = fixed 10000\n", NULL);
+	for (i = 0; i < 2; i++) {
+		const char *more[] = { "--concurrency", "1", NULL };
+		const char *pargv[] = { lt_pinglab_path(), "exec", l.name, "gen", "--", "ping", "-n", "-c", "2",
+					"-i", "0.2", "-W", "15", "10.77.2.2", NULL };
+		pid_t rsp = start_model(&l, &m, "anthropic", more), pinger;
+		struct timespec t0, t1;
+		cJSON *o;
+		int k;
+
+		pinger = lt_spawn(pargv, NULL);
+		/* both packets reached the responder: the first is at the mock, the second is
+		 * queued (the mock logs a request when it decides, before its latency) */
+		for (k = 0; k < 100; k++) {
+			char *log = tm_log(&m);
+			bool asked = log && strstr(log, "\"seq\":1,") && (i == 0 || strstr(log, "\"seq\":2,"));
+
+			free(log);
+			if (asked)
+				break;
+			usleep(50000);
+		}
+		usleep(500000);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		stop(rsp, sigs[i]);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		kill(pinger, SIGTERM);
+		waitpid(pinger, NULL, 0);
+		cr_expect_lt((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, 2.0,
+			     "signal %d: the responder waited for the model", sigs[i]);
+		/* the queued packet is finished (and logged) first, then the one in flight */
+		o = log_line(l.log, 0);
+		cr_assert_not_null(o, "signal %d: nothing logged", sigs[i]);
+		cr_expect_eq(num_of(o, "id"), 2, "signal %d", sigs[i]);
+		cr_expect_str_eq(str_of(o, "outcome"), "api-error", "signal %d", sigs[i]);
+		cr_expect_str_eq(str_of(o, "error"), "cancelled at shutdown before it was sent", "signal %d", sigs[i]);
+		cr_expect_eq(num_of(o, "attempts"), 0, "signal %d", sigs[i]);
+		cJSON_Delete(o);
+		o = log_line(l.log, 1);
+		cr_assert_not_null(o, "signal %d: the packet in flight was not logged", sigs[i]);
+		cr_expect_eq(num_of(o, "id"), 1, "signal %d", sigs[i]);
+		cr_expect_str_eq(str_of(o, "outcome"), "api-error", "signal %d", sigs[i]);
+		cr_expect_str_eq(str_of(o, "error"), "cancelled at shutdown", "signal %d", sigs[i]);
+		cr_expect_eq(num_of(o, "attempts"), 1, "signal %d", sigs[i]);
+		cr_expect_geq(timing(o, "sent"), 0, "signal %d: no sent timing", sigs[i]);
+		cr_expect_lt(timing(o, "first_byte"), 0, "signal %d: a first byte from a mock still asleep", sigs[i]);
+		cJSON_Delete(o);
+		unlink(l.log);
+	}
+	tm_stop(&m);
 	lab_down(&l);
 }
