@@ -135,17 +135,6 @@ static double num_of(const cJSON *o, const char *name)
 	return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
-/* Signal the responder and reap it: SIGTERM and SIGINT both mean exit 0, log flushed. */
-static void stop(pid_t rsp, int sig)
-{
-	int st = 0;
-
-	kill(rsp, sig);
-	cr_assert_eq(waitpid(rsp, &st, 0), rsp);
-	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "responder after signal %d: %s %d", sig,
-		  WIFEXITED(st) ? "exit" : "killed by", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-}
-
 /* The scripted agent: READ, compute the reference reply, WRITE it, `count` times. */
 static void scripted_agent(const char *dir, int count)
 {
@@ -206,7 +195,7 @@ Test(responder, agent_backend_with_a_scripted_agent, .timeout = 60)
 		scripted_agent(l.dir, 2);
 	ping(&l, "2", &r);
 	waitpid(agent, &status, 0);
-	stop(rsp, SIGTERM);
+	lt_stop(rsp, SIGTERM);
 	cr_expect_eq(WEXITSTATUS(status), 0, "agent exit %d", WEXITSTATUS(status));
 	cr_expect_eq(r.status, 0, "ping: %s %s", r.out, r.err);
 	cr_expect(strstr(r.out, "2 received") != NULL, "%s", r.out);
@@ -229,7 +218,7 @@ Test(responder, exec_backend_drop_and_timeout, .timeout = 60)
 	lab_up(&l, "e");
 	rsp = start(&l, drop, NULL);
 	ping(&l, "1", &r);
-	stop(rsp, SIGTERM);
+	lt_stop(rsp, SIGTERM);
 	cr_expect_neq(r.status, 0, "ping got a reply to a dropped packet: %s", r.out);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "drop");
@@ -237,7 +226,7 @@ Test(responder, exec_backend_drop_and_timeout, .timeout = 60)
 	unlink(l.log);
 	rsp = start(&l, slow, NULL);
 	ping(&l, "1", &r);
-	stop(rsp, SIGTERM);
+	lt_stop(rsp, SIGTERM);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "timeout");
 	{
@@ -273,7 +262,7 @@ Test(responder, anthropic_retries_visible_and_key_never_written, .timeout = 90)
 		rsp = start(&l, extra, env);
 	}
 	ping(&l, "1", &r);
-	stop(rsp, SIGTERM);
+	lt_stop(rsp, SIGTERM);
 	tm_stop(&m);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "api-error");
@@ -318,7 +307,7 @@ static void model_ping(const char *backend, const char *url_suffix, bool stream)
 		rsp = start(&l, extra, env);
 	}
 	ping(&l, "3", &r);
-	stop(rsp, SIGTERM);
+	lt_stop(rsp, SIGTERM);
 	tm_stop(&m);
 	cr_expect_eq(r.status, 0, "%s ping: %s %s", backend, r.out, r.err);
 	cr_expect(strstr(r.out, "3 received") != NULL, "%s", r.out);
@@ -376,7 +365,7 @@ Test(responder, no_capabilities_after_opening_the_tun, .timeout = 60)
 		for (i = 0; i < 3; i++)
 			cr_expect_eq(cap_mask(rsp, which[i]), 0, "responder Cap%s %llx", which[i],
 				     cap_mask(rsp, which[i]));
-		stop(rsp, SIGTERM);
+		lt_stop(rsp, SIGTERM);
 	}
 	text = tu_slurp(caps, &len);
 	cr_assert_not_null(text, "the exec command did not run");
@@ -388,7 +377,7 @@ Test(responder, no_capabilities_after_opening_the_tun, .timeout = 60)
 
 		rsp = start(&l, extra, NULL);
 		cr_expect_neq(cap_mask(rsp, "Eff"), 0, "--no-drop, yet no capabilities");
-		stop(rsp, SIGTERM);
+		lt_stop(rsp, SIGTERM);
 	}
 	lab_down(&l);
 }
@@ -424,7 +413,7 @@ Test(responder, user_nobody_after_opening_the_tun, .timeout = 60)
 	cr_expect_eq(proc_uid(rsp), 65534, "responder uid %ld", proc_uid(rsp));
 	cr_expect_eq(cap_mask(rsp, "Eff"), 0);
 	cr_expect_eq(cap_mask(rsp, "Bnd"), 0);
-	stop(rsp, SIGTERM);
+	lt_stop(rsp, SIGTERM);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "drop", "the command did not run as nobody");
 	lab_down(&l);
@@ -468,7 +457,7 @@ Test(responder, ttft_streamed_and_whole, .timeout = 60)
 		double sent, fb, ttft, total;
 
 		ping(&l, "1", &r);
-		stop(rsp, SIGTERM);
+		lt_stop(rsp, SIGTERM);
 		o = log_line(l.log, 0);
 		cr_assert_not_null(o, "%s: no log line", backend);
 		sent = timing(o, "sent");
@@ -508,7 +497,7 @@ Test(responder, timings_are_the_final_attempts, .timeout = 60)
 	tm_start(&m, "latency = fixed 0\nfault.rate_limit = 1\nfault_attempts = 1\nretry_after_s = 1\n", NULL);
 	rsp = start_model(&l, &m, "anthropic", NULL);
 	ping(&l, "1", &r);
-	stop(rsp, SIGTERM);
+	lt_stop(rsp, SIGTERM);
 	tm_stop(&m);
 	o = log_line(l.log, 0);
 	cr_assert_not_null(o);
@@ -582,7 +571,7 @@ Test(responder, retries_per_fault, .timeout = 120)
 		tm_start(&m, profile, NULL);
 		rsp = start_model(&l, &m, t[i].backend, more);
 		ping(&l, "1", &r);
-		stop(rsp, SIGTERM);
+		lt_stop(rsp, SIGTERM);
 		o = log_line(l.log, 0);
 		cr_assert_not_null(o, "%s %s: no log line", t[i].backend, t[i].fault);
 		cr_log_info("%s %s: %s", t[i].backend, t[i].fault, str_of(o, "attempt_log"));
@@ -645,7 +634,7 @@ Test(responder, signal_cancels_in_flight_and_logs_it, .timeout = 60)
 		}
 		usleep(500000);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		stop(rsp, sigs[i]);
+		lt_stop(rsp, sigs[i]);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		kill(pinger, SIGTERM);
 		waitpid(pinger, NULL, 0);
