@@ -611,7 +611,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (c.cfg.log_file) {
-		c.log = fopen(c.cfg.log_file, "a");
+		/* "e": close-on-exec, so commands of the exec backend do not inherit it */
+		c.log = fopen(c.cfg.log_file, "ae");
 		if (!c.log) {
 			fprintf(stderr, "pinglab-responder: %s: %s\n", c.cfg.log_file, strerror(errno));
 			goto out;

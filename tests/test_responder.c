@@ -662,3 +662,60 @@ Test(responder, signal_cancels_in_flight_and_logs_it, .timeout = 60)
 	tm_stop(&m);
 	lab_down(&l);
 }
+
+/* The exec backend with a 200 KiB prompt (over a pipe's 64 KiB): the command gets all of
+ * it and does not inherit the responder's log; a command that reads its stdin only after
+ * 2 s does not hold the responder up — its --timeout of 500 ms still applies. */
+Test(responder, exec_backend_big_prompt_without_blocking, .timeout = 60)
+{
+	struct lab l;
+	struct lt_run r;
+	char big[128], count[128], cmd[512], got[256], *text;
+	size_t len;
+	pid_t rsp;
+	cJSON *o;
+	FILE *f;
+	int i;
+
+	LT_NEED_LAB();
+	lab_up(&l, "x");
+	snprintf(big, sizeof(big), "%s/big-prompt.md", l.dir);
+	snprintf(count, sizeof(count), "%s/count", l.dir);
+	f = fopen(big, "w");
+	cr_assert_not_null(f);
+	for (i = 0; i < 2000; i++)
+		fprintf(f, "%099d\n", i); /* 100 bytes a line */
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "wc -c > %s; if ls -l /proc/$$/fd | grep -q responder.jsonl; "
+		 "then echo 'I hold the log'; else echo 'REPLY: DROP'; fi", count);
+	{
+		const char *extra[] = { "--backend", "exec", "--prompt", big, "--", "/bin/sh", "-c", cmd, NULL };
+
+		rsp = start(&l, extra, NULL);
+	}
+	ping(&l, "1", &r);
+	lt_stop(rsp, SIGTERM);
+	outcomes(l.log, got, sizeof(got));
+	cr_expect_str_eq(got, "drop", "the command holds the log, or did not run");
+	text = tu_slurp(count, &len);
+	cr_assert_not_null(text, "the command did not count its stdin");
+	cr_expect_gt(atol(text), 200000, "the command read %ld bytes of a prompt over 200000", atol(text));
+	cr_log_info("exec: the command read %ld bytes of prompt", atol(text));
+	free(text);
+
+	unlink(l.log);
+	{
+		const char *extra[] = { "--backend", "exec", "--timeout", "500", "--prompt", big, "--", "/bin/sh", "-c",
+					"sleep 2; cat >/dev/null; echo 'REPLY: DROP'", NULL };
+
+		rsp = start(&l, extra, NULL);
+	}
+	ping(&l, "1", &r);
+	lt_stop(rsp, SIGTERM);
+	o = log_line(l.log, 0);
+	cr_assert_not_null(o);
+	cr_expect_str_eq(str_of(o, "outcome"), "timeout");
+	cr_expect_lt(timing(o, "total"), 1500000, "a 500 ms timeout took %.0f us", timing(o, "total"));
+	cJSON_Delete(o);
+	lab_down(&l);
+}
