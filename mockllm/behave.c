@@ -230,6 +230,8 @@ int mock_plan_make(const struct mock_profile *p, uint64_t seed, double scale, co
 
 	r = mock_rng_stream(base, "fault");
 	plan->fault = pick_fault(p, mock_rng_unit(&r));
+	if (p->fault_attempts && attempt >= p->fault_attempts)
+		plan->fault = MOCK_F_NONE; /* past the faulty attempts: answer */
 	r = mock_rng_stream(base, "mistake");
 	/* one thing injected per request: a fault hides any mistake */
 	plan->mistake = pkt && !plan->fault ? pick_mistake(p, mock_rng_unit(&r)) : MOCK_M_NONE;

@@ -4,7 +4,7 @@
  *   pinglab-mockllm [--listen 127.0.0.1:PORT] [--profile NAME|FILE] [--seed N]
  *                   [--scale F] [--log FILE]
  *
- * Prints its URL on stdout once listening, runs until SIGTERM or SIGINT, exits 0.
+ * Prints its URL (the address and port bound) on stdout once listening, runs until SIGTERM or SIGINT, exits 0.
  * Exit 2 on a usage error, a bad profile or a non-loopback --listen address.
  */
 #include <arpa/inet.h>
@@ -187,14 +187,13 @@ int main(int argc, char **argv)
 		free(key);
 		return 2;
 	}
-	printf("http://127.0.0.1:%u\n", srv.port);
-	fflush(stdout);
 	{
+		/* the address actually bound: --listen 127.0.0.2:0 is http://127.0.0.2:PORT */
 		char ip[INET_ADDRSTRLEN];
 
 		inet_ntop(AF_INET, &srv.addr.sin_addr, ip, sizeof(ip));
-		if (strcmp(ip, "127.0.0.1"))
-			fprintf(stderr, "pinglab-mockllm: listening on %s:%u\n", ip, srv.port);
+		printf("http://%s:%u\n", ip, srv.port);
+		fflush(stdout);
 	}
 	fprintf(stderr, "pinglab-mockllm: profile %s (%s), seed %llu, scale %g (simulated model)\n",
 		prof.name, path, (unsigned long long)srv.seed, srv.scale);

@@ -49,7 +49,7 @@ const char *mock_fault_name(enum mock_fault f)
 /* Slots in seen_line: fixed keys first, then mistakes, then faults. */
 enum {
 	K_NAME, K_MODEL, K_LATENCY, K_LATENCY_MAX, K_TTFT, K_PER_TOKEN, K_CHATTY, K_STALL,
-	K_RETRY_AFTER, K_PROMPT_CACHE, K_FIXED_COUNT,
+	K_RETRY_AFTER, K_PROMPT_CACHE, K_FAULT_ATTEMPTS, K_FIXED_COUNT,
 	K_MISTAKE0 = K_FIXED_COUNT,
 	K_FAULT0 = K_MISTAKE0 + MOCK_M_COUNT,
 	K_COUNT = K_FAULT0 + MOCK_F_COUNT,
@@ -57,7 +57,7 @@ enum {
 
 static const char *const fixed_keys[K_FIXED_COUNT] = {
 	"name", "model", "latency", "latency_max_ms", "ttft_ms", "per_token_ms", "chatty",
-	"stall_ms", "retry_after_s", "prompt_cache",
+	"stall_ms", "retry_after_s", "prompt_cache", "fault_attempts",
 };
 
 _Static_assert(K_COUNT <= 64, "seen_line too small");
@@ -188,12 +188,15 @@ static int set_key(struct mock_profile_parser *ps, int slot, const char *key, co
 	case K_PER_TOKEN: p->per_token_ms = v; break;
 	case K_STALL:
 	case K_RETRY_AFTER:
+	case K_FAULT_ATTEMPTS:
 		if (v != floor(v) || v > 3600000)
 			return fail(ps, err, "%s: expected a whole number, got \"%s\"", key, val);
 		if (slot == K_STALL)
 			p->stall_ms = (unsigned)v;
-		else
+		else if (slot == K_RETRY_AFTER)
 			p->retry_after_s = (unsigned)v;
+		else
+			p->fault_attempts = (unsigned)v;
 		break;
 	}
 	return 0;

@@ -64,6 +64,7 @@ struct mock_profile {
 	double fault[MOCK_F_COUNT];
 	unsigned stall_ms;     /* not scaled: a stall must outlast the client's timeout */
 	unsigned retry_after_s;
+	unsigned fault_attempts; /* faults only on a packet's first N attempts (0 = on all) */
 	bool prompt_cache;
 };
 

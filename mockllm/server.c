@@ -420,6 +420,7 @@ int mock_server_start(struct mock_server *s, struct pl_err *err)
 		return pl_errf(err, -e, "cannot listen on %s:%u: %s", ip, ntohs(s->addr.sin_port), strerror(e));
 	}
 	s->port = ntohs(bound.sin_port);
+	s->addr.sin_addr = bound.sin_addr;
 	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
 				     0, NULL, NULL, handler, s,
 				     MHD_OPTION_LISTEN_SOCKET, fd,

@@ -16,7 +16,7 @@
 
 struct mock_server {
 	/* configuration, set before mock_server_start */
-	struct sockaddr_in addr;   /* loopback; port 0 = any free port */
+	struct sockaddr_in addr;   /* loopback; port 0 = any free port (after start: the address bound) */
 	const struct mock_profile *profile;
 	uint64_t seed;
 	double scale;

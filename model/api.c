@@ -235,7 +235,8 @@ static int sse_data(struct pl_sse *s, const char *data, struct pl_err *err)
 			const cJSON *tx = cJSON_GetObjectItemCaseSensitive(d, "text");
 
 			if (cJSON_IsString(tx)) {
-				s->first_text = true;
+				if (tx->valuestring[0])
+					s->first_text = true;
 				rc = append_text(r, tx->valuestring, strlen(tx->valuestring));
 			}
 		} else if (!strcmp(t, "message_delta")) {
@@ -260,7 +261,8 @@ static int sse_data(struct pl_sse *s, const char *data, struct pl_err *err)
 		d = c0 ? cJSON_GetObjectItemCaseSensitive(c0, "delta") : NULL;
 		ct = d ? cJSON_GetObjectItemCaseSensitive(d, "content") : NULL;
 		if (cJSON_IsString(ct)) {
-			s->first_text = true;
+			if (ct->valuestring[0])
+				s->first_text = true;
 			rc = append_text(r, ct->valuestring, strlen(ct->valuestring));
 		}
 		if (c0)

@@ -52,7 +52,7 @@ struct pl_sse {
 	char *line;
 	size_t line_len, line_cap;
 	char event[48];
-	bool first_text;       /* set when the first text delta arrived */
+	bool first_text;       /* set when the first non-empty text delta arrived */
 	bool done;             /* message_stop / [DONE] seen */
 	struct pl_model_reply *out;
 };

@@ -1,6 +1,7 @@
 /* The exec backend: one process per packet, the prompt on its stdin, the answer read
  * from its stdout (claude -p, llm, ollama run ...). A process that outlives the timeout
- * is killed with its whole process group. */
+ * is killed with its whole process group. The prompt is written without blocking as the
+ * command reads it (a big packet's prompt is larger than a pipe holds). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,7 +18,9 @@
 struct exec_job {
 	struct rsp_job *job;
 	pid_t pid;
-	int out;
+	int in, out;                 /* in: -1 once the whole prompt is written */
+	char *prompt;
+	size_t prompt_len, prompt_off;
 	char *buf;
 	size_t len;
 	bool eof, too_big;
@@ -44,13 +47,35 @@ static void fail(struct rsp_ctx *c, struct rsp_job *j, const char *what)
 	rsp_finish(c, j);
 }
 
+/* As much of the prompt as the pipe takes now; closes stdin when all of it is written
+ * or when the command will not read it (EPIPE: that is its business). */
+static void feed(struct exec_job *e)
+{
+	while (e->in >= 0 && e->prompt_off < e->prompt_len) {
+		ssize_t n = write(e->in, e->prompt + e->prompt_off, e->prompt_len - e->prompt_off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0)
+			break;
+		e->prompt_off += (size_t)n;
+	}
+	if (e->in >= 0) {
+		close(e->in);
+		e->in = -1;
+	}
+	free(e->prompt);
+	e->prompt = NULL;
+}
+
 static void exec_start(struct rsp_ctx *c, struct rsp_job *j)
 {
 	struct exec_be *b = c->be;
 	struct exec_job *e;
 	int in[2], out[2];
 	char *user = rsp_render(c, j), *prompt = NULL;
-	size_t plen;
 	pid_t pid;
 
 	if (!user || asprintf(&prompt, "%s\n\n%s", c->system_prompt, user) < 0) {
@@ -89,28 +114,28 @@ static void exec_start(struct rsp_ctx *c, struct rsp_job *j)
 	setpgid(pid, pid);
 	close(in[0]);
 	close(out[1]);
-	/* prompts are a few KiB: far below the pipe's 64 KiB, so one write does not block */
-	plen = strlen(prompt);
-	if (write(in[1], prompt, plen) != (ssize_t)plen) {
-		/* the command may not read stdin at all: that is its business */
-	}
-	close(in[1]);
-	free(prompt);
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		kill(-pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		close(in[1]);
 		close(out[0]);
+		free(prompt);
 		fail(c, j, "out of memory");
 		return;
 	}
 	e->job = j;
 	e->pid = pid;
+	e->in = in[1];
 	e->out = out[0];
+	e->prompt = prompt;
+	e->prompt_len = strlen(prompt);
 	e->deadline = rsp_now() + (int64_t)c->cfg.timeout_ms * 1000000;
 	e->next = b->jobs;
 	b->jobs = e;
+	feed(e); /* most prompts fit the pipe at once; the rest goes as it drains (exec_step) */
 }
 
 static int exec_fds(struct rsp_ctx *c, struct curl_waitfd *fds, int max)
@@ -119,12 +144,18 @@ static int exec_fds(struct rsp_ctx *c, struct curl_waitfd *fds, int max)
 	struct exec_job *e;
 	int n = 0;
 
-	for (e = b->jobs; e && n < max; e = e->next)
-		if (!e->eof) {
+	for (e = b->jobs; e && n < max; e = e->next) {
+		if (e->in >= 0 && n < max) {
+			fds[n].fd = e->in;
+			fds[n].events = CURL_WAIT_POLLOUT;
+			fds[n++].revents = 0;
+		}
+		if (!e->eof && n < max) {
 			fds[n].fd = e->out;
 			fds[n].events = CURL_WAIT_POLLIN;
 			fds[n++].revents = 0;
 		}
+	}
 	return n;
 }
 
@@ -184,6 +215,9 @@ static void finish(struct rsp_ctx *c, struct exec_job **pp, int status, bool tim
 	struct rsp_job *j = e->job;
 
 	*pp = e->next;
+	if (e->in >= 0)
+		close(e->in);
+	free(e->prompt);
 	close(e->out);
 	if (timed_out) {
 		j->outcome = RSP_TIMEOUT;
@@ -218,6 +252,7 @@ static void exec_step(struct rsp_ctx *c)
 		int status = 0;
 		pid_t r;
 
+		feed(e);
 		drain(e);
 		if (e->too_big || (!e->eof && now >= e->deadline) || (e->eof && now >= e->deadline)) {
 			kill(-e->pid, SIGKILL);

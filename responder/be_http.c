@@ -1,7 +1,10 @@
-/* HTTP model backends: Anthropic Messages and OpenAI-compatible chat completions over
- * libcurl multi. Many requests in flight, bounded retries with exponential backoff and
+/* The HTTP core shared by the model backends (be_anthropic.c, be_openai.c): requests
+ * over libcurl multi, many in flight, bounded retries with exponential backoff and
  * jitter on 429/529/5xx/connection errors, retry-after honoured, every attempt recorded.
+ * A wire format only says where to send, which headers to add and how to parse.
  */
+#include "responder/be_http.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +13,6 @@
 #include <strings.h>
 
 #include "model/api.h"
-#include "responder/rsp.h"
 
 #define BODY_MAX      (4u << 20) /* a response body beyond this is cut off as an error */
 #define BACKOFF_BASE  500        /* ms; doubled per attempt */
@@ -28,6 +30,8 @@ struct http_job {
 	struct pl_sse sse;
 	struct pl_err sse_err;
 	bool sse_failed;
+	bool status_seen;            /* this attempt's status read at its first body byte */
+	long status;
 	long retry_after_ms;         /* from the last response's header, -1 if none */
 	int64_t attempt_start;
 	int64_t retry_at;            /* 0 = not waiting */
@@ -36,6 +40,7 @@ struct http_job {
 };
 
 struct http_be {
+	const struct rsp_http_format *fmt;
 	enum pl_api api;
 	char url[1024];
 	struct http_job *jobs;       /* all in flight or waiting to retry */
@@ -58,42 +63,23 @@ static void log_attempt(struct rsp_job *j, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int init_common(struct rsp_ctx *c, enum pl_api api, struct pl_err *err)
+int rsp_http_init(struct rsp_ctx *c, const struct rsp_http_format *f, struct pl_err *err)
 {
 	struct http_be *b = calloc(1, sizeof(*b));
-	const char *base = c->cfg.base_url;
+	const char *base = c->cfg.base_url ? c->cfg.base_url : f->default_base;
 	size_t n;
 
 	if (!b)
 		return pl_errf(err, -ENOMEM, "out of memory");
-	b->api = api;
+	b->fmt = f;
+	b->api = f->api;
 	b->seed = (unsigned)rsp_now();
-	if (!base)
-		base = api == PL_API_ANTHROPIC ? "https://api.anthropic.com" : "https://api.openai.com/v1";
 	n = strlen(base);
 	while (n && base[n - 1] == '/')
 		n--;
-	/* Anthropic: base is the host (…/v1/messages added); OpenAI: base ends in /v1 */
-	snprintf(b->url, sizeof(b->url), "%.*s%s", (int)n, base,
-		 api == PL_API_ANTHROPIC ? "/v1/messages" : "/chat/completions");
-	if (api == PL_API_ANTHROPIC && !c->cfg.model)
-		c->cfg.model = "claude-haiku-4-5";
-	if (api == PL_API_OPENAI && !c->cfg.model) {
-		free(b);
-		return pl_errf(err, -EINVAL, "the openai backend needs --model (the server's model name)");
-	}
+	snprintf(b->url, sizeof(b->url), "%.*s%s", (int)n, base, f->path);
 	c->be = b;
 	return 0;
-}
-
-static int anthropic_init(struct rsp_ctx *c, struct pl_err *err)
-{
-	return init_common(c, PL_API_ANTHROPIC, err);
-}
-
-static int openai_init(struct rsp_ctx *c, struct pl_err *err)
-{
-	return init_common(c, PL_API_OPENAI, err);
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -103,6 +89,10 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 
 	if (!h->job->t_first_byte)
 		h->job->t_first_byte = rsp_now();
+	if (n && !h->status_seen) {
+		h->status_seen = true;
+		curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &h->status);
+	}
 	if (h->body_len + n > BODY_MAX) {
 		h->body_cut = true;
 		return 0; /* abort the transfer: bounded memory */
@@ -119,6 +109,10 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	h->body[h->body_len] = '\0';
 	if (h->sse.out && !h->sse_failed && pl_sse_feed(&h->sse, ptr, n, &h->sse_err))
 		h->sse_failed = true;
+	/* time to first token: the first text delta of a stream; a whole 200 body brings
+	 * its text with its first byte */
+	if (!h->job->t_first_token && h->status == 200 && (!h->sse.out || h->sse.first_text))
+		h->job->t_first_token = h->sse.out ? rsp_now() : h->job->t_first_byte;
 	return n;
 }
 
@@ -143,7 +137,6 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 static int attempt(struct rsp_ctx *c, struct http_job *h)
 {
 	struct http_be *b = c->be;
-	char auth[1200];
 
 	if (!h->easy && !(h->easy = curl_easy_init()))
 		return -ENOMEM;
@@ -160,20 +153,8 @@ static int attempt(struct rsp_ctx *c, struct http_job *h)
 	h->sse_failed = false;
 	if (c->cfg.stream)
 		pl_sse_init(&h->sse, b->api, &h->job->model);
-	if (!h->hdr) {
-		h->hdr = curl_slist_append(NULL, "content-type: application/json");
-		if (b->api == PL_API_ANTHROPIC) {
-			h->hdr = curl_slist_append(h->hdr, "anthropic-version: 2023-06-01");
-			snprintf(auth, sizeof(auth), "x-api-key: %s", c->secret ? c->secret : "");
-		} else if (c->secret) {
-			snprintf(auth, sizeof(auth), "authorization: Bearer %s", c->secret);
-		} else {
-			auth[0] = '\0';
-		}
-		if (auth[0])
-			h->hdr = curl_slist_append(h->hdr, auth);
-		memset(auth, 0, sizeof(auth));
-	}
+	if (!h->hdr)
+		h->hdr = b->fmt->headers(curl_slist_append(NULL, "content-type: application/json"), c->secret);
 	curl_easy_setopt(h->easy, CURLOPT_URL, b->url);
 	curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, h->hdr);
 	curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, h->request);
@@ -188,6 +169,12 @@ static int attempt(struct rsp_ctx *c, struct http_job *h)
 	curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	h->job->attempts++;
 	h->attempt_start = rsp_now();
+	/* the timings are the final attempt's: a 429 body is no first byte of the answer */
+	h->job->t_sent = h->attempt_start;
+	h->job->t_first_byte = 0;
+	h->job->t_first_token = 0;
+	h->status_seen = false;
+	h->status = 0;
 	return curl_multi_add_handle(c->multi, h->easy) == CURLM_OK ? 0 : -EIO;
 }
 
@@ -220,7 +207,7 @@ static void done(struct rsp_ctx *c, struct http_job *h)
 	rsp_finish(c, j);
 }
 
-static void http_start(struct rsp_ctx *c, struct rsp_job *j)
+void rsp_http_start(struct rsp_ctx *c, struct rsp_job *j)
 {
 	struct http_be *b = c->be;
 	struct http_job *h = calloc(1, sizeof(*h));
@@ -332,7 +319,7 @@ static void completed(struct rsp_ctx *c, struct http_job *h, CURLcode res)
 	done(c, h);
 }
 
-static void http_step(struct rsp_ctx *c)
+void rsp_http_step(struct rsp_ctx *c)
 {
 	struct http_be *b = c->be;
 	struct http_job *h, *next;
@@ -360,7 +347,7 @@ static void http_step(struct rsp_ctx *c)
 	}
 }
 
-static int64_t http_deadline(struct rsp_ctx *c)
+int64_t rsp_http_deadline(struct rsp_ctx *c)
 {
 	struct http_be *b = c->be;
 	struct http_job *h;
@@ -372,7 +359,7 @@ static int64_t http_deadline(struct rsp_ctx *c)
 	return dl;
 }
 
-static void http_cancel(struct rsp_ctx *c)
+void rsp_http_cancel(struct rsp_ctx *c)
 {
 	struct http_be *b = c->be;
 
@@ -385,20 +372,10 @@ static void http_cancel(struct rsp_ctx *c)
 	}
 }
 
-static void http_fini(struct rsp_ctx *c)
+void rsp_http_fini(struct rsp_ctx *c)
 {
 	if (c->be)
-		http_cancel(c);
+		rsp_http_cancel(c);
 	free(c->be);
 	c->be = NULL;
 }
-
-const struct rsp_backend_ops rsp_anthropic_ops = {
-	.name = "anthropic", .is_model = true, .init = anthropic_init, .start = http_start,
-	.deadline = http_deadline, .step = http_step, .cancel = http_cancel, .fini = http_fini,
-};
-
-const struct rsp_backend_ops rsp_openai_ops = {
-	.name = "openai", .is_model = true, .init = openai_init, .start = http_start,
-	.deadline = http_deadline, .step = http_step, .cancel = http_cancel, .fini = http_fini,
-};

@@ -246,9 +246,15 @@ static void log_job(struct rsp_ctx *c, struct rsp_job *j)
 	{
 		cJSON *t = cJSON_AddObjectToObject(o, "timing_us");
 
+		/* sent, first_byte and ttft count from the job's start, like first_byte
+		 * always did: after a retry they include the earlier attempts and the waits */
 		pl_json_add_num(t, "queued", j->t_start ? (double)(j->t_start - j->t_recv) / 1e3 : 0);
+		if (j->t_sent)
+			pl_json_add_num(t, "sent", (double)(j->t_sent - j->t_start) / 1e3);
 		if (j->t_first_byte)
 			pl_json_add_num(t, "first_byte", (double)(j->t_first_byte - j->t_start) / 1e3);
+		if (j->t_first_token)
+			pl_json_add_num(t, "ttft", (double)(j->t_first_token - j->t_start) / 1e3);
 		pl_json_add_num(t, "total", (double)(j->t_done - j->t_recv) / 1e3);
 	}
 	if (j->error[0]) {
@@ -605,7 +611,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (c.cfg.log_file) {
-		c.log = fopen(c.cfg.log_file, "a");
+		/* "e": close-on-exec, so commands of the exec backend do not inherit it */
+		c.log = fopen(c.cfg.log_file, "ae");
 		if (!c.log) {
 			fprintf(stderr, "pinglab-responder: %s: %s\n", c.cfg.log_file, strerror(errno));
 			goto out;

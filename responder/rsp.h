@@ -28,7 +28,11 @@ struct rsp_job {
 	uint64_t id;
 	uint8_t *pkt;
 	size_t len;
-	int64_t t_recv, t_start, t_first_byte, t_done;   /* ns, CLOCK_REALTIME */
+	int64_t t_recv, t_start, t_done;                 /* ns, CLOCK_REALTIME */
+	/* of the last attempt (HTTP backends: reset on each retry; 0 = not reached):
+	 * request sent, first response byte, first text (streaming: the first text
+	 * delta; otherwise the first byte of a 200 response) */
+	int64_t t_sent, t_first_byte, t_first_token;
 	int attempts;
 	long http_status;
 	enum rsp_outcome outcome;

@@ -162,6 +162,16 @@ void lt_pinglab(struct lt_run *r, const char *const env[], ...)
 	lt_run(r, argv, env);
 }
 
+void lt_stop(pid_t pid, int sig)
+{
+	int st = 0;
+
+	kill(pid, sig);
+	cr_assert_eq(waitpid(pid, &st, 0), pid, "waitpid %d: %s", (int)pid, strerror(errno));
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "pid %d after signal %d: %s %d", (int)pid, sig,
+		  WIFEXITED(st) ? "exit" : "killed by", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
 pid_t lt_spawn(const char *const argv[], const char *const env[])
 {
 	pid_t pid = fork();

@@ -46,6 +46,10 @@ void lt_pinglab(struct lt_run *r, const char *const env[], ...) __attribute__((s
 /* Start argv in the background with stdio on /dev/null; returns its pid. */
 pid_t lt_spawn(const char *const argv[], const char *const env[]);
 
+/* Send sig to a pinglab program started with lt_spawn, reap it, and expect exit 0 (the
+ * responder's and the mock's answer to SIGTERM and SIGINT). */
+void lt_stop(pid_t pid, int sig);
+
 /* Build lab `name` (lt_name(name, prefix)) and start pinglab-responder on its tun0 with
  * --log log (if not NULL) and the extra arguments (NULL-terminated, may be NULL);
  * returns once tun0 runs. The responder is recorded in the lab's run file. */

@@ -109,7 +109,7 @@ void tm_start(struct tm_server *s, const char *profile_text, const char *const *
 	}
 	line[n] = '\0';
 	close(pfd[0]);
-	if (strncmp(line, "http://127.0.0.1:", 17)) {
+	if (strncmp(line, "http://127.", 11)) {
 		char *err = tu_slurp(s->errfile, NULL), msg[1024];
 
 		snprintf(msg, sizeof(msg), "%s", err ? err : "?");

@@ -46,8 +46,7 @@ Test(gen, kernel_and_reference_side_by_side, .timeout = 60)
 
 		lt_run(&r, argv, NULL);
 	}
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	cr_expect_eq(r.status, 0, "gen exit %d\n%s\n%s", r.status, r.out, r.err);
 	text = tu_slurp(log, &len);
 	cr_assert_not_null(text);
@@ -112,8 +111,7 @@ Test(gen, every_malformed_library_packet_reaches_tun0_byte_exact, .timeout = 120
 
 		lt_run(&r, argv, NULL);
 	}
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	cr_expect_eq(r.status, 0, "gen exit %d\n%s", r.status, r.err);
 	text = tu_slurp(log, &len);
 	cr_assert_not_null(text);
@@ -208,8 +206,7 @@ Test(gen, decisions_log_read_whole_lines_and_unnamed_packets_time_out, .timeout 
 	}
 	kill(copier, SIGKILL);
 	waitpid(copier, NULL, 0);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	/* exit 1: the left-out packet is a failing verdict */
 	cr_expect_eq(r.status, 1, "gen exit %d\n%s\n%s", r.status, r.out, r.err);
 

@@ -70,8 +70,7 @@ Test(limits, ten_megabyte_answer_is_cut_and_killed, .timeout = 60)
 
 		lt_run(&r, argv, NULL);
 	}
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	cr_expect_eq(count_lines(log, "\"outcome\":\"api-error\""), 1);
 	cr_expect_eq(count_lines(log, "command wrote more than 1048576 bytes: killed"), 1);
 	lt_pinglab(&r, NULL, "down", "--name", name, NULL);
@@ -132,8 +131,7 @@ Test(limits, slow_model_bounded_queue_counts_drops, .timeout = 90)
 	}
 	rss = peak_rss_kb(rsp);
 	tun_dropped = tun_tx_dropped(name);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	logged = count_lines(log, "\"outcome\"");
 	full = count_lines(log, "queue full");
 	timeouts = count_lines(log, "\"outcome\":\"timeout\"");
@@ -236,8 +234,7 @@ static cJSON *ping_evil(enum evil how, const char *timeout_ms, long *rss_kb)
 	for (fd = 0; fd < 300 && count_lines(log, "\"outcome\"") == 0; fd++)
 		usleep(50000);
 	*rss_kb = peak_rss_kb(rsp);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	kill(srv, SIGKILL);
 	waitpid(srv, NULL, 0);
 	lt_pinglab(&r, NULL, "down", "--name", name, NULL);

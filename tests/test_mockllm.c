@@ -596,3 +596,25 @@ Test(mockllm, chatty_answers_extract_to_the_reference)
 		free(text);
 	}
 }
+
+/* The URL printed is the address bound, not always 127.0.0.1; it answers there. */
+Test(mockllm, prints_the_address_it_bound)
+{
+	const char *const listens[] = { "127.0.0.2:0", "localhost:0", ":0" };
+	const char *const want[] = { "http://127.0.0.2:", "http://127.0.0.1:", "http://127.0.0.1:" };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		struct tm_server s;
+		struct tm_resp r;
+		const char *extra[] = { "--listen", listens[i], NULL };
+
+		tm_start(&s, "latency = fixed 0\n", extra);
+		cr_expect(!strncmp(s.url, want[i], strlen(want[i])) && atoi(s.url + strlen(want[i])) > 0,
+			  "--listen %s printed %s", listens[i], s.url);
+		tm_get(s.url, "/v1/models", &r);
+		cr_expect_eq(r.status, 200, "GET %s/v1/models: %ld (curl %d)", s.url, r.status, r.curl_code);
+		tm_resp_free(&r);
+		tm_stop(&s);
+	}
+}

@@ -481,3 +481,24 @@ Test(mockllm_faults, sloppy_injects_everything, .timeout = 40)
 	}
 	free(log);
 }
+
+/* fault_attempts = 2: the same packet's first two requests get the fault, the third an
+ * answer, and the log says which attempt was which. */
+Test(mockllm_faults, fault_attempts_limits_faults_to_the_first_attempts)
+{
+	struct tm_resp r;
+	long want[] = { 500, 500, 200 };
+	char *log;
+	int i;
+
+	start_fault("server_error", "fault_attempts = 2\n");
+	for (i = 0; i < 3; i++) {
+		post(TM_ANTHROPIC, false, 0, &r);
+		cr_expect_eq(r.status, want[i], "attempt %d: HTTP %ld", i, r.status);
+		tm_resp_free(&r);
+	}
+	log = tm_log(&srv);
+	cr_expect(strstr(log, "\"attempt\":1,") && strstr(log, "\"attempt\":2,"), "%s", log);
+	cr_expect(strstr(log, "\"injected\":\"none\""), "%s", log);
+	free(log);
+}

@@ -6,11 +6,13 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "netlab/lab.h"
@@ -92,6 +94,47 @@ static void outcomes(const char *log, char *out, size_t n)
 	free(text);
 }
 
+/* Line idx (0 = first) of the responder's log, parsed; NULL if there is none. */
+static cJSON *log_line(const char *log, int idx)
+{
+	size_t len;
+	char *text = tu_slurp(log, &len), *line, *save = NULL;
+	cJSON *o = NULL;
+	int i = 0;
+
+	if (!text)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++)
+		if (i == idx) {
+			o = cJSON_Parse(line);
+			break;
+		}
+	free(text);
+	return o;
+}
+
+/* timing_us.<name> of a log line, -1 when absent. */
+static double timing(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "timing_us"), name);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static const char *str_of(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double num_of(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, name);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
 /* The scripted agent: READ, compute the reference reply, WRITE it, `count` times. */
 static void scripted_agent(const char *dir, int count)
 {
@@ -152,8 +195,7 @@ Test(responder, agent_backend_with_a_scripted_agent, .timeout = 60)
 		scripted_agent(l.dir, 2);
 	ping(&l, "2", &r);
 	waitpid(agent, &status, 0);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	cr_expect_eq(WEXITSTATUS(status), 0, "agent exit %d", WEXITSTATUS(status));
 	cr_expect_eq(r.status, 0, "ping: %s %s", r.out, r.err);
 	cr_expect(strstr(r.out, "2 received") != NULL, "%s", r.out);
@@ -176,8 +218,7 @@ Test(responder, exec_backend_drop_and_timeout, .timeout = 60)
 	lab_up(&l, "e");
 	rsp = start(&l, drop, NULL);
 	ping(&l, "1", &r);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	cr_expect_neq(r.status, 0, "ping got a reply to a dropped packet: %s", r.out);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "drop");
@@ -185,8 +226,7 @@ Test(responder, exec_backend_drop_and_timeout, .timeout = 60)
 	unlink(l.log);
 	rsp = start(&l, slow, NULL);
 	ping(&l, "1", &r);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "timeout");
 	{
@@ -222,8 +262,7 @@ Test(responder, anthropic_retries_visible_and_key_never_written, .timeout = 90)
 		rsp = start(&l, extra, env);
 	}
 	ping(&l, "1", &r);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	tm_stop(&m);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "api-error");
@@ -268,8 +307,7 @@ static void model_ping(const char *backend, const char *url_suffix, bool stream)
 		rsp = start(&l, extra, env);
 	}
 	ping(&l, "3", &r);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	tm_stop(&m);
 	cr_expect_eq(r.status, 0, "%s ping: %s %s", backend, r.out, r.err);
 	cr_expect(strstr(r.out, "3 received") != NULL, "%s", r.out);
@@ -327,8 +365,7 @@ Test(responder, no_capabilities_after_opening_the_tun, .timeout = 60)
 		for (i = 0; i < 3; i++)
 			cr_expect_eq(cap_mask(rsp, which[i]), 0, "responder Cap%s %llx", which[i],
 				     cap_mask(rsp, which[i]));
-		kill(rsp, SIGTERM);
-		waitpid(rsp, NULL, 0);
+		lt_stop(rsp, SIGTERM);
 	}
 	text = tu_slurp(caps, &len);
 	cr_assert_not_null(text, "the exec command did not run");
@@ -340,8 +377,7 @@ Test(responder, no_capabilities_after_opening_the_tun, .timeout = 60)
 
 		rsp = start(&l, extra, NULL);
 		cr_expect_neq(cap_mask(rsp, "Eff"), 0, "--no-drop, yet no capabilities");
-		kill(rsp, SIGTERM);
-		waitpid(rsp, NULL, 0);
+		lt_stop(rsp, SIGTERM);
 	}
 	lab_down(&l);
 }
@@ -377,9 +413,309 @@ Test(responder, user_nobody_after_opening_the_tun, .timeout = 60)
 	cr_expect_eq(proc_uid(rsp), 65534, "responder uid %ld", proc_uid(rsp));
 	cr_expect_eq(cap_mask(rsp, "Eff"), 0);
 	cr_expect_eq(cap_mask(rsp, "Bnd"), 0);
-	kill(rsp, SIGTERM);
-	waitpid(rsp, NULL, 0);
+	lt_stop(rsp, SIGTERM);
 	outcomes(l.log, got, sizeof(got));
 	cr_expect_str_eq(got, "drop", "the command did not run as nobody");
+	lab_down(&l);
+}
+
+/* The model backends against the mock: base URL (with the openai /v1), key in env. */
+static pid_t start_model(struct lab *l, const struct tm_server *m, const char *backend, const char *const *more)
+{
+	static const char *const env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", NULL };
+	static char url[160];
+	const char *extra[32] = { "--backend", backend, "--base-url", url, "--model", "sim", "--prompt",
+				  tu_src("prompts/system.md"), "--template", tu_src("prompts/packet.md") };
+	int n = 10;
+
+	snprintf(url, sizeof(url), "%s%s", m->url, strcmp(backend, "openai") ? "" : "/v1");
+	while (more && *more && n < 31)
+		extra[n++] = *more++;
+	extra[n] = NULL;
+	return start(l, extra, env);
+}
+
+/* The mock sends its first token 300 ms after the headers. Streamed, the first byte is
+ * the early message_start and the time to first token is >= 300 ms; whole, the body
+ * comes at once: ttft == first_byte >= 300 ms. Both after sent, all within total. */
+Test(responder, ttft_streamed_and_whole, .timeout = 60)
+{
+	struct lab l;
+	struct lt_run r;
+	struct tm_server m;
+	int i;
+
+	LT_NEED_LAB();
+	lab_up(&l, "t");
+	tm_start(&m, "latency = fixed 0\nttft_ms = 300\n", NULL);
+	for (i = 0; i < 4; i++) {
+		const char *backend = i < 2 ? "anthropic" : "openai";
+		bool streamed = i % 2 == 0;
+		const char *more[] = { streamed ? "--stream" : NULL, NULL };
+		pid_t rsp = start_model(&l, &m, backend, more);
+		cJSON *o;
+		double sent, fb, ttft, total;
+
+		ping(&l, "1", &r);
+		lt_stop(rsp, SIGTERM);
+		o = log_line(l.log, 0);
+		cr_assert_not_null(o, "%s: no log line", backend);
+		sent = timing(o, "sent");
+		fb = timing(o, "first_byte");
+		ttft = timing(o, "ttft");
+		total = timing(o, "total");
+		cr_log_info("%s%s: sent %.0f, first_byte %.0f, ttft %.0f, total %.0f us", backend,
+			    streamed ? " streamed" : "", sent, fb, ttft, total);
+		cr_expect_str_eq(str_of(o, "outcome"), "reply", "%s%s", backend, streamed ? " streamed" : "");
+		cr_expect(sent >= 0 && sent < 100000, "%s: sent %.0f us", backend, sent);
+		cr_expect(ttft >= 300000 && ttft <= total, "%s%s: ttft %.0f us (total %.0f)", backend,
+			  streamed ? " streamed" : "", ttft, total);
+		if (streamed)
+			cr_expect(fb >= sent && fb < 250000, "%s streamed: first_byte %.0f us (ttft %.0f)", backend, fb, ttft);
+		else
+			cr_expect(fb == ttft, "%s: first_byte %.0f us, ttft %.0f us", backend, fb, ttft);
+		cJSON_Delete(o);
+		unlink(l.log);
+	}
+	tm_stop(&m);
+	lab_down(&l);
+}
+
+/* A 429 with retry-after 1 s on the first attempt, then an answer: the timings are the
+ * final attempt's, so sent, first_byte and ttft all come after the 1 s wait. */
+Test(responder, timings_are_the_final_attempts, .timeout = 60)
+{
+	struct lab l;
+	struct lt_run r;
+	struct tm_server m;
+	pid_t rsp;
+	cJSON *o;
+	double sent, fb;
+
+	LT_NEED_LAB();
+	lab_up(&l, "w");
+	tm_start(&m, "latency = fixed 0\nfault.rate_limit = 1\nfault_attempts = 1\nretry_after_s = 1\n", NULL);
+	rsp = start_model(&l, &m, "anthropic", NULL);
+	ping(&l, "1", &r);
+	lt_stop(rsp, SIGTERM);
+	tm_stop(&m);
+	o = log_line(l.log, 0);
+	cr_assert_not_null(o);
+	sent = timing(o, "sent");
+	fb = timing(o, "first_byte");
+	cr_expect_str_eq(str_of(o, "outcome"), "reply");
+	cr_expect_eq(num_of(o, "attempts"), 2);
+	cr_expect_eq(num_of(o, "http_status"), 200);
+	cr_expect_str_eq(str_of(o, "attempt_log"), "429 rate_limit_error retry-after; retry in 1000 ms; 200");
+	cr_expect(sent >= 1000000, "sent %.0f us: before the retry-after wait", sent);
+	cr_expect(fb >= sent, "first_byte %.0f us before sent %.0f us", fb, sent);
+	cr_expect_eq(timing(o, "ttft"), fb);
+	cJSON_Delete(o);
+	lab_down(&l);
+}
+
+/* The mock's log: "status" of every request, in order, as "529,200". */
+static void mock_statuses(const struct tm_server *m, char *out, size_t n)
+{
+	char *text = tm_log(m), *line, *save = NULL;
+
+	out[0] = '\0';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+
+		if (o)
+			snprintf(out + strlen(out), n - strlen(out), "%s%.0f", out[0] ? "," : "", num_of(o, "status"));
+		cJSON_Delete(o);
+	}
+	free(text);
+}
+
+/* One fault on the first attempt of a packet (fault_attempts = 1), the responder with
+ * --retries 2 and a 1 s --timeout: every retryable fault is retried once and answered;
+ * a spend-limit 429 (no retry-after) is not retried at all. The responder's
+ * attempt_log (one entry per attempt, fnmatch pattern: the backoff is jittered) and
+ * the mock's own log (one line per request it got) must agree. */
+Test(responder, retries_per_fault, .timeout = 120)
+{
+	static const struct {
+		const char *backend, *fault, *attempt_log, *mock_statuses, *outcome;
+		int attempts;
+		long http_status;
+	} t[] = {
+		{ "anthropic", "overloaded", "529 overloaded_error; retry in *; 200", "529,200", "reply", 2, 200 },
+		{ "openai", "overloaded", "503 server_error; retry in *; 200", "503,200", "reply", 2, 200 },
+		{ "anthropic", "server_error", "500 api_error; retry in *; 200", "500,200", "reply", 2, 200 },
+		{ "anthropic", "malformed_json", "200 but *; retry in *; 200", "200,200", "reply", 2, 200 },
+		/* no response at all: curl's words, no status */
+		{ "anthropic", "reset", "[!0-9]*; retry in *; 200", "0,200", "reply", 2, 200 },
+		/* stall_ms 5000 against --timeout 1000; the mock logs the 200 it decided on */
+		{ "anthropic", "stall", "Timeout was reached; retry in *; 200", "200,200", "reply", 2, 200 },
+		{ "anthropic", "spend_limit", "429 rate_limit_error", "429", "api-error", 1, 429 },
+		{ "openai", "spend_limit", "429 insufficient_quota", "429", "api-error", 1, 429 },
+	};
+	struct lab l;
+	size_t i;
+
+	LT_NEED_LAB();
+	lab_up(&l, "f");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char profile[256], got[256];
+		const char *more[] = { "--retries", "2", "--timeout", "1000", NULL };
+		struct tm_server m;
+		struct lt_run r;
+		pid_t rsp;
+		cJSON *o, *o2;
+
+		snprintf(profile, sizeof(profile), "latency = fixed 0\nstall_ms = 5000\nfault_attempts = 1\nfault.%s = 1\n",
+			 t[i].fault);
+		tm_start(&m, profile, NULL);
+		rsp = start_model(&l, &m, t[i].backend, more);
+		ping(&l, "1", &r);
+		lt_stop(rsp, SIGTERM);
+		o = log_line(l.log, 0);
+		cr_assert_not_null(o, "%s %s: no log line", t[i].backend, t[i].fault);
+		cr_log_info("%s %s: %s", t[i].backend, t[i].fault, str_of(o, "attempt_log"));
+		cr_expect_eq(fnmatch(t[i].attempt_log, str_of(o, "attempt_log"), 0), 0, "%s %s: attempt_log \"%s\", want \"%s\"",
+			     t[i].backend, t[i].fault, str_of(o, "attempt_log"), t[i].attempt_log);
+		cr_expect_eq(num_of(o, "attempts"), t[i].attempts, "%s %s: %.0f attempts", t[i].backend, t[i].fault,
+			     num_of(o, "attempts"));
+		cr_expect_eq(num_of(o, "http_status"), t[i].http_status, "%s %s: final status %.0f", t[i].backend,
+			     t[i].fault, num_of(o, "http_status"));
+		cr_expect_str_eq(str_of(o, "outcome"), t[i].outcome, "%s %s", t[i].backend, t[i].fault);
+		o2 = log_line(l.log, 1);
+		cr_expect_null(o2, "%s %s: more than one packet logged", t[i].backend, t[i].fault);
+		cJSON_Delete(o2);
+		if (t[i].attempts > 1)
+			cr_expect_eq(r.status, 0, "%s %s: ping got no reply: %s", t[i].backend, t[i].fault, r.out);
+		cJSON_Delete(o);
+		/* the mock writes and flushes a line per request; tm_stop removes its log */
+		mock_statuses(&m, got, sizeof(got));
+		tm_stop(&m);
+		cr_log_info("%s %s: the mock answered %s", t[i].backend, t[i].fault, got);
+		cr_expect_str_eq(got, t[i].mock_statuses, "%s %s: the mock saw %s", t[i].backend, t[i].fault, got);
+		unlink(l.log);
+	}
+	lab_down(&l);
+}
+
+/* SIGTERM and SIGINT while a request is in flight (the mock takes 10 s) and a second
+ * packet waits behind it (--concurrency 1): the responder exits 0 at once, and its log
+ * has both packets, the one in flight cancelled and the queued one never sent. */
+Test(responder, signal_cancels_in_flight_and_logs_it, .timeout = 60)
+{
+	static const int sigs[] = { SIGTERM, SIGINT };
+	struct lab l;
+	struct tm_server m;
+	size_t i;
+
+	LT_NEED_LAB();
+	lab_up(&l, "s");
+	tm_start(&m, "latency = fixed 10000\n", NULL);
+	for (i = 0; i < 2; i++) {
+		const char *more[] = { "--concurrency", "1", NULL };
+		const char *pargv[] = { lt_pinglab_path(), "exec", l.name, "gen", "--", "ping", "-n", "-c", "2",
+					"-i", "0.2", "-W", "15", "10.77.2.2", NULL };
+		pid_t rsp = start_model(&l, &m, "anthropic", more), pinger;
+		struct timespec t0, t1;
+		cJSON *o;
+		int k;
+
+		pinger = lt_spawn(pargv, NULL);
+		/* both packets reached the responder: the first is at the mock, the second is
+		 * queued (the mock logs a request when it decides, before its latency) */
+		for (k = 0; k < 100; k++) {
+			char *log = tm_log(&m);
+			bool asked = log && strstr(log, "\"seq\":1,") && (i == 0 || strstr(log, "\"seq\":2,"));
+
+			free(log);
+			if (asked)
+				break;
+			usleep(50000);
+		}
+		usleep(500000);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		lt_stop(rsp, sigs[i]);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		kill(pinger, SIGTERM);
+		waitpid(pinger, NULL, 0);
+		cr_expect_lt((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, 2.0,
+			     "signal %d: the responder waited for the model", sigs[i]);
+		/* the queued packet is finished (and logged) first, then the one in flight */
+		o = log_line(l.log, 0);
+		cr_assert_not_null(o, "signal %d: nothing logged", sigs[i]);
+		cr_expect_eq(num_of(o, "id"), 2, "signal %d", sigs[i]);
+		cr_expect_str_eq(str_of(o, "outcome"), "api-error", "signal %d", sigs[i]);
+		cr_expect_str_eq(str_of(o, "error"), "cancelled at shutdown before it was sent", "signal %d", sigs[i]);
+		cr_expect_eq(num_of(o, "attempts"), 0, "signal %d", sigs[i]);
+		cJSON_Delete(o);
+		o = log_line(l.log, 1);
+		cr_assert_not_null(o, "signal %d: the packet in flight was not logged", sigs[i]);
+		cr_expect_eq(num_of(o, "id"), 1, "signal %d", sigs[i]);
+		cr_expect_str_eq(str_of(o, "outcome"), "api-error", "signal %d", sigs[i]);
+		cr_expect_str_eq(str_of(o, "error"), "cancelled at shutdown", "signal %d", sigs[i]);
+		cr_expect_eq(num_of(o, "attempts"), 1, "signal %d", sigs[i]);
+		cr_expect_geq(timing(o, "sent"), 0, "signal %d: no sent timing", sigs[i]);
+		cr_expect_lt(timing(o, "first_byte"), 0, "signal %d: a first byte from a mock still asleep", sigs[i]);
+		cJSON_Delete(o);
+		unlink(l.log);
+	}
+	tm_stop(&m);
+	lab_down(&l);
+}
+
+/* The exec backend with a 200 KiB prompt (over a pipe's 64 KiB): the command gets all of
+ * it and does not inherit the responder's log; a command that reads its stdin only after
+ * 2 s does not hold the responder up — its --timeout of 500 ms still applies. */
+Test(responder, exec_backend_big_prompt_without_blocking, .timeout = 60)
+{
+	struct lab l;
+	struct lt_run r;
+	char big[128], count[128], cmd[512], got[256], *text;
+	size_t len;
+	pid_t rsp;
+	cJSON *o;
+	FILE *f;
+	int i;
+
+	LT_NEED_LAB();
+	lab_up(&l, "x");
+	snprintf(big, sizeof(big), "%s/big-prompt.md", l.dir);
+	snprintf(count, sizeof(count), "%s/count", l.dir);
+	f = fopen(big, "w");
+	cr_assert_not_null(f);
+	for (i = 0; i < 2000; i++)
+		fprintf(f, "%099d\n", i); /* 100 bytes a line */
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "wc -c > %s; if ls -l /proc/$$/fd | grep -q responder.jsonl; "
+		 "then echo 'I hold the log'; else echo 'REPLY: DROP'; fi", count);
+	{
+		const char *extra[] = { "--backend", "exec", "--prompt", big, "--", "/bin/sh", "-c", cmd, NULL };
+
+		rsp = start(&l, extra, NULL);
+	}
+	ping(&l, "1", &r);
+	lt_stop(rsp, SIGTERM);
+	outcomes(l.log, got, sizeof(got));
+	cr_expect_str_eq(got, "drop", "the command holds the log, or did not run");
+	text = tu_slurp(count, &len);
+	cr_assert_not_null(text, "the command did not count its stdin");
+	cr_expect_gt(atol(text), 200000, "the command read %ld bytes of a prompt over 200000", atol(text));
+	cr_log_info("exec: the command read %ld bytes of prompt", atol(text));
+	free(text);
+
+	unlink(l.log);
+	{
+		const char *extra[] = { "--backend", "exec", "--timeout", "500", "--prompt", big, "--", "/bin/sh", "-c",
+					"sleep 2; cat >/dev/null; echo 'REPLY: DROP'", NULL };
+
+		rsp = start(&l, extra, NULL);
+	}
+	ping(&l, "1", &r);
+	lt_stop(rsp, SIGTERM);
+	o = log_line(l.log, 0);
+	cr_assert_not_null(o);
+	cr_expect_str_eq(str_of(o, "outcome"), "timeout");
+	cr_expect_lt(timing(o, "total"), 1500000, "a 500 ms timeout took %.0f us", timing(o, "total"));
+	cJSON_Delete(o);
 	lab_down(&l);
 }

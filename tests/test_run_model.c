@@ -10,6 +10,7 @@
 
 #include "scenario/verdict.h"
 #include "tests/labtest.h"
+#include "tests/mockutil.h"
 #include "tests/util.h"
 
 struct mock_line {
@@ -136,4 +137,74 @@ Test(run_model, verdicts_match_what_the_mock_injected, .timeout = 240)
 
 		lt_run(&r, argv, NULL);
 	}
+}
+
+/* The shipped sim-perfect profile answers like the reference: through either wire
+ * format (the anthropic backend and the openai one, each against the mock at its own
+ * path), every packet of the smoke scenarios passes. */
+Test(run_model, sim_perfect_passes_through_both_backends, .timeout = 180)
+{
+	const char *const backends[] = { "anthropic", "openai" };
+	char *profile;
+	size_t len, b;
+
+	LT_NEED_LAB();
+	profile = tu_slurp(tu_src("mockllm/profiles/sim-perfect"), &len);
+	cr_assert_not_null(profile);
+	for (b = 0; b < 2; b++) {
+		char dir[] = "/tmp/pl-run-XXXXXX", path[256], url[160], *text, *line, *save = NULL;
+		const char *env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", NULL };
+		struct tm_server m;
+		struct lt_run r;
+		unsigned packets = 0, passed = 0;
+
+		cr_assert_not_null(mkdtemp(dir));
+		tm_start(&m, profile, NULL);
+		snprintf(url, sizeof(url), "%s%s", m.url, b ? "/v1" : "");
+		{
+			const char *argv[] = { lt_pinglab_path(), "run", "--targets", "llm", "--backend", backends[b],
+					       "--base-url", url, "--model", "sim-perfect", "--tag", "smoke",
+					       "--scenarios", tu_src("scenarios"), "--out", dir, NULL };
+
+			lt_run(&r, argv, env);
+		}
+		tm_stop(&m);
+		cr_assert_eq(r.status, 0, "%s: run exit %d\n%s\n%s", backends[b], r.status,
+			     r.out + (strlen(r.out) > 2000 ? strlen(r.out) - 2000 : 0), r.err);
+		snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
+		text = tu_slurp(path, &len);
+		cr_assert_not_null(text, "%s: no packets.jsonl", backends[b]);
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			cJSON *o = cJSON_Parse(line);
+			const cJSON *v = cJSON_GetObjectItem(o, "verdict");
+
+			packets++;
+			if (cJSON_IsString(v) && !strcmp(v->valuestring, "pass"))
+				passed++;
+			else
+				cr_expect_fail("%s: not a pass: %s", backends[b], line);
+			cJSON_Delete(o);
+		}
+		free(text);
+		{
+			/* and it was that backend which answered, each packet through the mock */
+			char want[64];
+
+			snprintf(path, sizeof(path), "%s/responder-llm.jsonl", dir);
+			snprintf(want, sizeof(want), "\"backend\":\"%s\"", backends[b]);
+			text = tu_slurp(path, &len);
+			cr_assert_not_null(text, "%s: no responder log", backends[b]);
+			cr_expect(strstr(text, want) && strstr(text, "\"model\":\"sim-perfect\""), "%s: %.500s",
+				  backends[b], text);
+			free(text);
+		}
+		cr_log_info("%s: %u of %u smoke packets pass", backends[b], passed, packets);
+		cr_expect_geq(packets, 8, "%s: only %u packets", backends[b], packets);
+		{
+			const char *rm[] = { "rm", "-rf", dir, NULL };
+
+			lt_run(&r, rm, NULL);
+		}
+	}
+	free(profile);
 }
