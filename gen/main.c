@@ -5,8 +5,12 @@
  *   pinglab-gen --iface IF [--target NAME:kernel|NAME:responder]... [--tun-netns PATH]
  *               [--tun IF] [--out FILE] [--max-wait MS] [--tag T] SCENARIOS...
  *
- * Exit: 0 every expectation met, 1 some verdict failed, 2 usage or lab error.
+ *               [--prices TABLE] [--max-cost USD] [--max-packets N]
+ *
+ * Exit: 0 every expectation met, 1 some verdict failed, 2 usage or lab error (or
+ * interrupted), 3 stopped by a budget guard (--max-packets, --max-cost) with a partial run.
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -37,7 +41,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pinglab-gen --iface IF [--target NAME:kernel|NAME:responder]... [--tun-netns PATH]\n"
 		"                   [--tun IF] [--out FILE] [--max-wait MS] [--tag T]\n"
-		"                   [--decisions RESPONDER_LOG] [--wait MS] SCENARIOS...\n");
+		"                   [--decisions RESPONDER_LOG] [--wait MS] [--trials K]\n"
+		"                   [--prices TABLE] [--max-cost USD] [--max-packets N] SCENARIOS...\n");
 }
 
 int main(int argc, char **argv)
@@ -49,10 +54,12 @@ int main(int argc, char **argv)
 		{ "tag", required_argument, NULL, 'g' }, { "help", no_argument, NULL, 'h' },
 		{ "decisions", required_argument, NULL, 'd' }, { "wait", required_argument, NULL, 'W' },
 		{ "trials", required_argument, NULL, 'K' }, { "max-packets", required_argument, NULL, 'M' },
+		{ "prices", required_argument, NULL, 'P' }, { "max-cost", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *iface = NULL, *tun_ns = NULL, *tun_if = "tun0", *out = NULL, *tag = NULL;
-	const char *decisions_path = NULL;
+	const char *decisions_path = NULL, *prices_path = NULL;
+	struct pl_prices prices = { 0 };
 	FILE *decisions = NULL;
 	unsigned wait_ms = 0, trials = 1, trial;
 	struct pl_play_target targets[MAX_TARGETS];
@@ -65,7 +72,7 @@ int main(int argc, char **argv)
 	int c, status = 2;
 	unsigned long failed;
 
-	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:M:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:M:P:C:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': iface = optarg; break;
 		case 'n': tun_ns = optarg; break;
@@ -81,6 +88,18 @@ int main(int argc, char **argv)
 			if (!pl_opt_ulong("pinglab-gen", "max-packets", optarg, 0, ULONG_MAX, &play.max_packets))
 				return 2;
 			break;
+		case 'P': prices_path = optarg; break;
+		case 'C': {
+			char *end;
+
+			errno = 0;
+			play.max_cost_usd = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(play.max_cost_usd > 0) || play.max_cost_usd > 1e6) {
+				fprintf(stderr, "pinglab-gen: --max-cost wants US dollars above 0, e.g. 0.50 (got '%s')\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'K':
 			if (!pl_opt_uint("pinglab-gen", "trials", optarg, 1, 1000, &trials))
 				return 2;
@@ -115,6 +134,17 @@ int main(int argc, char **argv)
 	if (!ntargets) {
 		targets[0] = (struct pl_play_target){ .name = "kernel", .kind = PL_TARGET_KERNEL };
 		ntargets = 1;
+	}
+	if (play.max_cost_usd > 0 && !prices_path) {
+		fprintf(stderr, "pinglab-gen: --max-cost needs --prices TABLE to price the tokens\n");
+		return 2;
+	}
+	if (prices_path) {
+		if (pl_prices_load(prices_path, &prices, &err)) {
+			fprintf(stderr, "pinglab-gen: %s\n", err.msg);
+			return 2;
+		}
+		play.prices = &prices;
 	}
 	/* parse and validate everything before any packet leaves */
 	for (i = (size_t)optind; i < (size_t)argc; i++)
@@ -182,8 +212,36 @@ int main(int argc, char **argv)
 	}
 	if (play.terminal)
 		printf("\n");
-	if (play.budget_hit)
-		printf("pinglab-gen: stopped at --max-packets %lu (partial run)\n", play.max_packets);
+	if (play.budget_hit) {
+		char why[512];
+
+		if (!strcmp(play.budget, "max-packets"))
+			snprintf(why, sizeof(why), "stopped at --max-packets %lu", play.max_packets);
+		else if (play.cost_unknown[0])
+			snprintf(why, sizeof(why), "stopped: --max-cost cannot be kept, model %s has no price in %s",
+				 play.cost_unknown, prices.file);
+		else
+			snprintf(why, sizeof(why), "stopped at --max-cost %.4f: ~$%.4f spent on the answers so far",
+				 play.max_cost_usd, play.cost_usd);
+		printf("pinglab-gen: %s (partial run)\n", why);
+		/* the records say the run is partial, and why */
+		if (play.jsonl) {
+			cJSON *o = cJSON_CreateObject();
+			char *line;
+
+			cJSON_AddStringToObject(o, "type", "stopped");
+			cJSON_AddStringToObject(o, "guard", play.budget);
+			cJSON_AddStringToObject(o, "detail", why);
+			cJSON_AddNumberToObject(o, "packets_sent", (double)play.packets_sent);
+			if (play.prices && !play.cost_unknown[0])
+				cJSON_AddNumberToObject(o, "cost_usd", play.cost_usd);
+			line = cJSON_PrintUnformatted(o);
+			if (line)
+				fprintf(play.jsonl, "%s\n", line);
+			free(line);
+			cJSON_Delete(o);
+		}
+	}
 	failed = 0;
 	for (c = 1; c < V__COUNT; c++)
 		failed += play.verdicts[c];
@@ -199,7 +257,7 @@ int main(int argc, char **argv)
 		printf("; %lu unmatched answers; maxrss %ld kB%s\n", play.unmatched, ru.ru_maxrss,
 		       stop_flag ? " (interrupted)" : "");
 	}
-	status = stop_flag ? 2 : failed ? 1 : 0;
+	status = stop_flag ? 2 : play.budget_hit ? 3 : failed ? 1 : 0;
 out:
 	if (play.jsonl)
 		fclose(play.jsonl);
@@ -208,5 +266,6 @@ out:
 	pl_wire_close(&wire);
 	pl_wire_close(&tun);
 	pl_scn_set_free(&set);
+	pl_prices_free(&prices);
 	return status;
 }

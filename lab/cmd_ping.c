@@ -6,6 +6,8 @@
  * output. The lab is torn down afterwards, also on Ctrl-C. Exit: ping's status (0 when
  * replies came back, 1 when none), 2 lab error, 4 skipped.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +29,21 @@ static void on_signal(int sig)
 	ping_stop = 1;
 }
 
+/* Remove the ping's own flat directory and what its programs wrote in it. */
+static void remove_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	if (d) {
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	rmdir(path);
+}
+
 int cmd_ping(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -37,13 +54,13 @@ int cmd_ping(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *count = "3", *interval = "1";
-	char url[256] = "", wait_s[16], log[] = "/tmp/pinglab-ping-XXXXXX";
+	char url[256] = "", wait_s[16], dir[] = "/tmp/pinglab-ping-XXXXXX", log[sizeof(dir) + 16];
 	struct pl_run r;
 	struct pl_err err = { "" };
 	struct pl_lab lab;
 	struct sigaction sa;
 	pid_t rsp = -1, mock = -1, png;
-	int c, status = PL_EXIT_ERROR, fd, ws;
+	int c, status = PL_EXIT_ERROR, ws;
 	bool llm, up = false;
 
 	memset(&r, 0, sizeof(r));
@@ -100,10 +117,15 @@ int cmd_ping(int argc, char **argv)
 	cli_exe_dir(r.bindir, sizeof(r.bindir));
 	r.spawn = cli_spawn;
 	r.stop_child = cli_stop_child;
-	fd = mkstemp(log);
-	if (fd >= 0)
-		close(fd);
-	snprintf(r.dir, sizeof(r.dir), "/tmp");
+	/* the run's files (responder and mock logs, events.jsonl) in a directory of its
+	 * own, made for this ping (mode 0700) and removed after it: never fixed names in
+	 * /tmp, where anyone could have planted a link */
+	if (!mkdtemp(dir)) {
+		perror("pinglab ping: mkdtemp");
+		return PL_EXIT_ERROR;
+	}
+	snprintf(log, sizeof(log), "%s/responder.jsonl", dir);
+	snprintf(r.dir, sizeof(r.dir), "%s", dir);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -127,7 +149,6 @@ int cmd_ping(int argc, char **argv)
 			fprintf(stderr, "pinglab ping: %s\n", err.msg);
 			goto out;
 		}
-		pl_lab_add_pid(r.lab, mock, "mockllm", NULL);
 	}
 	rsp = pl_run_start_responder(&r, llm, url, log, &err);
 	if (rsp < 0) {
@@ -155,6 +176,6 @@ out:
 	cli_stop_child(mock);
 	if (up && pl_lab_down(r.lab, NULL, &err))
 		fprintf(stderr, "pinglab ping: down %s: %s\n", r.lab, err.msg);
-	unlink(log);
+	remove_dir(dir);
 	return status;
 }

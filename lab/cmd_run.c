@@ -77,7 +77,7 @@ static void usage(FILE *f)
 		"                   [--model-timeout MS] [--retries N] [--repeat K] [--out DIR] [--keep]\n"
 		"                   [--lab NAME (default: a fresh random name)] [--fail-under RATE]\n"
 		"                   [--baseline RUN_DIR (exit 1 on a regression against it)]\n"
-		"                   [--max-packets N (budget guard for a real model)]\n"
+		"                   [--max-packets N] [--max-cost USD] (budget guards for a real model)\n"
 		"                   [-- EXEC COMMAND...]\n");
 }
 
@@ -95,7 +95,7 @@ int cmd_run(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'K' }, { "lab", required_argument, NULL, 'N' },
 		{ "max-packets", required_argument, NULL, 'P' }, { "fail-under", required_argument, NULL, 'F' },
 		{ "baseline", required_argument, NULL, 'B' }, { "key-file", required_argument, NULL, 'Y' },
-		{ "responder-user", required_argument, NULL, 'U' },
+		{ "responder-user", required_argument, NULL, 'U' }, { "max-cost", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
@@ -120,7 +120,7 @@ int cmd_run(int argc, char **argv)
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:U:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:U:C:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (npaths == 16) {
@@ -164,6 +164,18 @@ int cmd_run(int argc, char **argv)
 				return PL_EXIT_ERROR;
 			break;
 		case 'B': r.baseline = optarg; break;
+		case 'C': {
+			char *end;
+
+			errno = 0;
+			r.max_cost = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(r.max_cost > 0) || r.max_cost > 1e6) {
+				fprintf(stderr, "pinglab run: --max-cost wants US dollars above 0, e.g. 0.50 (got '%s')\n", optarg);
+				return PL_EXIT_ERROR;
+			}
+			r.max_cost_arg = optarg;
+			break;
+		}
 		case 'F': {
 			char *end;
 

@@ -349,6 +349,7 @@ static int run_gen(struct pl_run *r, const char *const *targets, const char *dec
 		   struct watch *w, int nw, struct pl_err *err)
 {
 	char bin[PATH_MAX + 32], ns[64], rsp_ns[64], iface[32], out[PATH_MAX + 32], maxw[16], waitbuf[16], trials[16], maxp[24];
+	char prices[PATH_MAX + 64];
 	const char *argv[64];
 	int n = 0, rc;
 	size_t i;
@@ -388,6 +389,17 @@ static int run_gen(struct pl_run *r, const char *const *targets, const char *dec
 		snprintf(maxp, sizeof(maxp), "%lu", r->max_packets);
 		argv[n++] = "--max-packets";
 		argv[n++] = maxp;
+	}
+	/* the model phase: the cost so far on the progress line, and the --max-cost guard */
+	if (decisions && !pl_prices_locate(r->bindir, prices, sizeof(prices))) {
+		argv[n++] = "--prices";
+		argv[n++] = prices;
+		if (r->max_cost_arg) {
+			argv[n++] = "--max-cost";
+			argv[n++] = r->max_cost_arg;
+		}
+	} else if (decisions && r->max_cost_arg) {
+		return pl_errf(err, -ENOENT, "--max-cost: no price table (report/prices-*.tsv) to price the tokens with");
 	}
 	if (r->repeat > 1) {
 		snprintf(trials, sizeof(trials), "%u", r->repeat);
@@ -637,6 +649,8 @@ static void write_run_json(struct pl_run *r, const char *ended)
 	cJSON_AddNumberToObject(o, "repeat", r->repeat ? r->repeat : 1);
 	if (r->incident[0])
 		cJSON_AddStringToObject(o, "incident", r->incident);
+	if (r->stopped[0])
+		cJSON_AddStringToObject(o, "stopped", r->stopped);
 	if (r->tag)
 		cJSON_AddStringToObject(o, "tag", r->tag);
 	sc = cJSON_AddArrayToObject(o, "scenarios");
@@ -679,6 +693,8 @@ int pl_run_play(struct pl_run *r, struct pl_err *err)
 	iso_now(r->started, sizeof(r->started));
 	write_run_json(r, NULL);
 	status = play_phases(r, err);
+	if (*r->stop && !r->stopped[0])
+		snprintf(r->stopped, sizeof(r->stopped), "interrupted (Ctrl-C or SIGTERM)");
 	iso_now(ended, sizeof(ended));
 	write_run_json(r, ended);
 	{
@@ -764,6 +780,17 @@ static int play_phases(struct pl_run *r, struct pl_err *err)
 			end_helper(r, &w[0]);
 			if (mock > 0)
 				end_helper(r, &w[1]);
+		}
+		if (rc < 0)
+			return PL_EXIT_ERROR;
+		if (rc == 3) {
+			/* a budget guard stopped the model phase: a partial run, said so in
+			 * run.json (the generator's "stopped" record names the guard) */
+			snprintf(r->stopped, sizeof(r->stopped), "a budget guard (%s%s%s) stopped the model target",
+				 r->max_packets ? "--max-packets" : "", r->max_packets && r->max_cost_arg ? ", " : "",
+				 r->max_cost_arg ? "--max-cost" : "");
+			pl_run_event(r, "budget", 0, "%s", r->stopped);
+			rc = 0;
 		}
 		if (*r->stop || ((rc == 2 || rc >= 127) && !r->incident[0]))
 			return PL_EXIT_ERROR;

@@ -31,6 +31,9 @@ struct pl_run {
 	const char *user;                   /* --responder-user (NULL: nobody, but not for exec/agent; "root": none) */
 	unsigned concurrency, max_wait_ms, model_timeout_ms, repeat;
 	unsigned long max_packets;          /* budget guard for the model target (0: none) */
+	double max_cost;                    /* budget guard in USD for the model target (0: none) */
+	const char *max_cost_arg;           /* ... as given, passed to the generator */
+	char stopped[160];                  /* why the run stopped early ("" when it did not) */
 	const char *baseline;               /* run directory to compare with (NULL: none) */
 	double fail_under;                  /* model pass rate below this fails the run (<0: off) */
 	const struct pl_scn_set *set;

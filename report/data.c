@@ -255,6 +255,14 @@ static void load_packets(struct rp_run *r, int *rc)
 		struct rp_pkt *p;
 		const cJSON *rep;
 
+		/* the generator's record of a budget guard that stopped it */
+		if (o && type && !strcmp(type, "stopped")) {
+			r->stopped_early = true;
+			if (!r->stopped[0] && jstr(o, "detail"))
+				snprintf(r->stopped, sizeof(r->stopped), "%s", jstr(o, "detail"));
+			cJSON_Delete(o);
+			continue;
+		}
 		if (!o || !type || strcmp(type, "packet") || !scn || !tgt || v < 0 || !sent) {
 			if (!o || (type && !strcmp(type, "packet")))
 				r->skipped_lines++;
@@ -674,7 +682,9 @@ int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err
 	base = strrchr(r->dir, '/');
 	if (!r->run_id)
 		r->run_id = base && base[1] ? base + 1 : r->dir;
-	r->partial = !r->ended;
+	if (jstr(r->run, "stopped") && !r->stopped[0])
+		snprintf(r->stopped, sizeof(r->stopped), "%s", jstr(r->run, "stopped"));
+	r->partial = !r->ended || r->stopped_early || jstr(r->run, "stopped");
 	if (!r->repeat)
 		r->repeat = 1;
 	return 0;

@@ -84,7 +84,8 @@ struct rp_run {
 	char dir[4096];
 	cJSON *run;                 /* run.json, NULL if missing or unreadable */
 	const char *run_id, *started, *ended, *version;
-	bool simulated, partial;
+	bool simulated, partial, stopped_early;
+	char stopped[512];          /* why a partial run stopped early: Ctrl-C, a budget guard ("" unknown) */
 	unsigned repeat;
 	double started_us;          /* wall clock of run start, µs; 0 unknown */
 	struct rp_pkt *p;

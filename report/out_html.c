@@ -405,7 +405,16 @@ int rp_write_html(const struct rp_run *r, FILE *f)
 		   "<a href=\"#cost\">Cost</a> · <a href=\"#matrix\">Scenarios</a> · <a href=\"#packets\">Packets</a> · "
 		   "<a href=\"#method\">Method</a></p>\n");
 	if (r->partial)
-		fprintf(f, "<p class=\"banner\"><b>Partial run</b>: interrupted before the end; the figures cover what was played.</p>\n");
+	{
+		fprintf(f, "<p class=\"banner\"><b>Partial run</b>: ");
+		if (r->stopped[0]) {
+			fprintf(f, "stopped before the end: ");
+			E(r->stopped);
+		} else {
+			fprintf(f, "interrupted before the end");
+		}
+		fprintf(f, "; the figures cover what was played.</p>\n");
+	}
 	if (r->simulated)
 		fprintf(f, "<p class=\"banner\"><b>Simulated model</b>: the model target is pinglab's mock LLM server "
 			   "(a seeded behaviour profile), not a real model.</p>\n");

@@ -71,6 +71,8 @@ static cJSON *build(const struct rp_run *r)
 	cJSON_AddStringToObject(o, "run_id", r->run_id);
 	cJSON_AddBoolToObject(o, "simulated", r->simulated);
 	cJSON_AddBoolToObject(o, "partial", r->partial);
+	if (r->stopped[0])
+		cJSON_AddStringToObject(o, "stopped", r->stopped);
 	str_or_null(o, "pinglab_version", r->version);
 	str_or_null(o, "started", r->started);
 	str_or_null(o, "ended", r->ended);

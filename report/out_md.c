@@ -216,6 +216,8 @@ static void method(const struct rp_run *r, FILE *f)
 	}
 	fprintf(f, "\n| | |\n|---|---|\n");
 	fprintf(f, "| run | `%s`%s |\n", r->run_id, r->partial ? " (partial: the run did not finish)" : "");
+	if (r->stopped[0])
+		fprintf(f, "| stopped | %s |\n", r->stopped);
 	fprintf(f, "| pinglab version | `%s` |\n", r->version ? r->version : "unknown");
 	fprintf(f, "| started / ended | %s / %s |\n", r->started ? r->started : "?", r->ended ? r->ended : "(not recorded)");
 	fprintf(f, "| kernel | %s |\n", js(r->run, "kernel") ? js(r->run, "kernel") : "?");
@@ -252,7 +254,9 @@ int rp_write_md(const struct rp_run *r, FILE *f)
 {
 	fprintf(f, "# pinglab report: %s\n\n", r->run_id);
 	if (r->partial)
-		fprintf(f, "> **Partial run**: it was interrupted before the end; the figures cover what was played.\n\n");
+		fprintf(f, "> **Partial run**: %s%s; the figures cover what was played.\n\n",
+			r->stopped[0] ? "stopped before the end: " : "it was interrupted before the end",
+			r->stopped[0] ? r->stopped : "");
 	if (r->simulated)
 		fprintf(f, "> **Simulated model**: the model target is pinglab's mock LLM server, not a real model.\n\n");
 	fprintf(f, "How correctly and how fast each target acts as an IPv4 stack answering pings, packet by packet. "

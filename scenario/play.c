@@ -498,6 +498,31 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, const struc
 	return 0;
 }
 
+/* Tokens of one decision: summed for the progress line, and priced for the cost so far
+ * (--max-cost). A model the price table does not know makes the cost unknown. */
+static void count_tokens(struct pl_play *p, const cJSON *tok, const cJSON *model)
+{
+	static const char *const key[PL_TOK__COUNT] = { "input", "output", "cache_read", "cache_write" };
+	double t[PL_TOK__COUNT] = { 0 }, usd;
+	int k;
+
+	for (k = 0; k < PL_TOK__COUNT; k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(tok, key[k]);
+
+		if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15)
+			t[k] = v->valuedouble;
+	}
+	p->tokens_in += (unsigned long)t[PL_TOK_INPUT];
+	p->tokens_out += (unsigned long)t[PL_TOK_OUTPUT];
+	if (!p->prices || !(t[0] + t[1] + t[2] + t[3] > 0))
+		return;
+	if (cJSON_IsString(model) && pl_price_cost(pl_prices_find(p->prices, model->valuestring), t, &usd))
+		p->cost_usd += usd;
+	else if (!p->cost_unknown[0])
+		snprintf(p->cost_unknown, sizeof(p->cost_unknown), "%s",
+			 cJSON_IsString(model) ? model->valuestring : "(no model named)");
+}
+
 /* Lines the responder appended to its log since the last look: mark the packet whose
  * bytes it received as decided, with the backend's status. */
 static void read_decisions(struct pl_play *p, const struct pl_play_target *t, const struct pl_scenario *sc,
@@ -527,15 +552,8 @@ static void read_decisions(struct pl_play *p, const struct pl_play_target *t, co
 		const cJSON *tok = o ? cJSON_GetObjectItemCaseSensitive(o, "tokens") : NULL;
 		size_t n = 0;
 
-		if (cJSON_IsObject(tok)) {
-			const cJSON *ti = cJSON_GetObjectItemCaseSensitive(tok, "input");
-			const cJSON *to = cJSON_GetObjectItemCaseSensitive(tok, "output");
-
-			if (cJSON_IsNumber(ti) && ti->valuedouble >= 0 && ti->valuedouble < 1e15)
-				p->tokens_in += (unsigned long)ti->valuedouble;
-			if (cJSON_IsNumber(to) && to->valuedouble >= 0 && to->valuedouble < 1e15)
-				p->tokens_out += (unsigned long)to->valuedouble;
-		}
+		if (cJSON_IsObject(tok))
+			count_tokens(p, tok, cJSON_GetObjectItemCaseSensitive(o, "model"));
 		if (cJSON_IsString(hin) && cJSON_IsString(oc) &&
 		    !pl_hex_decode(hin->valuestring, in, sizeof(in), &n, NULL)) {
 			uint32_t j, i = 0;
@@ -607,6 +625,18 @@ static bool all_answered(struct win *w, const struct pl_scenario *s, const struc
 }
 
 static void retire(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t, struct win *w);
+static void progress_line(struct pl_play *p, const struct pl_play_target *t, unsigned long in_flight);
+
+/* Packets sent whose outcome is not known yet. */
+static unsigned long in_flight(const struct win *w, const struct pl_scenario *s, const struct pl_play_target *t)
+{
+	unsigned long n = 0;
+	uint32_t h;
+
+	for (h = w->oldest; h; h = S(w, h)->newer)
+		n += !complete(S(w, h), s, t);
+	return n;
+}
 
 /* Read frames from both sockets until deadline, or until every packet is answered when
  * until_answered. */
@@ -638,6 +668,11 @@ static int collect(struct pl_play *p, const struct pl_play_target *t, struct win
 			retire(p, s, t, w);
 		if (left <= 0 || (until_answered && all_answered(w, s, t)) || (p->stop && *p->stop))
 			return 0;
+		/* a terminal's progress line, redrawn while a slow target answers */
+		if (p->progress && p->terminal && pl_now_ns() - p->progress_ns > 250000000) {
+			progress_line(p, t, in_flight(w, s, t));
+			p->progress_ns = pl_now_ns();
+		}
 		/* records written while sending reach the file before a wait */
 		if (p->jsonl)
 			fflush(p->jsonl);
@@ -785,22 +820,32 @@ static void record(struct pl_play *p, const struct pl_scenario *s, const struct 
 	fwrite(line.b, 1, line.n, p->jsonl);
 }
 
-/* "[ 37/114] 180 pass 6 fail | in flight 1 | 0:42 elapsed, ETA 1:25 | tokens 120k in 8k out" */
-static void progress_line(struct pl_play *p, const struct pl_play_target *t)
+/* "[  37/114] mock:sim-haiku-like: 180 pass 6 fail | in flight 3 | 0:42 elapsed, ETA 1:25
+ *  | tokens 120k in 8k out | ~$0.0123" (a terminal's one updating line) */
+static void progress_line(struct pl_play *p, const struct pl_play_target *t, unsigned long in_flight)
 {
 	unsigned long fail = 0, k;
 	double el = (double)(pl_now_ns() - p->epoch_ns) / 1e9, eta;
 
 	for (k = 1; k < V__COUNT; k++)
 		fail += p->verdicts[k];
-	p->done_scenarios++;
 	eta = p->done_scenarios ? el / (double)p->done_scenarios *
 				  (double)(p->total_scenarios > p->done_scenarios ? p->total_scenarios - p->done_scenarios : 0) : 0;
-	fprintf(p->progress, "\r\033[K[%4lu/%lu] %s: %lu pass %lu fail | %d:%02d elapsed, ETA %d:%02d",
-		p->done_scenarios, p->total_scenarios, t->name, p->verdicts[V_PASS], fail, (int)el / 60,
-		(int)el % 60, (int)eta / 60, (int)eta % 60);
+	fprintf(p->progress, "\r\033[K[%4lu/%lu] %s: %lu pass %lu fail | in flight %lu | %d:%02d elapsed",
+		p->done_scenarios, p->total_scenarios, t->name, p->verdicts[V_PASS], fail, in_flight, (int)el / 60,
+		(int)el % 60);
+	if (p->done_scenarios)
+		fprintf(p->progress, ", ETA %d:%02d", (int)eta / 60, (int)eta % 60);
 	if (p->tokens_in || p->tokens_out)
 		fprintf(p->progress, " | tokens %lu in %lu out", p->tokens_in, p->tokens_out);
+	if (p->prices && (p->tokens_in || p->tokens_out))
+	{
+		if (p->cost_unknown[0])
+			fprintf(p->progress, " | cost unknown (%s)", p->cost_unknown);
+		else
+			fprintf(p->progress, " | ~$%.4f", p->cost_usd);
+	}
+	fflush(p->progress);
 }
 
 /* Judge live packet h, write its record, and free its slot. */
@@ -866,8 +911,18 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 			struct timespec ts;
 			uint32_t h;
 
-			if ((p->stop && *p->stop) || (p->max_packets && p->packets_sent >= p->max_packets)) {
-				p->budget_hit = p->max_packets && p->packets_sent >= p->max_packets;
+			if (p->stop && *p->stop)
+				break;
+			if (p->max_packets && p->packets_sent >= p->max_packets) {
+				p->budget_hit = true;
+				p->budget = "max-packets";
+				break;
+			}
+			/* what was answered so far is what is known: requests in flight still
+			 * finish and count; an unknown price stops it (the guard cannot hold) */
+			if (p->max_cost_usd > 0 && (p->cost_unknown[0] || p->cost_usd >= p->max_cost_usd)) {
+				p->budget_hit = true;
+				p->budget = "max-cost";
 				break;
 			}
 			h = win_alloc(&w);
@@ -935,8 +990,9 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 				fprintf(p->progress, " (%zu of %zu; %s)", w.fails, w.sent, w.first_fail);
 			fprintf(p->progress, "\n");
 		}
+		p->done_scenarios++;
 		if (p->progress && p->terminal)
-			progress_line(p, t);
+			progress_line(p, t, 0);
 		if (p->progress)
 			fflush(p->progress);
 	}

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "report/prices.h"
 #include "scenario/scenario.h"
 #include "scenario/verdict.h"
 #include "wire/wire.h"
@@ -36,11 +37,17 @@ struct pl_play {
 	int64_t epoch_ns;             /* times in records are microseconds since this */
 	unsigned trial;               /* which repetition of the whole run (--repeat), 0-based */
 	bool terminal;                /* progress is a terminal: one updating line, FAILs kept */
+	int64_t progress_ns;          /* when the line was last drawn */
 	unsigned long total_scenarios, done_scenarios; /* for the progress line */
 	unsigned long tokens_in, tokens_out;           /* summed from the decisions log */
 	unsigned long max_packets;    /* stop after sending this many (0: no limit) */
 	unsigned long packets_sent;
+	const struct pl_prices *prices; /* price table for the cost so far (NULL: no cost) */
+	double max_cost_usd;          /* stop sending once the decisions logged cost this (0: no limit) */
+	double cost_usd;              /* the cost of the tokens the decisions log reported so far */
+	char cost_unknown[96];        /* a logged model with no price ("" when every one had one) */
 	bool budget_hit;
+	const char *budget;           /* the guard that stopped it: "max-packets" or "max-cost" */
 	volatile sig_atomic_t *stop;  /* set by a signal handler to stop between packets */
 	unsigned long verdicts[V__COUNT];
 	unsigned long unmatched;      /* answers no sent packet could claim */

@@ -52,6 +52,21 @@ Test(run, ctrl_c_halfway_is_quick_clean_and_leaves_a_partial_report, .timeout = 
 	cr_expect_eq(access(path, R_OK), 0, "no partial report.html");
 	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
 	cr_expect_eq(access(path, R_OK), 0, "no packets.jsonl");
+	{
+		/* the report says it is partial, and why */
+		size_t len;
+		char *txt;
+		cJSON *o;
+
+		snprintf(path, sizeof(path), "%s/report.json", dir);
+		txt = tu_slurp(path, &len);
+		o = txt ? cJSON_Parse(txt) : NULL;
+		cr_expect(o && cJSON_IsTrue(cJSON_GetObjectItem(o, "partial")), "report.json is not partial");
+		cr_expect(o && cJSON_IsString(cJSON_GetObjectItem(o, "stopped")) &&
+			  strstr(cJSON_GetObjectItem(o, "stopped")->valuestring, "interrupted"), "report.json: no stopped reason");
+		cJSON_Delete(o);
+		free(txt);
+	}
 	cr_expect(lt_nothing_left(name, what, sizeof(what)), "%s", what);
 	{
 		const char *pg[] = { "pgrep", "-f", name, NULL };
@@ -223,6 +238,85 @@ Test(run, baseline_regression_fails_the_run, .timeout = 120)
 
 		lt_run(&r, rm, NULL);
 	}
+}
+
+/* Budget guards: --max-packets and --max-cost stop the model target cleanly, exit 0 (the
+ * kernel and reference are not in it), and the records, run and reports say it is partial
+ * and which guard stopped it. */
+static void budget_run(const char *guard, const char *limit, unsigned *packets, cJSON **stopped, cJSON **report)
+{
+	char dir[] = "/tmp/pl-budget-XXXXXX", path[96], *text, *line, *save = NULL;
+	struct lt_run r;
+	size_t len;
+
+	cr_assert_not_null(mkdtemp(dir));
+	{
+		const char *argv[] = { lt_pinglab_path(), "run", "--targets", "llm", "--tag", "smoke", "--scale", "0",
+				       "--concurrency", "1", "--scenarios", tu_src("scenarios"), guard, limit, "--out", dir, NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+	cr_expect_eq(r.status, 0, "%s %s: exit %d\n%s\n%s", guard, limit, r.status, r.out, r.err);
+	cr_expect(strstr(r.out, "(partial run)"), "%s", r.out);
+	*packets = 0;
+	*stopped = NULL;
+	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
+	text = tu_slurp(path, &len);
+	cr_assert_not_null(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		const char *type = cJSON_GetObjectItem(o, "type")->valuestring;
+
+		if (!strcmp(type, "packet"))
+			++*packets;
+		if (!strcmp(type, "stopped") && !*stopped)
+			*stopped = cJSON_Duplicate(o, 1);
+		cJSON_Delete(o);
+	}
+	free(text);
+	snprintf(path, sizeof(path), "%s/report.json", dir);
+	text = tu_slurp(path, &len);
+	*report = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&r, rm, NULL);
+	}
+}
+
+Test(run, budget_guards_stop_the_model_with_a_partial_report, .timeout = 120)
+{
+	unsigned packets;
+	cJSON *stopped, *report;
+
+	LT_NEED_LAB();
+	/* the smoke set sends 8 packets; three are played and judged, then it stops */
+	budget_run("--max-packets", "3", &packets, &stopped, &report);
+	cr_expect_eq(packets, 3);
+	cr_assert_not_null(stopped, "no stopped record");
+	cr_expect_str_eq(cJSON_GetObjectItem(stopped, "guard")->valuestring, "max-packets");
+	cr_expect_eq(cJSON_GetObjectItem(stopped, "packets_sent")->valueint, 3);
+	cr_assert_not_null(report);
+	cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(report, "partial")));
+	cr_expect(strstr(cJSON_GetObjectItem(report, "stopped")->valuestring, "--max-packets 3"), "%s",
+		  cJSON_GetObjectItem(report, "stopped")->valuestring);
+	cJSON_Delete(stopped);
+	cJSON_Delete(report);
+
+	/* one answer of the simulated Haiku costs far more than a millionth of a dollar:
+	 * one at a time (concurrency 1), the first priced answer stops the sending */
+	budget_run("--max-cost", "0.000001", &packets, &stopped, &report);
+	cr_expect(packets >= 1 && packets < 8, "%u packets played under a $0.000001 budget", packets);
+	cr_assert_not_null(stopped, "no stopped record");
+	cr_expect_str_eq(cJSON_GetObjectItem(stopped, "guard")->valuestring, "max-cost");
+	cr_expect_gt(cJSON_GetObjectItem(stopped, "cost_usd")->valuedouble, 0.000001);
+	cr_assert_not_null(report);
+	cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(report, "partial")));
+	cr_expect(strstr(cJSON_GetObjectItem(report, "stopped")->valuestring, "--max-cost"), "%s",
+		  cJSON_GetObjectItem(report, "stopped")->valuestring);
+	cJSON_Delete(stopped);
+	cJSON_Delete(report);
 }
 
 /* Every file of a run directory plus the run's stdout and stderr: none holds the key. */
