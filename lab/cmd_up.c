@@ -85,7 +85,7 @@ int cmd_up(int argc, char **argv)
 	};
 	struct up_cli cli = { 0, "error" };
 	struct pl_lab_hooks hooks = { .on_step = on_step, .log = on_log, .arg = &cli,
-				      .cancel = &up_signal.cancel };
+				      .cancel = &up_signal.cancel, .detached = true };
 	enum pl_lab_mode mode = PL_LAB_WIRE;
 	char name[PL_LAB_NAME_MAX + 1] = "";
 	struct pl_err err = { "" };

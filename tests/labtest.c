@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -259,6 +261,19 @@ bool lt_nothing_left(const char *name, char *what, size_t len)
 	}
 	what[0] = '\0';
 	return true;
+}
+
+void lt_private_mounts(const char *const dirs[])
+{
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare(CLONE_NEWNS): %s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL), 0, "make / rslave: %s",
+		     strerror(errno));
+	for (size_t i = 0; dirs[i]; i++) {
+		cr_assert(mkdir(dirs[i], 0755) == 0 || errno == EEXIST, "mkdir %s: %s", dirs[i],
+			  strerror(errno));
+		cr_assert_eq(mount("tmpfs", dirs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"), 0,
+			     "tmpfs on %s: %s", dirs[i], strerror(errno));
+	}
 }
 
 static int found_one(void *arg, pid_t pid)

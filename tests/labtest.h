@@ -67,6 +67,12 @@ bool lt_memory_tool(void);
  * process), without the name and leading blanks, into out; NULL if there is none. */
 const char *lt_proc_status(pid_t pid, const char *field, char *out, size_t n);
 
+/* Give this test process (and what it starts) a private mount namespace, / made a
+ * slave so nothing mounted here reaches the host, and an empty tmpfs over each of dirs
+ * (NULL-terminated): over /run/netns and /run/pinglab, only this test's labs exist as
+ * far as pinglab can see; over /dev/net, there is no /dev/net/tun. */
+void lt_private_mounts(const char *const dirs[]);
+
 /* True if some process other than the caller is in the named namespace. */
 bool lt_netns_has_process(const char *netns);
 

@@ -2,8 +2,9 @@
  *
  * Every test that needs namespaces skips without root or /dev/net/tun. Each uses its own
  * random lab name, so tests run in parallel and never touch each other's labs; clean is
- * only ever run with --name here (a bare `pinglab clean` would remove the other tests'
- * labs). */
+ * run with --name here, except in bare_clean_skips_live_labs, which gives itself a
+ * private /run/netns and /run/pinglab first: a bare clean there cannot see anyone
+ * else's labs (another engineer's older pinglab writes run files that look orphaned). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,6 +99,41 @@ Test(lab_cli, not_root_is_a_skip)
 	cr_expect_eq(r->status, 4);
 	cr_expect(strstr(r->err, "needs root"), "%s", r->err);
 	free(r);
+}
+
+Test(lab_names, liveness_checks_pid_and_start_time)
+{
+	struct pl_lab lab;
+	char why[96];
+	pid_t child;
+	int st;
+
+	memset(&lab, 0, sizeof(lab));
+	cr_assert_eq(pl_lab_names("lv", &lab.names, NULL), 0);
+	/* made by pinglab up: no controller, kept until down */
+	cr_expect_eq(pl_lab_is_live(&lab, why, sizeof(why)), 1);
+	cr_expect(strstr(why, "kept"), "%s", why);
+
+	lab.controller = getpid();
+	lab.controller_start = pl_proc_starttime(getpid());
+	cr_assert_neq(lab.controller_start, 0ull);
+	cr_expect_eq(pl_lab_is_live(&lab, why, sizeof(why)), 1);
+	cr_expect(strstr(why, "live (pid "), "%s", why);
+	/* the same pid with another start time is a recycled pid, not the controller */
+	lab.controller_start++;
+	cr_expect_eq(pl_lab_is_live(&lab, why, sizeof(why)), 0, "%s", why);
+	/* an older run file without a start time: the pid alone decides */
+	lab.controller_start = 0;
+	cr_expect_eq(pl_lab_is_live(&lab, why, sizeof(why)), 1);
+
+	child = fork();
+	cr_assert(child >= 0);
+	if (child == 0)
+		_exit(0);
+	cr_assert_eq(waitpid(child, &st, 0), child);
+	lab.controller = child;
+	cr_expect_eq(pl_lab_is_live(&lab, why, sizeof(why)), 0, "%s", why);
+	cr_expect(strstr(why, "gone"), "%s", why);
 }
 
 Test(lab_names, derived_names_fit_ifnamsiz)
@@ -360,6 +396,99 @@ Test(lab, clean_after_kill_leaves_nothing, .timeout = 20)
 	cr_expect(strstr(r->out, "nothing to clean"), "%s", r->out);
 	free(before);
 	free(after);
+	free(r);
+}
+
+/* A child that builds lab name in-process, as pinglab run does (so it is the lab's
+ * controller), then holds it until it is killed. Returns once the lab is up. */
+static pid_t hold_lab(const char *name)
+{
+	int fds[2];
+	char ok = 0;
+	pid_t pid;
+
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		struct pl_err err = { "" };
+		struct pl_lab lab;
+
+		close(fds[0]);
+		ok = pl_lab_up(name, PL_LAB_ROUTED, NULL, &lab, &err) == 0 ? 'y' : 'n';
+		if (ok != 'y')
+			fprintf(stderr, "hold_lab %s: %s\n", name, err.msg);
+		if (write(fds[1], &ok, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	cr_assert_eq(read(fds[0], &ok, 1), 1);
+	close(fds[0]);
+	cr_assert_eq(ok, 'y', "the child could not build lab %s", name);
+	return pid;
+}
+
+Test(lab, bare_clean_skips_live_labs, .timeout = 30)
+{
+	static const char *const private_dirs[] = { PL_NETNS_RUN_DIR, PL_LAB_RUN_DIR, NULL };
+	char live[9], orphan[9], kept[9], want[128];
+	struct pl_lab_health h;
+	struct pl_err err = { "" };
+	struct lt_run *r;
+	pid_t holder, dead;
+	int st;
+
+	LT_NEED_LAB();
+	lt_private_mounts(private_dirs);
+	r = malloc(sizeof(*r));
+	cr_assert(r);
+	lt_name(live, "cl");
+	lt_name(orphan, "co");
+	lt_name(kept, "ck");
+	holder = hold_lab(live);
+	dead = hold_lab(orphan);
+	kill(dead, SIGKILL);
+	cr_assert_eq(waitpid(dead, &st, 0), dead);
+	must_up(kept, "routed");
+
+	lt_pinglab(r, NULL, "clean", NULL);
+	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+	snprintf(want, sizeof(want), "lab %s skipped: live (pid %d)", live, (int)holder);
+	cr_expect(strstr(r->out, want), "no '%s' in:\n%s", want, r->out);
+	snprintf(want, sizeof(want), "lab %s skipped: kept", kept);
+	cr_expect(strstr(r->out, want), "no '%s' in:\n%s", want, r->out);
+	snprintf(want, sizeof(want), "removed namespace pl-%s-gen", orphan);
+	cr_expect(strstr(r->out, want), "no '%s' in:\n%s", want, r->out);
+	snprintf(want, sizeof(want), "removed run file /run/pinglab/%s.json", orphan);
+	cr_expect(strstr(r->out, want), "no '%s' in:\n%s", want, r->out);
+	cr_expect(strstr(r->out, "skipped 2 live labs"), "%s", r->out);
+	assert_nothing_left(orphan);
+	for (int i = 0; i < 2; i++) {
+		const char *name = i ? kept : live;
+
+		snprintf(want, sizeof(want), "pl-%s-", name);
+		cr_expect(!strstr(r->out, want), "clean touched %s:\n%s", name, r->out);
+		cr_assert_eq(pl_lab_health(name, &h, &err), 0, "%s", err.msg);
+		cr_expect(h.ok, "lab %s damaged by a bare clean: %s", name, h.problems);
+	}
+
+	/* again: nothing to clean, the two still skipped */
+	lt_pinglab(r, NULL, "clean", NULL);
+	cr_expect_eq(r->status, 0, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "nothing to clean") && strstr(r->out, "skipped 2 live labs"),
+		  "%s", r->out);
+
+	/* --force takes the live ones too; the holder itself is not the lab's to kill */
+	lt_pinglab(r, NULL, "clean", "--force", NULL);
+	cr_expect_eq(r->status, 0, "%s%s", r->out, r->err);
+	cr_expect(!strstr(r->out, "skipped"), "%s", r->out);
+	assert_nothing_left(live);
+	assert_nothing_left(kept);
+	cr_expect_eq(waitpid(holder, &st, WNOHANG), 0, "the controller was killed");
+	kill(holder, SIGKILL);
+	waitpid(holder, &st, 0);
 	free(r);
 }
 
