@@ -99,6 +99,12 @@ static int wait_status(pid_t pid)
 
 void lt_run(struct lt_run *r, const char *const argv[], const char *const env[])
 {
+	lt_run_with(r, argv, env, NULL);
+}
+
+void lt_run_with(struct lt_run *r, const char *const argv[], const char *const env[],
+		 void (*setup)(void))
+{
 	int out[2], err[2];
 	size_t nout = 0, nerr = 0;
 	pid_t pid;
@@ -110,6 +116,8 @@ void lt_run(struct lt_run *r, const char *const argv[], const char *const env[])
 	if (pid == 0) {
 		dup2(out[1], 1);
 		dup2(err[1], 2);
+		if (setup)
+			setup();
 		child_exec(argv, env);
 	}
 	close(out[1]);

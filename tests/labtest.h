@@ -40,6 +40,11 @@ struct lt_run {
  * NULL), wait for it, capture its output. */
 void lt_run(struct lt_run *r, const char *const argv[], const char *const env[]);
 
+/* lt_run, with setup() called in the child just before exec (drop privileges, ...);
+ * setup prints why and _exits 126 if it cannot do its part. */
+void lt_run_with(struct lt_run *r, const char *const argv[], const char *const env[],
+		 void (*setup)(void));
+
 /* Run `pinglab ARGS...` (NULL-terminated varargs). */
 void lt_pinglab(struct lt_run *r, const char *const env[], ...) __attribute__((sentinel));
 

@@ -6,6 +6,7 @@
  * private /run/netns and /run/pinglab first: a bare clean there cannot see anyone
  * else's labs (another engineer's older pinglab writes run files that look orphaned). */
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,17 +88,48 @@ Test(lab_cli, usage_errors_exit_2)
 	free(r);
 }
 
+/* In the child of lt_run_with: become nobody (no groups, uid/gid 65534) for good. */
+static void become_nobody(void)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+	    setresuid(65534, 65534, 65534) < 0) {
+		fprintf(stderr, "become nobody: %s\n", strerror(errno));
+		_exit(126);
+	}
+}
+
 Test(lab_cli, not_root_is_a_skip)
 {
+	const char *const argv[] = { lt_pinglab_path(), "up", "--name", "x", NULL };
+	struct lt_run *r = malloc(sizeof(*r));
+
+	cr_assert(r);
+	/* as root (CI), the child drops to nobody before it execs pinglab up */
+	lt_run_with(r, argv, NULL, geteuid() == 0 ? become_nobody : NULL);
+	cr_assert_neq(r->status, 126, "%s", r->err);
+	cr_expect_eq(r->status, 4, "exit %d: %s", r->status, r->err);
+	cr_expect(strstr(r->err, "pinglab up: skipped: needs root"), "%s", r->err);
+	cr_expect(!strstr(r->err, "tun"), "not root is the reason, not the device: %s", r->err);
+	free(r);
+}
+
+Test(lab_cli, no_tun_device_is_a_skip)
+{
+	static const char *const hide[] = { "/dev/net", NULL };
 	struct lt_run *r;
 
-	if (geteuid() == 0)
-		cr_skip("runs as root: the skip path is for unprivileged users");
+	if (geteuid() != 0)
+		cr_skip("needs root: mounts a tmpfs over /dev/net in a private mount namespace");
+	/* root, but /dev/net/tun is not there (as in a container without the device) */
+	lt_private_mounts(hide);
+	cr_assert(access("/dev/net/tun", F_OK) < 0 && errno == ENOENT);
 	r = malloc(sizeof(*r));
 	cr_assert(r);
 	lt_pinglab(r, NULL, "up", "--name", "x", NULL);
-	cr_expect_eq(r->status, 4);
-	cr_expect(strstr(r->err, "needs root"), "%s", r->err);
+	cr_expect_eq(r->status, 4, "exit %d: %s", r->status, r->err);
+	cr_expect(strstr(r->err, "pinglab up: skipped: /dev/net/tun: No such file or directory"),
+		  "%s", r->err);
+	cr_expect(strstr(r->err, "load the tun module"), "%s", r->err);
 	free(r);
 }
 
