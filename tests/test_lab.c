@@ -577,8 +577,12 @@ Test(lab, up_killed_mid_build_then_clean, .timeout = 30)
 	free(r);
 }
 
-Test(lab, failure_at_every_step_unwinds, .timeout = 60)
+Test(lab, failure_at_every_step_unwinds, .timeout = 90)
 {
+	static const struct { const char *name; enum pl_lab_mode mode; } modes[] = {
+		{ "wire", PL_LAB_WIRE },
+		{ "routed", PL_LAB_ROUTED },
+	};
 	struct lt_run *r;
 	char name[9], env[32], *before, *after;
 	int n;
@@ -587,23 +591,30 @@ Test(lab, failure_at_every_step_unwinds, .timeout = 60)
 	r = malloc(sizeof(*r));
 	cr_assert(r);
 	before = lt_root_snapshot();
-	lt_name(name, "fs");
-	for (n = 1; n < 64; n++) {
-		char want[48];
-		const char *const e[] = { env, NULL };
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		const char *mode = modes[m].name;
+		int total = pl_lab_step_count(modes[m].mode);
 
-		snprintf(env, sizeof(env), "PINGLAB_FAIL_STEP=%d", n);
-		lt_pinglab(r, e, "up", "--name", name, NULL);
-		if (r->status == 0)
-			break; /* n is past the last step */
-		cr_assert_eq(r->status, 2, "step %d: exit %d\n%s", n, r->status, r->err);
-		snprintf(want, sizeof(want), "step %d/", n);
-		cr_expect(strstr(r->err, want) && strstr(r->err, "injected failure"),
-			  "step %d: %s", n, r->err);
+		lt_name(name, m ? "fr" : "fw");
+		for (n = 1; n < 64; n++) {
+			char want[48];
+			const char *const e[] = { env, NULL };
+
+			snprintf(env, sizeof(env), "PINGLAB_FAIL_STEP=%d", n);
+			lt_pinglab(r, e, "up", "--name", name, "--mode", mode, NULL);
+			if (r->status == 0)
+				break; /* n is past the last step */
+			cr_assert_eq(r->status, 2, "%s step %d: exit %d\n%s", mode, n, r->status,
+				     r->err);
+			snprintf(want, sizeof(want), "step %d/%d ", n, total);
+			cr_expect(strstr(r->err, want) && strstr(r->err, "injected failure"),
+				  "%s step %d: %s", mode, n, r->err);
+			assert_nothing_left(name);
+		}
+		cr_expect_eq(n - 1, total, "%s: up succeeded at N=%d", mode, n);
+		must_down(name);
 		assert_nothing_left(name);
 	}
-	cr_expect_eq(n - 1, pl_lab_step_count(PL_LAB_WIRE), "up succeeded at N=%d", n);
-	must_down(name);
 	after = lt_root_snapshot();
 	cr_expect_str_eq(after, before);
 	free(before);
