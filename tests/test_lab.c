@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <netlink/errno.h>
 
 #include "netlab/lab.h"
 #include "netlab/netns.h"
@@ -619,6 +620,86 @@ Test(lab, failure_at_every_step_unwinds, .timeout = 90)
 	cr_expect_str_eq(after, before);
 	free(before);
 	free(after);
+	free(r);
+}
+
+/* pinglab up stopped just before step `step` (PINGLAB_FAIL_ACTION=stop); while it is
+ * stopped, `ip -n NS ...` (prep) makes the step's object first; then up goes on and
+ * meets the kernel's refusal. Returns up's exit status, its output in r->err. */
+static int up_against(struct lt_run *r, const char *name, const char *mode, int step,
+		      const char *const prep[])
+{
+	char env_step[32], path[] = "/tmp/pl-nlerr-XXXXXX";
+	struct lt_run *ip = malloc(sizeof(*ip));
+	int fd, st;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert(ip);
+	snprintf(env_step, sizeof(env_step), "PINGLAB_FAIL_STEP=%d", step);
+	fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	unlink(path);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		putenv(env_step);
+		putenv((char *)"PINGLAB_FAIL_ACTION=stop");
+		execl(lt_pinglab_path(), "pinglab", "up", "--name", name, "--mode", mode,
+		      (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &st, WUNTRACED), pid);
+	cr_assert(WIFSTOPPED(st), "up did not stop at step %d: status %#x", step, st);
+	lt_run(ip, prep, NULL);
+	kill(pid, SIGCONT);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_expect_eq(ip->status, 0, "%s: %s", prep[0], ip->err);
+	n = pread(fd, r->err, sizeof(r->err) - 1, 0);
+	r->err[n > 0 ? n : 0] = '\0';
+	close(fd);
+	free(ip);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+Test(lab, netlink_errors_reach_the_user_with_libnl_text, .timeout = 20)
+{
+	char name[9], ns[32], dev[16], want[96];
+	struct lt_run *r;
+	int st;
+
+	LT_NEED_LAB();
+	r = malloc(sizeof(*r));
+	cr_assert(r);
+
+	/* a link already named like the gen end of the veth: RTM_NEWLINK says EEXIST */
+	lt_name(name, "ne");
+	snprintf(ns, sizeof(ns), "pl-%s-gen", name);
+	snprintf(dev, sizeof(dev), "pl-%s-g", name);
+	const char *const veth[] = { "ip", "-n", ns, "link", "add", dev, "type", "veth", "peer",
+				     "name", "nlerr0", NULL };
+	st = up_against(r, name, "wire", 9, veth);
+	cr_expect_eq(st, 2, "exit %d: %s", st, r->err);
+	snprintf(want, sizeof(want), "step 9/%d (create veth pair): create veth %s/pl-%s-r: %s",
+		 pl_lab_step_count(PL_LAB_WIRE), dev, name, nl_geterror(NLE_EXIST));
+	cr_expect(strstr(r->err, want), "no '%s' in:\n%s", want, r->err);
+	cr_expect(strstr(r->err, "removed namespace"), "no unwind in:\n%s", r->err);
+	assert_nothing_left(name);
+
+	/* routed mode: the gen route is there already */
+	lt_name(name, "nr");
+	snprintf(ns, sizeof(ns), "pl-%s-gen", name);
+	const char *const route[] = { "ip", "-n", ns, "route", "add", "blackhole", PL_LAB_TUN_NET,
+				      NULL };
+	st = up_against(r, name, "routed", 17, route);
+	cr_expect_eq(st, 2, "exit %d: %s", st, r->err);
+	snprintf(want, sizeof(want), "step 17/%d (route %s via %s in gen): ",
+		 pl_lab_step_count(PL_LAB_ROUTED), PL_LAB_TUN_NET, PL_LAB_KERNEL_IP);
+	cr_expect(strstr(r->err, want), "no '%s' in:\n%s", want, r->err);
+	cr_expect(strstr(r->err, nl_geterror(NLE_EXIST)), "no libnl text in:\n%s", r->err);
+	assert_nothing_left(name);
 	free(r);
 }
 
