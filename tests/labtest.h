@@ -60,9 +60,15 @@ pid_t lt_lab_with_responder(char name[9], const char *prefix, const char *log, c
  * lifetimes), routes, qdiscs, a few sysctls. malloc'd. */
 char *lt_root_snapshot(void);
 
-/* Anything of lab `name` left: namespaces under /run/netns, run files. Returns false
- * and describes the first leftover in what, or true when clean. */
+/* Anything of lab `name` left: namespaces under /run/netns or in `ip netns list`, run
+ * files, a process in one of the lab's namespaces (those lt_note_lab saw, or any
+ * namespace still holding the lab's veth). Returns false and describes the first
+ * leftover in what, or true when clean. */
 bool lt_nothing_left(const char *name, char *what, size_t len);
+
+/* Remember the nsfs identity of lab name's namespaces while they exist, for
+ * lt_nothing_left (lt_pinglab does it after every successful `up --name`). */
+void lt_note_lab(const char *name);
 
 /* True when the programs run under ASan (make check) or valgrind (make valgrind), whose
  * own memory makes resident-size bounds meaningless. */

@@ -721,6 +721,46 @@ Test(lab, sigterm_during_up_unwinds, .timeout = 20)
 	free(r);
 }
 
+/* lt_nothing_left itself: a process still inside a lab namespace whose name is gone
+ * (down skipped, the names removed by hand) is a leftover. */
+Test(lab, nothing_left_sees_a_process_in_a_removed_namespace, .timeout = 20)
+{
+	struct pl_err err = { "" };
+	struct pl_lab_names n;
+	char name[9], what[256], want[96];
+	pid_t child;
+	int st;
+
+	LT_NEED_LAB();
+	lt_name(name, "nl");
+	must_up(name, "routed");
+	pl_lab_names(name, &n, &err);
+	child = fork();
+	cr_assert(child >= 0);
+	if (child == 0) {
+		struct pl_netns_saved saved;
+
+		if (pl_netns_enter(n.rsp_ns, &saved, &err) < 0)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	cr_assert(wait_for(lt_netns_has_process, n.rsp_ns, 3000), "child never entered %s",
+		  n.rsp_ns);
+	cr_assert(!lt_nothing_left(name, what, sizeof(what)));
+	cr_assert_eq(pl_netns_del(n.gen_ns, &err), 0, "%s", err.msg);
+	cr_assert_eq(pl_netns_del(n.rsp_ns, &err), 0, "%s", err.msg);
+	cr_assert_eq(unlink(n.runfile), 0);
+	cr_expect(!lt_nothing_left(name, what, sizeof(what)), "the process in %s went unseen",
+		  n.rsp_ns);
+	snprintf(want, sizeof(want), "process %d is still in lab %s's rsp namespace",
+		 (int)child, name);
+	cr_expect(strstr(what, want), "%s", what);
+	kill(child, SIGKILL);
+	cr_assert_eq(waitpid(child, &st, 0), child);
+	cr_expect(lt_nothing_left(name, what, sizeof(what)), "%s", what);
+}
+
 Test(lab, down_stops_recorded_processes, .timeout = 20)
 {
 	struct pl_lab_health h;
