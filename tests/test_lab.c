@@ -391,10 +391,43 @@ static bool wait_for(bool (*cond)(const char *), const char *arg, int ms)
 	return cond(arg);
 }
 
+/* A child that builds lab name in-process, as pinglab run does (so it is the lab's
+ * controller), then holds it until it is killed. Returns once the lab is up. */
+static pid_t hold_lab(const char *name, enum pl_lab_mode mode)
+{
+	int fds[2];
+	char ok = 0;
+	pid_t pid;
+
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		struct pl_err err = { "" };
+		struct pl_lab lab;
+
+		close(fds[0]);
+		ok = pl_lab_up(name, mode, NULL, &lab, &err) == 0 ? 'y' : 'n';
+		if (ok != 'y')
+			fprintf(stderr, "hold_lab %s: %s\n", name, err.msg);
+		if (write(fds[1], &ok, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	cr_assert_eq(read(fds[0], &ok, 1), 1);
+	close(fds[0]);
+	cr_assert_eq(ok, 'y', "the child could not build lab %s", name);
+	lt_note_lab(name);
+	return pid;
+}
+
 Test(lab, clean_after_kill_leaves_nothing, .timeout = 20)
 {
 	struct lt_run *r;
-	char name[9], rsp_ns[32], *before, *after;
+	char name[9], rsp_ns[32], runfile[64], *before, *after;
+	pid_t controller;
 	int st;
 
 	LT_NEED_LAB();
@@ -403,15 +436,22 @@ Test(lab, clean_after_kill_leaves_nothing, .timeout = 20)
 	before = lt_root_snapshot();
 	lt_name(name, "kc");
 	snprintf(rsp_ns, sizeof(rsp_ns), "pl-%s-rsp", name);
-	must_up(name, "wire");
+	snprintf(runfile, sizeof(runfile), "/run/pinglab/%s.json", name);
+	/* the lab's controller, as pinglab run would be */
+	controller = hold_lab(name, PL_LAB_WIRE);
 
-	/* A process holding the lab, as a responder would, then killed -9 "controller":
-	 * nothing takes the lab down but clean. */
+	/* A process holding the lab, as a responder would; then the controller is killed
+	 * with SIGKILL: nothing takes the lab down but clean. */
 	const char *const argv[] = { lt_pinglab_path(), "exec", name, "rsp", "--", "sleep", "1000",
 				     NULL };
 	pid_t holder = lt_spawn(argv, NULL);
 	cr_assert(wait_for(lt_netns_has_process, rsp_ns, 3000), "sleep never entered %s",
 		  rsp_ns);
+	cr_assert_eq(kill(controller, SIGKILL), 0);
+	cr_assert_eq(waitpid(controller, &st, 0), controller);
+	cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "controller status %#x", st);
+	cr_expect(access(runfile, F_OK) == 0 && lt_netns_has_process(rsp_ns),
+		  "the killed controller's lab went away by itself?");
 
 	lt_pinglab(r, NULL, "clean", "--name", name, NULL);
 	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
@@ -432,37 +472,6 @@ Test(lab, clean_after_kill_leaves_nothing, .timeout = 20)
 	free(r);
 }
 
-/* A child that builds lab name in-process, as pinglab run does (so it is the lab's
- * controller), then holds it until it is killed. Returns once the lab is up. */
-static pid_t hold_lab(const char *name)
-{
-	int fds[2];
-	char ok = 0;
-	pid_t pid;
-
-	cr_assert_eq(pipe(fds), 0);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		struct pl_err err = { "" };
-		struct pl_lab lab;
-
-		close(fds[0]);
-		ok = pl_lab_up(name, PL_LAB_ROUTED, NULL, &lab, &err) == 0 ? 'y' : 'n';
-		if (ok != 'y')
-			fprintf(stderr, "hold_lab %s: %s\n", name, err.msg);
-		if (write(fds[1], &ok, 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(fds[1]);
-	cr_assert_eq(read(fds[0], &ok, 1), 1);
-	close(fds[0]);
-	cr_assert_eq(ok, 'y', "the child could not build lab %s", name);
-	return pid;
-}
-
 Test(lab, bare_clean_skips_live_labs, .timeout = 30)
 {
 	static const char *const private_dirs[] = { PL_NETNS_RUN_DIR, PL_LAB_RUN_DIR, NULL };
@@ -480,8 +489,8 @@ Test(lab, bare_clean_skips_live_labs, .timeout = 30)
 	lt_name(live, "cl");
 	lt_name(orphan, "co");
 	lt_name(kept, "ck");
-	holder = hold_lab(live);
-	dead = hold_lab(orphan);
+	holder = hold_lab(live, PL_LAB_ROUTED);
+	dead = hold_lab(orphan, PL_LAB_WIRE);
 	kill(dead, SIGKILL);
 	cr_assert_eq(waitpid(dead, &st, 0), dead);
 	must_up(kept, "routed");
