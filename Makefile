@@ -61,7 +61,7 @@ TEST_BIN  := $(BUILD)/pinglab-tests
 TEST_ARGS ?= --jobs 2
 
 .PHONY: all test check valgrind ci clean help lab bench fuzz fuzz-smoke
-all: $(BINS)
+all: $(BINS) ## build the four programs into build/ (the default target)
 
 $(BUILD)/version.h: FORCE
 	@mkdir -p $(BUILD)
@@ -88,6 +88,9 @@ $(BINS): $(BUILD)/%: $$(call prog_objs,$$*) $(LIB)
 
 EXTRA_LIBS_pinglab-mockllm   = $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 EXTRA_LIBS_pinglab-responder = $(shell pkg-config --libs libcap-ng 2>/dev/null)
+
+# the test objects include Criterion's headers: its compile flags too (e.g. -pthread)
+$(TEST_OBJS): PL_CFLAGS += $(shell pkg-config --cflags criterion)
 
 $(TEST_BIN): $(TEST_OBJS) $(LIB)
 	$(call msg,LINK,$@)
@@ -132,9 +135,10 @@ clean: ## remove build outputs (not reports)
 	$(Q)rm -rf build
 
 help: ## list targets
-	@echo "pinglab make targets:"
-	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]*):.*## (.*)/  \1\t\2/' | expand -t 14
-	@echo "  V=1         show the commands"
+	@echo "pinglab make targets (plain 'make' is 'make all'):"
+	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]*):.*## (.*)/\1\t\2/' | \
+		awk -F '\t' '{ printf "  %-16s %s\n", $$1, $$2 }'
+	@printf '  %-16s %s\n' V=1 'show the commands'
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

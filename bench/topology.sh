@@ -30,10 +30,13 @@ trap cleanup EXIT
 
 now_ns() { date +%s%N; }
 
+# names unique to this run (another bench at the same time must neither collide with
+# these nor lose its labs to this one's cleanup): b/i + 4 random [a-z0-9] + round
+tag=$(tr -dc 'a-z0-9' </dev/urandom | head -c 4)
 pl_total=() ip_total=() pl_up=() pl_down=()
 for ((i = 1; i <= rounds; i++)); do
-	n=$(printf 'b%02d' "$i")
-	m=$(printf 'bi%02d' "$i")
+	n=$(printf 'b%s%02d' "$tag" "$i")
+	m=$(printf 'i%s%02d' "$tag" "$i")
 	names+=("$n" "$m")
 
 	t0=$(now_ns)

@@ -26,7 +26,10 @@ static void on_signal(int sig)
 /* Test hook, read from the environment by this command only:
  *   PINGLAB_FAIL_STEP=N       step N fails ("injected failure")
  *   PINGLAB_FAIL_ACTION=error (default) | signal (raise SIGTERM at step N, as if the
- *                             user pressed ^C) | hang (print a line, wait to be killed) */
+ *                             user pressed ^C) | hang (print a line, wait to be killed)
+ *                             | stop (SIGSTOP before step N, then run it: a test changes
+ *                             the half-built lab meanwhile and sends SIGCONT, so the step
+ *                             meets a real kernel error) */
 struct up_cli {
 	int fail_step;            /* 0: no injection */
 	const char *fail_action;
@@ -40,6 +43,10 @@ static int on_step(void *arg, int step, const char *what, struct pl_err *err)
 		return 0;
 	if (!strcmp(cli->fail_action, "signal")) {
 		raise(SIGTERM);
+		return 0;
+	}
+	if (!strcmp(cli->fail_action, "stop")) {
+		raise(SIGSTOP);
 		return 0;
 	}
 	if (!strcmp(cli->fail_action, "hang")) {
@@ -85,7 +92,7 @@ int cmd_up(int argc, char **argv)
 	};
 	struct up_cli cli = { 0, "error" };
 	struct pl_lab_hooks hooks = { .on_step = on_step, .log = on_log, .arg = &cli,
-				      .cancel = &up_signal.cancel };
+				      .cancel = &up_signal.cancel, .detached = true };
 	enum pl_lab_mode mode = PL_LAB_WIRE;
 	char name[PL_LAB_NAME_MAX + 1] = "";
 	struct pl_err err = { "" };

@@ -14,7 +14,7 @@ static const struct {
 	{ "up", cmd_up, "build a lab: [--name NAME] [--mode wire|routed]" },
 	{ "down", cmd_down, "remove what up made, in reverse: [--name NAME]" },
 	{ "status", cmd_status, "list labs and their health" },
-	{ "clean", cmd_clean, "remove what killed labs left (pl-* namespaces, processes, run files): [--name NAME]" },
+	{ "clean", cmd_clean, "remove what killed labs left, skipping live labs: [--name NAME] [--force]" },
 	{ "exec", cmd_exec, "run a command in a lab namespace: NAME gen|rsp -- CMD [ARG...]" },
 	{ "run", cmd_run, "the end-to-end regression: fresh lab, every target, report (see run --help)" },
 	{ "ping", cmd_ping, "real iputils ping against the responder in a routed lab: [-c N] [--backend B]" },

@@ -18,6 +18,7 @@
 #include <net/if.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -82,7 +83,12 @@ struct pl_lab {
 	struct pl_lab_names names;
 	enum pl_lab_mode mode;
 	long long created;        /* unix seconds */
-	pid_t controller;         /* pid of the process that built the lab */
+	/* The process that holds the lab: the one that built it (pinglab run, ping), or 0
+	 * when nothing does (pinglab up: the lab is kept until down). A bare clean leaves a
+	 * lab alone while its controller lives; controller_start is its /proc/PID/stat
+	 * starttime, so a recycled pid is not mistaken for it (0: not recorded). */
+	pid_t controller;
+	unsigned long long controller_start;
 	char gen_mac[18];
 	char rsp_mac[18];
 	struct pl_res res[PL_LAB_RES_MAX];   /* creation order */
@@ -101,6 +107,9 @@ struct pl_lab_hooks {
 	void *arg;
 	/* Checked between steps; when set, up stops and unwinds (SIGINT/SIGTERM). */
 	volatile sig_atomic_t *cancel;
+	/* up: the lab outlives the calling process (pinglab up). It is the controller
+	 * while it builds; the finished run file names none, so a bare clean keeps it. */
+	bool detached;
 };
 
 /* Build the lab. On failure everything made is undone and err reads
@@ -115,11 +124,19 @@ int pl_lab_step_count(enum pl_lab_mode mode);
  * lab's namespaces are killed first. -ENOENT when there is no such lab. */
 int pl_lab_down(const char *name, const struct pl_lab_hooks *hooks, struct pl_err *err);
 
-/* Remove what killed or crashed labs left: every pl-* namespace (and its processes)
- * and every run file; only those of lab `only` when it is not NULL. *removed counts
- * the things removed. Idempotent. */
-int pl_lab_clean(const char *only, const struct pl_lab_hooks *hooks, int *removed,
-		 struct pl_err *err);
+/* Remove what killed or crashed labs left: the pl-* namespaces (and their processes)
+ * and run files of orphaned labs, those with no run file or whose controller has
+ * died. A lab whose controller is alive (pid and start time match), or that names no
+ * controller (kept by pinglab up), is skipped and logged ("lab x skipped: live (pid
+ * N)"); with force, or when `only` names one lab, it is removed all the same.
+ * *removed counts the things removed, *skipped the labs left alone (either may be
+ * NULL). Idempotent. */
+int pl_lab_clean(const char *only, bool force, const struct pl_lab_hooks *hooks,
+		 int *removed, int *skipped, struct pl_err *err);
+
+/* Why lab would survive a bare clean: 1 with why filled ("live (pid 42)", "kept
+ * (made by pinglab up)"), 0 when it is an orphan. */
+int pl_lab_is_live(const struct pl_lab *lab, char *why, size_t len);
 
 /* Run file. */
 int pl_lab_load(const char *name, struct pl_lab *lab, struct pl_err *err);

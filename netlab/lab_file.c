@@ -3,6 +3,7 @@
  * {
  *   "schema": "pinglab.lab/1", "name": "x", "mode": "wire",
  *   "created": "2025-01-01T12:00:00Z", "created_unix": 1735732800, "controller_pid": 42,
+ *   "controller_start": 4567,                  (0 / 0: no controller, kept until down)
  *   "gen": { "netns": "pl-x-gen", "dev": "pl-x-g", "addr": "10.77.1.2/24", "mac": "..",
  *            "routes": [ { "dst": "10.77.2.0/24", "via": "10.77.1.1" } ] },
  *   "rsp": { "netns": "pl-x-rsp", "dev": "pl-x-r", "addr": "10.77.1.1/24", "mac": "..",
@@ -83,6 +84,7 @@ static cJSON *lab_to_json(const struct pl_lab *lab)
 	add_str(root, "created", when, &ok);
 	add_num(root, "created_unix", (double)lab->created, &ok);
 	add_num(root, "controller_pid", (double)lab->controller, &ok);
+	add_num(root, "controller_start", (double)lab->controller_start, &ok);
 
 	gen = cJSON_AddObjectToObject(root, "gen");
 	add_str(gen, "netns", n->gen_ns, &ok);
@@ -230,6 +232,8 @@ static int lab_from_json(const cJSON *root, const char *name, struct pl_lab *lab
 		lab->created = (long long)d;
 	if (get_num(root, "controller_pid", &d))
 		lab->controller = (pid_t)d;
+	if (get_num(root, "controller_start", &d))
+		lab->controller_start = (unsigned long long)d;
 	gen = cJSON_GetObjectItemCaseSensitive(root, "gen");
 	rsp = cJSON_GetObjectItemCaseSensitive(root, "rsp");
 	copy_str(lab->gen_mac, sizeof(lab->gen_mac), get_str(gen, "mac"));

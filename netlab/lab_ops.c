@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,7 +102,7 @@ int pl_lab_down(const char *name, const struct pl_lab_hooks *hooks, struct pl_er
 		if (!ns_file_exists(n.gen_ns) && !ns_file_exists(n.rsp_ns))
 			return pl_errf(err, -ENOENT, "no lab named %s", name);
 		logf_(hooks, "no run file for lab %s: removing its namespaces as clean does", name);
-		return pl_lab_clean(name, hooks, &removed, err);
+		return pl_lab_clean(name, true, hooks, &removed, NULL, err);
 	}
 	if (rc < 0)
 		return pl_errf(err, rc, "%s (pinglab clean --name %s removes the lab anyway)",
@@ -117,17 +118,47 @@ int pl_lab_down(const char *name, const struct pl_lab_hooks *hooks, struct pl_er
 	if (unlink(lab.names.runfile) < 0 && errno != ENOENT)
 		return pl_errf(err, -errno, "unlink %s: %s", lab.names.runfile, strerror(errno));
 	logf_(hooks, "removed run file %s", lab.names.runfile);
+	/* a run file written before the build finished (its process was killed) lists
+	 * less than was made: whatever namespace is left goes as clean would remove it */
+	if (ns_file_exists(lab.names.gen_ns) || ns_file_exists(lab.names.rsp_ns)) {
+		int removed = 0;
+
+		return pl_lab_clean(name, true, hooks, &removed, NULL, err);
+	}
 	return 0;
 }
 
 /* ---- clean ---------------------------------------------------------------------- */
 
+int pl_lab_is_live(const struct pl_lab *lab, char *why, size_t len)
+{
+	struct pl_lab_pid c = { lab->controller, lab->controller_start, "" };
+
+	if (lab->controller <= 0) {
+		snprintf(why, len, "kept (made by pinglab up; pinglab down --name %s)",
+			 lab->names.name);
+		return 1;
+	}
+	/* no start time recorded (a run file from before it was): the pid alone decides */
+	if (pid_is(&c)) {
+		snprintf(why, len, "live (pid %d)", (int)lab->controller);
+		return 1;
+	}
+	snprintf(why, len, "controller pid %d gone", (int)lab->controller);
+	return 0;
+}
+
+#define CLEAN_SKIP_MAX 64
+
 struct clean_ctx {
 	const struct pl_lab_hooks *hooks;
 	const char *only;
+	bool force;
 	int removed;
 	int first_err;
 	struct pl_err *err;
+	char skip[CLEAN_SKIP_MAX][PL_LAB_NAME_MAX + 1]; /* live labs: left alone */
+	int nskip;
 };
 
 static void clean_fail(struct clean_ctx *c, int rc, const char *msg)
@@ -139,12 +170,46 @@ static void clean_fail(struct clean_ctx *c, int rc, const char *msg)
 	}
 }
 
+static bool skipped(const struct clean_ctx *c, const char *name, size_t len)
+{
+	for (int i = 0; i < c->nskip; i++)
+		if (strlen(c->skip[i]) == len && !strncmp(c->skip[i], name, len))
+			return true;
+	return false;
+}
+
+/* Is lab `name` one this clean removes? */
+static bool wanted(const struct clean_ctx *c, const char *name)
+{
+	if (c->only)
+		return !strcmp(c->only, name);
+	return !skipped(c, name, strlen(name));
+}
+
+/* Bare clean without force: decide, once, which labs are live. */
+static int clean_classify(void *arg, const char *name)
+{
+	struct clean_ctx *c = arg;
+	struct pl_lab lab;
+	char why[96];
+
+	if (pl_lab_load(name, &lab, NULL) < 0 || !pl_lab_is_live(&lab, why, sizeof(why)))
+		return 0; /* no (readable) run file, or a dead controller: an orphan */
+	if (c->nskip >= CLEAN_SKIP_MAX) {
+		clean_fail(c, -ENOSPC, "too many live labs to keep track of");
+		return -ENOSPC;
+	}
+	memcpy(c->skip[c->nskip++], name, strlen(name) + 1);
+	logf_(c->hooks, "lab %s skipped: %s", name, why);
+	return 0;
+}
+
 static int clean_pids(void *arg, const char *name)
 {
 	struct clean_ctx *c = arg;
 	struct pl_lab lab;
 
-	if (c->only && strcmp(c->only, name))
+	if (!wanted(c, name))
 		return 0;
 	if (pl_lab_load(name, &lab, NULL) == 0)
 		stop_pids(&lab, 0, c->hooks);
@@ -155,8 +220,14 @@ static int clean_ns(void *arg, const char *ns)
 {
 	struct clean_ctx *c = arg;
 	struct pl_err e = { "" };
+	size_t len = strlen(ns), plen = strlen(PL_LAB_NS_PREFIX);
 	int killed = 0, rc = 0;
 
+	/* pl-NAME-gen / pl-NAME-rsp of a live lab stays; any other pl-* name has no run
+	 * file that could claim it */
+	if (len > plen + 4 && (!strcmp(ns + len - 4, "-gen") || !strcmp(ns + len - 4, "-rsp")) &&
+	    skipped(c, ns + plen, len - plen - 4))
+		return 0;
 	if (pl_netns_exists(ns))
 		rc = pl_netns_kill_all(ns, 2000, &killed, &e);
 	if (rc == 0)
@@ -182,7 +253,7 @@ static int clean_runfile(void *arg, const char *name)
 	struct pl_lab_names n;
 	char tmp[96];
 
-	if ((c->only && strcmp(c->only, name)) || pl_lab_names(name, &n, NULL) < 0)
+	if (!wanted(c, name) || pl_lab_names(name, &n, NULL) < 0)
 		return 0;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", n.runfile);
 	unlink(tmp);
@@ -198,15 +269,17 @@ static int clean_runfile(void *arg, const char *name)
 	return 0;
 }
 
-int pl_lab_clean(const char *only, const struct pl_lab_hooks *hooks, int *removed,
-		 struct pl_err *err)
+int pl_lab_clean(const char *only, bool force, const struct pl_lab_hooks *hooks,
+		 int *removed, int *nskipped, struct pl_err *err)
 {
-	struct clean_ctx c = { hooks, only, 0, 0, err };
+	struct clean_ctx *c;
 	char prefix[32];
-	int rc;
+	int rc = 0;
 
 	if (removed)
 		*removed = 0;
+	if (nskipped)
+		*nskipped = 0;
 	if (only) {
 		struct pl_lab_names n;
 
@@ -217,16 +290,31 @@ int pl_lab_clean(const char *only, const struct pl_lab_hooks *hooks, int *remove
 	} else {
 		snprintf(prefix, sizeof(prefix), "%s", PL_LAB_NS_PREFIX);
 	}
-	/* Processes the run files name first (they may hold a namespace from outside),
-	 * then every matching namespace with whatever runs in it, then the run files. */
-	rc = pl_lab_list(clean_pids, &c, err);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return pl_errf(err, -ENOMEM, "out of memory");
+	c->hooks = hooks;
+	c->only = only;
+	c->force = force;
+	c->err = err;
+	/* Which labs are live, then the processes the orphans' run files name (they may
+	 * hold a namespace from outside), then every orphaned namespace with whatever
+	 * runs in it, then the orphans' run files. */
+	if (!only && !force)
+		rc = pl_lab_list(clean_classify, c, err);
 	if (rc == 0)
-		rc = pl_netns_list(prefix, clean_ns, &c, err);
+		rc = pl_lab_list(clean_pids, c, err);
 	if (rc == 0)
-		rc = pl_lab_list(clean_runfile, &c, err);
+		rc = pl_netns_list(prefix, clean_ns, c, err);
+	if (rc == 0)
+		rc = pl_lab_list(clean_runfile, c, err);
 	if (removed)
-		*removed = c.removed;
-	return rc < 0 ? rc : c.first_err;
+		*removed = c->removed;
+	if (nskipped)
+		*nskipped = c->nskip;
+	rc = rc < 0 ? rc : c->first_err;
+	free(c);
+	return rc;
 }
 
 /* ---- health --------------------------------------------------------------------- */

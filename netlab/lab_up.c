@@ -77,6 +77,7 @@ struct build {
 	const struct pl_lab_names *n;
 	struct pl_undo_socks socks;
 	struct nl_sock *gen, *rsp; /* owned by socks */
+	bool detached;             /* the finished run file names no controller */
 	struct pl_err *err;
 };
 
@@ -336,6 +337,10 @@ static int st_runfile(struct build *b)
 	if (rc < 0)
 		return rc;
 	memcpy(b->lab->rsp_mac, st.mac, sizeof(b->lab->rsp_mac));
+	if (b->detached) {
+		b->lab->controller = 0;
+		b->lab->controller_start = 0;
+	}
 	return pl_lab_save(b->lab, b->err);
 }
 
@@ -402,10 +407,19 @@ int pl_lab_up(const char *name, enum pl_lab_mode mode, const struct pl_lab_hooks
 	out->mode = mode;
 	out->created = (long long)time(NULL);
 	out->controller = getpid();
+	out->controller_start = pl_proc_starttime(out->controller);
 	memset(&b, 0, sizeof(b));
 	b.lab = out;
 	b.n = &out->names;
+	b.detached = hooks->detached;
 	b.err = err;
+
+	/* The run file first, naming this process as the controller and nothing made
+	 * yet: a bare clean meanwhile sees a lab being built, not an orphan, and if this
+	 * process is killed half-way the file says whose the namespaces were. */
+	rc = pl_lab_save(out, err);
+	if (rc < 0)
+		return pl_err_prefix(err, rc, "lab %s", name);
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		const struct step *s = &steps[i];
@@ -435,6 +449,7 @@ int pl_lab_up(const char *name, enum pl_lab_mode mode, const struct pl_lab_hooks
 				 "; unwinding also failed: %s", uerr.msg);
 		}
 		out->nres = 0;
+		unlink(out->names.runfile);
 	}
 	pl_undo_socks_close(&b.socks);
 	return rc;

@@ -1,5 +1,6 @@
 #include "tests/labtest.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -97,6 +100,12 @@ static int wait_status(pid_t pid)
 
 void lt_run(struct lt_run *r, const char *const argv[], const char *const env[])
 {
+	lt_run_with(r, argv, env, NULL);
+}
+
+void lt_run_with(struct lt_run *r, const char *const argv[], const char *const env[],
+		 void (*setup)(void))
+{
 	int out[2], err[2];
 	size_t nout = 0, nerr = 0;
 	pid_t pid;
@@ -108,6 +117,8 @@ void lt_run(struct lt_run *r, const char *const argv[], const char *const env[])
 	if (pid == 0) {
 		dup2(out[1], 1);
 		dup2(err[1], 2);
+		if (setup)
+			setup();
 		child_exec(argv, env);
 	}
 	close(out[1]);
@@ -160,6 +171,11 @@ void lt_pinglab(struct lt_run *r, const char *const env[], ...)
 	va_end(ap);
 	argv[n] = NULL;
 	lt_run(r, argv, env);
+	/* a lab that came up: remember its namespaces for lt_nothing_left */
+	if (n >= 4 && !strcmp(argv[1], "up") && r->status == 0)
+		for (size_t i = 2; i + 1 < n; i++)
+			if (!strcmp(argv[i], "--name"))
+				lt_note_lab(argv[i + 1]);
 }
 
 void lt_stop(pid_t pid, int sig)
@@ -253,9 +269,133 @@ char *lt_root_snapshot(void)
 	return buf;
 }
 
+/* The namespaces of labs seen up in this test process, by nsfs identity, so a process
+ * still inside one is found after down has removed the names. */
+static struct {
+	char name[9];
+	char side[4];
+	dev_t dev;
+	ino_t ino;
+} lt_seen[32];
+static int lt_nseen;
+
+void lt_note_lab(const char *name)
+{
+	static const char *const sides[] = { "gen", "rsp" };
+
+	for (int i = 0; i < 2; i++) {
+		char path[128];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/run/netns/pl-%s-%s", name, sides[i]);
+		if (stat(path, &st) < 0 || lt_nseen >= (int)(sizeof(lt_seen) / sizeof(lt_seen[0])))
+			continue;
+		snprintf(lt_seen[lt_nseen].name, sizeof(lt_seen[0].name), "%s", name);
+		snprintf(lt_seen[lt_nseen].side, sizeof(lt_seen[0].side), "%s", sides[i]);
+		lt_seen[lt_nseen].dev = st.st_dev;
+		lt_seen[lt_nseen].ino = st.st_ino;
+		lt_nseen++;
+	}
+}
+
+/* Is (dev, ino) the namespace some name under /run/netns stands for right now? Then it
+ * is not a lab namespace whose name down removed: the kernel reused the inode number. */
+static bool named_now(dev_t dev, ino_t ino)
+{
+	DIR *d = opendir("/run/netns");
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		char path[300];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
+		found = stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Does the network namespace of pid hold a link of lab name (pl-NAME-g, pl-NAME-r)? */
+static bool netns_has_lab_link(pid_t pid, const char *name)
+{
+	char path[64], line[256], g[32], r[32];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)pid);
+	snprintf(g, sizeof(g), "pl-%s-g:", name);
+	snprintf(r, sizeof(r), "pl-%s-r:", name);
+	f = fopen(path, "r");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " ");
+
+		found = !strncmp(p, g, strlen(g)) || !strncmp(p, r, strlen(r));
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* A process (not this one) in one of lab name's namespaces: one noted while the lab was
+ * up, or any that holds the lab's veth. Namespaces already looked at are skipped. */
+static bool process_left(const char *name, char *what, size_t len)
+{
+	struct { dev_t dev; ino_t ino; } done[64];
+	int ndone = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		char path[64];
+		struct stat st;
+		bool seen = false;
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		if (stat(path, &st) < 0)
+			continue; /* gone meanwhile, or a kernel thread */
+		for (int i = 0; i < ndone && !seen; i++)
+			seen = done[i].dev == st.st_dev && done[i].ino == st.st_ino;
+		if (seen)
+			continue;
+		if (ndone < (int)(sizeof(done) / sizeof(done[0]))) {
+			done[ndone].dev = st.st_dev;
+			done[ndone].ino = st.st_ino;
+			ndone++;
+		}
+		for (int i = 0; i < lt_nseen && !found; i++) {
+			if (strcmp(lt_seen[i].name, name) || lt_seen[i].dev != st.st_dev ||
+			    lt_seen[i].ino != st.st_ino || named_now(st.st_dev, st.st_ino))
+				continue;
+			snprintf(what, len, "process %d is still in lab %s's %s namespace (netns "
+				 "inode %lu)", (int)pid, name, lt_seen[i].side, (unsigned long)st.st_ino);
+			found = true;
+		}
+		if (!found && netns_has_lab_link(pid, name)) {
+			snprintf(what, len, "process %d is still in a namespace holding lab %s's "
+				 "veth", (int)pid, name);
+			found = true;
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 bool lt_nothing_left(const char *name, char *what, size_t len)
 {
-	char paths[4][128];
+	const char *const list[] = { "ip", "netns", "list", NULL };
+	char paths[4][128], prefix[32];
+	struct lt_run *r;
+	bool clean = true;
 
 	snprintf(paths[0], sizeof(paths[0]), "/run/netns/pl-%s-gen", name);
 	snprintf(paths[1], sizeof(paths[1]), "/run/netns/pl-%s-rsp", name);
@@ -267,8 +407,39 @@ bool lt_nothing_left(const char *name, char *what, size_t len)
 			return false;
 		}
 	}
+	/* as iproute2 sees it */
+	r = malloc(sizeof(*r));
+	cr_assert(r);
+	lt_run(r, list, NULL);
+	snprintf(prefix, sizeof(prefix), "pl-%s-", name);
+	if (r->status != 0) {
+		snprintf(what, len, "ip netns list failed: %s", r->err);
+		clean = false;
+	} else if (strstr(r->out, prefix)) {
+		char *line = strstr(r->out, prefix);
+
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(what, len, "ip netns list still shows %s", line);
+		clean = false;
+	}
+	free(r);
+	if (!clean || process_left(name, what, len))
+		return false;
 	what[0] = '\0';
 	return true;
+}
+
+void lt_private_mounts(const char *const dirs[])
+{
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare(CLONE_NEWNS): %s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL), 0, "make / rslave: %s",
+		     strerror(errno));
+	for (size_t i = 0; dirs[i]; i++) {
+		cr_assert(mkdir(dirs[i], 0755) == 0 || errno == EEXIST, "mkdir %s: %s", dirs[i],
+			  strerror(errno));
+		cr_assert_eq(mount("tmpfs", dirs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"), 0,
+			     "tmpfs on %s: %s", dirs[i], strerror(errno));
+	}
 }
 
 static int found_one(void *arg, pid_t pid)

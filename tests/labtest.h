@@ -40,6 +40,11 @@ struct lt_run {
  * NULL), wait for it, capture its output. */
 void lt_run(struct lt_run *r, const char *const argv[], const char *const env[]);
 
+/* lt_run, with setup() called in the child just before exec (drop privileges, ...);
+ * setup prints why and _exits 126 if it cannot do its part. */
+void lt_run_with(struct lt_run *r, const char *const argv[], const char *const env[],
+		 void (*setup)(void));
+
 /* Run `pinglab ARGS...` (NULL-terminated varargs). */
 void lt_pinglab(struct lt_run *r, const char *const env[], ...) __attribute__((sentinel));
 
@@ -59,9 +64,15 @@ pid_t lt_lab_with_responder(char name[9], const char *prefix, const char *log, c
  * lifetimes), routes, qdiscs, a few sysctls. malloc'd. */
 char *lt_root_snapshot(void);
 
-/* Anything of lab `name` left: namespaces under /run/netns, run files. Returns false
- * and describes the first leftover in what, or true when clean. */
+/* Anything of lab `name` left: namespaces under /run/netns or in `ip netns list`, run
+ * files, a process in one of the lab's namespaces (those lt_note_lab saw, or any
+ * namespace still holding the lab's veth). Returns false and describes the first
+ * leftover in what, or true when clean. */
 bool lt_nothing_left(const char *name, char *what, size_t len);
+
+/* Remember the nsfs identity of lab name's namespaces while they exist, for
+ * lt_nothing_left (lt_pinglab does it after every successful `up --name`). */
+void lt_note_lab(const char *name);
 
 /* True when the programs run under ASan (make check) or valgrind (make valgrind), whose
  * own memory makes resident-size bounds meaningless. */
@@ -70,6 +81,12 @@ bool lt_memory_tool(void);
 /* The value of one field of /proc/PID/status ("VmHWM", "CapEff", "Uid"; pid 0 = this
  * process), without the name and leading blanks, into out; NULL if there is none. */
 const char *lt_proc_status(pid_t pid, const char *field, char *out, size_t n);
+
+/* Give this test process (and what it starts) a private mount namespace, / made a
+ * slave so nothing mounted here reaches the host, and an empty tmpfs over each of dirs
+ * (NULL-terminated): over /run/netns and /run/pinglab, only this test's labs exist as
+ * far as pinglab can see; over /dev/net, there is no /dev/net/tun. */
+void lt_private_mounts(const char *const dirs[]);
 
 /* True if some process other than the caller is in the named namespace. */
 bool lt_netns_has_process(const char *netns);
