@@ -127,8 +127,9 @@ LAB_ARGS = --backend $(BACKEND) $(if $(MODEL),--model $(MODEL)) $(if $(BASE_URL)
 	   $(if $(filter mock,$(BACKEND)),--profile $(PROFILE) --scale $(SCALE) --model-timeout $(MOCK_TIMEOUT)) \
 	   $(if $(KEY_FILE),--key-file $(KEY_FILE)) $(if $(RESPONDER_USER),--responder-user $(RESPONDER_USER)) \
 	   --seed $(SEED) \
-	   $(if $(TARGETS),--targets $(TARGETS)) $(if $(TAG),--tag $(TAG))
-lab: all ## the whole scenario library against kernel, reference and model (root; BACKEND, MODEL, BASE_URL, KEY_FILE, RESPONDER_USER, PROFILE, SCALE, TAG)
+	   $(if $(TARGETS),--targets $(TARGETS)) $(if $(TAG),--tag $(TAG)) \
+	   $(if $(MAX_COST),--max-cost $(MAX_COST)) $(if $(MAX_PACKETS),--max-packets $(MAX_PACKETS))
+lab: all ## the whole scenario library against kernel, reference and model (root; BACKEND, MODEL, BASE_URL, KEY_FILE, RESPONDER_USER, PROFILE, SCALE, TAG, MAX_COST, MAX_PACKETS)
 	$(Q)$(BUILD)/pinglab run $(LAB_ARGS)
 
 clean: ## remove build outputs (not reports)

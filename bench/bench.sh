@@ -129,6 +129,14 @@ scenario burst "$BURST" 0 0x7e03
 sed -i 's/timeout 5s/timeout 60s/' "$tmp/valid/burst.scn"
 gen "$tmp/conc.jsonl" --target model-1s:responder --decisions "$tmp/llm1.jsonl" --wait 60000 "$tmp/valid/burst.scn"
 stop_responder
+# ... and the responder's own acceptance case: 64 packets, 32 in flight (ideal 2 s)
+: > "$tmp/llm32.jsonl"
+ANTHROPIC_API_KEY=pinglab-bench start_responder "$tmp/llm32.jsonl" --backend anthropic --base-url "$URL" --concurrency 32 --timeout 30000 \
+	--queue 100000 --prompt "$root/prompts/system.md" --template "$root/prompts/packet.md"
+scenario burst64 64 0 0x7e05
+sed -i 's/timeout 5s/timeout 60s/' "$tmp/valid/burst64.scn"
+gen "$tmp/conc32.jsonl" --target model-1s:responder --decisions "$tmp/llm32.jsonl" --wait 60000 "$tmp/valid/burst64.scn"
+stop_responder
 mock_stop
 
 # 5. throughput and memory: a long burst against the reference and the kernel, two sizes

@@ -754,6 +754,14 @@ static int play_phases(struct pl_run *r, struct pl_err *err)
 		rsp = -1;
 		if (*r->stop || ((rc == 2 || rc >= 127) && !r->incident[0]))
 			return PL_EXIT_ERROR;
+		/* reports of what is done so far (marked partial: run.json has no end yet),
+		 * so a run killed in the long model phase still leaves readable ones */
+		if (r->targets & RUN_T_LLM) {
+			struct pl_err rerr;
+
+			if (pl_report_run_dir(r->dir, r->bindir, &rerr))
+				fprintf(stderr, "pinglab run: report: %s\n", rerr.msg);
+		}
 	}
 	if ((r->targets & RUN_T_LLM) && !*r->stop) {
 		char target[128];

@@ -255,6 +255,11 @@ static void load_packets(struct rp_run *r, int *rc)
 		struct rp_pkt *p;
 		const cJSON *rep;
 
+		if (o && type && !strcmp(type, "unmatched")) {
+			r->unmatched++;
+			cJSON_Delete(o);
+			continue;
+		}
 		/* the generator's record of a budget guard that stopped it */
 		if (o && type && !strcmp(type, "stopped")) {
 			r->stopped_early = true;

@@ -97,6 +97,7 @@ struct rp_run {
 	char **cats;
 	size_t ncats;
 	size_t skipped_lines;
+	size_t unmatched;           /* answers the generator could give to no packet (its records) */
 	cJSON *logs[2];             /* responder-reference.jsonl, responder-llm.jsonl as arrays */
 	struct pl_prices prices;
 	bool have_prices;

@@ -91,6 +91,7 @@ static cJSON *build(const struct rp_run *r)
 		cJSON_AddStringToObject(a, "as_of", r->prices.as_of);
 	}
 	cJSON_AddNumberToObject(o, "skipped_lines", (double)r->skipped_lines);
+	cJSON_AddNumberToObject(o, "unmatched", (double)r->unmatched);
 
 	a = cJSON_AddArrayToObject(o, "targets");
 	for (k = 0; k < r->nt; k++) {

@@ -237,7 +237,9 @@ static void method(const struct rp_run *r, FILE *f)
 		fprintf(f, "| packet template sha256 | `%s` |\n", js(m, "packet_template_sha256"));
 	fprintf(f, "| price table | %s%s%s |\n", r->have_prices ? r->prices.file : "none found",
 		r->have_prices ? ", as of " : "", r->have_prices ? r->prices.as_of : "");
-	fprintf(f, "| scenarios / packets | %zu / %zu%s |\n\n", r->ns, r->np, r->skipped_lines ? " (some unreadable lines skipped)" : "");
+	fprintf(f, "| scenarios / packets | %zu / %zu%s |\n", r->ns, r->np, r->skipped_lines ? " (some unreadable lines skipped)" : "");
+	fprintf(f, "| unmatched answers | %zu%s |\n\n", r->unmatched,
+		r->unmatched ? " (frames no packet sent could claim: `\"type\":\"unmatched\"` in packets.jsonl)" : "");
 	fprintf(f, "Verdicts per packet: `pass`, `wrong-reply` (field-level diff), `missed-reply`, `false-reply` "
 		   "(answered what must be dropped), `unparseable` (no packet in the model's text), `api-error`, "
 		   "`timeout`. A scenario's verdict is the worst of its packets (wrong-reply > false-reply > "

@@ -432,6 +432,9 @@ static void take(struct win *w, uint32_t h, const struct pl_frame *f)
 	ix_add(w, IX_REPLY, h);
 }
 
+static void unmatched(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t,
+		      const struct pl_frame *f, const char *where);
+
 static int handle(struct pl_play *p, const struct pl_play_target *t, const struct pl_scenario *s, struct win *w,
 		  struct pl_frame *f, bool from_tun)
 {
@@ -466,7 +469,7 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, const struc
 		}
 		i = attribute(w, f->data, f->len, true);
 		if (!i) {
-			p->unmatched++;
+			unmatched(p, s, t, f, "tun0");
 			return 0;
 		}
 		take(w, i, f);
@@ -476,7 +479,7 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, const struc
 	if (t->kind == PL_TARGET_KERNEL) {
 		i = attribute(w, f->data, f->len, false);
 		if (!i) {
-			p->unmatched++;
+			unmatched(p, s, t, f, "generator");
 			return 0;
 		}
 		take(w, i, f);
@@ -816,6 +819,27 @@ static void record(struct pl_play *p, const struct pl_scenario *s, const struct 
 	}
 	put_raw("]", 1);
 	put_str("note", j->note);
+	put_raw("}\n", 2);
+	fwrite(line.b, 1, line.n, p->jsonl);
+}
+
+/* An answer no live packet could claim: counted, and the first UNMATCHED_LOGGED of a
+ * run recorded as {"type":"unmatched"} with its bytes, so it can be looked at (a late
+ * answer to an earlier scenario, a stray frame, a second answer to a burst's packet). */
+#define UNMATCHED_LOGGED 1000
+
+static void unmatched(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t,
+		      const struct pl_frame *f, const char *where)
+{
+	if (p->unmatched++ >= UNMATCHED_LOGGED || !p->jsonl)
+		return;
+	line.n = 0;
+	put_lit("{\"type\":\"unmatched\"");
+	put_str("scenario", s->id);
+	put_str("target", t->name);
+	put_str("seen_at", where);
+	put_num("t_us", (double)(pl_ts_ns(&f->ts) - p->epoch_ns) / 1e3);
+	put_hex("bytes", f->data, f->len);
 	put_raw("}\n", 2);
 	fwrite(line.b, 1, line.n, p->jsonl);
 }

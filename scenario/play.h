@@ -50,7 +50,7 @@ struct pl_play {
 	const char *budget;           /* the guard that stopped it: "max-packets" or "max-cost" */
 	volatile sig_atomic_t *stop;  /* set by a signal handler to stop between packets */
 	unsigned long verdicts[V__COUNT];
-	unsigned long unmatched;      /* answers no sent packet could claim */
+	unsigned long unmatched;      /* answers no sent packet could claim (the first 1,000 recorded) */
 	unsigned long scenarios_failed;
 };
 

@@ -51,6 +51,8 @@ Test(gen, kernel_and_reference_side_by_side, .timeout = 60)
 	text = tu_slurp(log, &len);
 	cr_assert_not_null(text);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!tu_packet_line(line))
+			continue;
 		cJSON *o = cJSON_Parse(line);
 		const char *target, *verdict;
 		int resp;
@@ -116,6 +118,8 @@ Test(gen, every_malformed_library_packet_reaches_tun0_byte_exact, .timeout = 120
 	text = tu_slurp(log, &len);
 	cr_assert_not_null(text);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!tu_packet_line(line))
+			continue;
 		cJSON *o = cJSON_Parse(line);
 		bool d = cJSON_IsTrue(cJSON_GetObjectItem(o, "delivered"));
 
@@ -228,6 +232,8 @@ Test(gen, decisions_log_read_whole_lines_and_unnamed_packets_time_out, .timeout 
 	cr_assert_not_null(text);
 	save = NULL;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!tu_packet_line(line))
+			continue;
 		cJSON *o = cJSON_Parse(line);
 		const char *verdict = cJSON_GetObjectItem(o, "verdict")->valuestring;
 		const char *sent = cJSON_GetObjectItem(o, "sent")->valuestring;
@@ -301,6 +307,8 @@ Test(gen, long_scenario_judged_while_sending_every_packet_once, .timeout = 90)
 	text = tu_slurp(log, &len);
 	cr_assert_not_null(text, "no records; gen exit %d\n%s", r.status, r.err);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!tu_packet_line(line))
+			continue;
 		cJSON *o = cJSON_Parse(line);
 		int resp, pkt, rep;
 		const char *verdict;

@@ -330,3 +330,37 @@ Test(report_json, not_a_run_directory_is_an_error)
 	cr_assert_lt(pl_report_render("/tmp/pinglab-report-does-not-exist", PL_REPORT_ALL, NULL, &err), 0);
 	cr_assert(strstr(err.msg, "not a run directory"), "%s", err.msg);
 }
+
+/* The generator's other records: an answer it could give to no packet is counted, not a
+ * packet; a budget guard's stop makes the run partial, with the guard's own words. */
+Test(report_json, unmatched_and_stopped_records)
+{
+	struct rf_opts opt = { 0 };
+	char dir[64], path[128];
+	cJSON *o;
+	char *md, *html;
+	FILE *f;
+
+	rf_make(dir, &opt);
+	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
+	f = fopen(path, "a");
+	cr_assert_not_null(f);
+	fputs("{\"type\":\"unmatched\",\"scenario\":\"valid/many\",\"target\":\"kernel\",\"seen_at\":\"generator\","
+	      "\"t_us\":12.5,\"bytes\":\"4500\"}\n"
+	      "{\"type\":\"stopped\",\"guard\":\"max-packets\",\"detail\":\"stopped at --max-packets 3\",\"packets_sent\":3}\n", f);
+	fclose(f);
+	o = render_json(dir);
+	cr_assert_eq(num(o, "unmatched"), 1);
+	cr_assert_eq(num(o, "summary.kernel.total"), 102, "an unmatched answer is not a packet");
+	cr_assert(cJSON_IsTrue(get(o, "partial")), "a budget stop is a partial run");
+	cr_assert_str_eq(cJSON_GetStringValue(get(o, "stopped")), "stopped at --max-packets 3");
+	md = rf_read(dir, "report.md");
+	html = rf_read(dir, "report.html");
+	cr_assert(strstr(md, "**Partial run**: stopped before the end: stopped at --max-packets 3"), "%s", md);
+	cr_assert(strstr(md, "| unmatched answers | 1 "), "%s", md);
+	cr_assert(strstr(html, "stopped before the end: stopped at --max-packets 3"));
+	free(md);
+	free(html);
+	cJSON_Delete(o);
+	rf_remove(dir);
+}

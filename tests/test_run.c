@@ -91,6 +91,8 @@ static char *verdicts(const char *dir)
 	text = tu_slurp(path, &len);
 	cr_assert_not_null(text);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!tu_packet_line(line))
+			continue;
 		cJSON *o = cJSON_Parse(line);
 
 		used += (size_t)snprintf(out + used, (1 << 16) - used, "%s %d %s %s\n",
@@ -483,6 +485,8 @@ Test(run, responders_as_nobody, .timeout = 120)
 		text = tu_slurp(path, &len);
 		cr_assert_not_null(text);
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			if (!tu_packet_line(line))
+				continue;
 			cJSON *o = cJSON_Parse(line);
 
 			if (!strcmp(cJSON_GetObjectItem(o, "target")->valuestring, "reference")) {

@@ -88,3 +88,8 @@ size_t tu_kernel_pairs(struct tu_pair *pairs, size_t max)
 	fclose(f);
 	return n;
 }
+
+bool tu_packet_line(const char *line)
+{
+	return !strncmp(line, "{\"type\":\"packet\"", 16);
+}

@@ -2,6 +2,7 @@
 #ifndef PL_TESTS_UTIL_H
 #define PL_TESTS_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,9 @@ const char *tu_bin(const char *name);
 
 /* Read a whole file into a malloc'd NUL-terminated buffer; NULL if it cannot. */
 char *tu_slurp(const char *path, size_t *len);
+
+/* Is this line of packets.jsonl a packet's record (not "unmatched" or "stopped")? */
+bool tu_packet_line(const char *line);
 
 struct tu_pair {
 	uint8_t req[256], rep[256];
