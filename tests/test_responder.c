@@ -467,11 +467,13 @@ Test(responder, ttft_streamed_and_whole, .timeout = 60)
 		cr_log_info("%s%s: sent %.0f, first_byte %.0f, ttft %.0f, total %.0f us", backend,
 			    streamed ? " streamed" : "", sent, fb, ttft, total);
 		cr_expect_str_eq(str_of(o, "outcome"), "reply", "%s%s", backend, streamed ? " streamed" : "");
-		cr_expect(sent >= 0 && sent < 100000, "%s: sent %.0f us", backend, sent);
+		/* orders and the mock's own 300 ms lower bound only: no upper time limits
+		 * (the suite also runs under valgrind) */
+		cr_expect(sent >= 0 && fb >= sent, "%s: sent %.0f us, first_byte %.0f us", backend, sent, fb);
 		cr_expect(ttft >= 300000 && ttft <= total, "%s%s: ttft %.0f us (total %.0f)", backend,
 			  streamed ? " streamed" : "", ttft, total);
 		if (streamed)
-			cr_expect(fb >= sent && fb < 250000, "%s streamed: first_byte %.0f us (ttft %.0f)", backend, fb, ttft);
+			cr_expect(fb < ttft, "%s streamed: first_byte %.0f us is not before ttft %.0f us", backend, fb, ttft);
 		else
 			cr_expect(fb == ttft, "%s: first_byte %.0f us, ttft %.0f us", backend, fb, ttft);
 		cJSON_Delete(o);

@@ -126,27 +126,45 @@ struct drop {
 	const char *req, *rule, *detail;
 };
 
+/* Requests the rules drop. Most are one 30-byte echo request 10.77.1.2 -> 10.77.2.2
+ * (45 00 001e: IHL 5, total length 30; id; flags/frag; TTL 0x40; proto 01; checksum;
+ * src 0a4d0102; dst 0a4d0202 | ICMP 08 00 csum, id 0001, seq 0001, payload "xy") with one
+ * field changed, named in each comment; checksums recomputed by hand except where the
+ * checksum is the change. */
 static const struct drop drops[] = {
+	/* IHL 4 (first byte 0x44), header cut at 20 bytes */
 	{ "44000054f6c1400040012d4b0a4d01020a4d0202", "malformed", "ihl 4 < 5" },
+	/* total length 30 but only the 20-byte header captured */
 	{ "4500001e0606000040015d3c0a4d01020a4d0202", "malformed", "total length 30 > captured 20" },
+	/* IP header checksum 0x1111 instead of 0x5d3c */
 	{ "4500001e06060000400111110a4d01020a4d0202|08007f84000100017879", "ip-checksum",
 	  "header checksum 0x1111, correct is 0x5d3c" },
+	/* destination 0a4d0263 = 10.77.2.99, not the responder */
 	{ "4500001e0606000040015cdb0a4d01020a4d0263|08007f84000100017879", "not-for-us",
 	  "destination 10.77.2.99" },
+	/* source 7f000001 = 127.0.0.1 (loopback) */
 	{ "4500001e123400004001dd5b7f0000010a4d0202|08007f84000100017879", "bad-source",
 	  "source 127.0.0.1" },
+	/* source ffffffff = limited broadcast */
 	{ "4500001e1234000040015c5dffffffff0a4d0202|08007f84000100017879", "bad-source",
 	  "source 255.255.255.255" },
+	/* flags/offset 0x2000: MF set, offset 0 (first fragment) */
 	{ "4500001e123420004001310e0a4d01020a4d0202|08007f84000100017879", "fragment",
 	  "MF, fragment offset 0" },
+	/* flags/offset 0x00b9: offset 185 x 8 = 1480 (a later fragment) */
 	{ "4500001e123400b9400150550a4d01020a4d0202|08007f84000100017879", "fragment",
 	  "fragment offset 1480" },
+	/* protocol 0x11 (UDP), 8-byte UDP header 54321 -> 53 */
 	{ "4500001c12340000401151000a4d01020a4d0202|d431003500080000", "not-icmp", "protocol 17 (udp)" },
+	/* total length 24: only 4 ICMP bytes (type, code, checksum) */
 	{ "4500001812340000400151140a4d01020a4d0202|0800f7ff", "icmp-short", "icmp length 4 < 8" },
+	/* ICMP checksum 0x2222 instead of 0x7f84 */
 	{ "4500001e0606000040015d3c0a4d01020a4d0202|08002222000100017879", "icmp-checksum",
 	  "icmp checksum 0x2222, correct is 0x7f84" },
+	/* ICMP type 0: an echo reply, not a request */
 	{ "4500001e123400004001510e0a4d01020a4d0202|00008784000100017879", "not-echo-request",
 	  "icmp type 0 (echo-reply)" },
+	/* ICMP type 13: timestamp request (total length 40) */
 	{ "4500002812340000400151040a4d01020a4d0202|0d00f2fd00010001000000000000000000000000",
 	  "not-echo-request", "icmp type 13 (timestamp-request)" },
 };
