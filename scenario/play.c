@@ -961,6 +961,7 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 				break;
 			}
 			x->t_sent = pl_ts_ns(&ts);
+			p->user_send_times += !x->t_sent_kernel;
 			keys_of(x->bytes, x->len, &x->keys);
 			ix_add(&w, IX_BYTES, h);
 			if (x->keys.icmp_echo)

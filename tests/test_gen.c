@@ -413,6 +413,7 @@ Test(gen, send_times_are_kernel_tx_stamps, .timeout = 90)
 	/* 500 + 40 packets to each target; the 520 echo requests answered by both */
 	cr_expect_eq(records, 2 * 540, "%u records", records);
 	cr_expect_eq(answered, 2 * 520, "%u answered", answered);
+	cr_expect_null(strstr(r.out, "no kernel TX stamp"), "the summary counts user-space send times: %s", r.out);
 	/* the drop's wait (1 s, each target) is spent in poll(), not spinning */
 	cpu_s = (double)(after.ru_utime.tv_sec - before.ru_utime.tv_sec + after.ru_stime.tv_sec -
 			 before.ru_stime.tv_sec) +
