@@ -254,8 +254,12 @@ int main(int argc, char **argv)
 		struct rusage ru;
 
 		getrusage(RUSAGE_SELF, &ru);
-		printf("; %lu unmatched answers; maxrss %ld kB%s\n", play.unmatched, ru.ru_maxrss,
-		       stop_flag ? " (interrupted)" : "");
+		printf("; %lu unmatched answers", play.unmatched);
+		/* a send time that is not the kernel's TX stamp (records: t_sent_kernel false) */
+		if (play.user_send_times)
+			printf("; %lu send times from the clock before send(), no kernel TX stamp",
+			       play.user_send_times);
+		printf("; maxrss %ld kB%s\n", ru.ru_maxrss, stop_flag ? " (interrupted)" : "");
 	}
 	status = stop_flag ? 2 : play.budget_hit ? 3 : failed ? 1 : 0;
 out:

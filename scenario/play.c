@@ -37,6 +37,7 @@ struct sent {
 	size_t idx;
 	unsigned rep;
 	int64_t t_sent;
+	bool t_sent_kernel;           /* t_sent is the kernel's TX stamp, not the time before send() */
 	bool delivered;               /* seen leaving the rsp kernel into tun0 */
 	uint8_t *reply;               /* judged answer: tun (responder) or wire (kernel) */
 	size_t reply_len;
@@ -683,6 +684,9 @@ static int collect(struct pl_play *p, const struct pl_play_target *t, struct win
 		rc = poll(pf, 2, t->decisions && left > 20000000 ? 20 : (int)((left + 999999) / 1000000));
 		if (rc < 0 && errno != EINTR)
 			return -errno;
+		/* TX stamps nobody waits for: poll() reports them until they are read */
+		if (rc > 0 && (pf[0].revents & POLLERR))
+			pl_wire_drain(p->wire);
 	}
 }
 
@@ -799,6 +803,7 @@ static void record(struct pl_play *p, const struct pl_scenario *s, const struct 
 	put_str("expect", expect);
 	put_hex("sent", x->bytes, x->len);
 	put_num("t_sent_us", (double)(x->t_sent - p->epoch_ns) / 1e3);
+	put_bool("t_sent_kernel", x->t_sent_kernel);
 	if (t->tun)
 		put_bool("delivered", x->delivered);
 	put_hex("reply", x->reply, x->reply_len);
@@ -964,7 +969,7 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 				rc = pl_errf(err, -ENOMEM, "out of memory");
 			if (!rc) {
 				memcpy(x->bytes, scratch, x->len);
-				rc = pl_wire_send(p->wire, x->ethertype, x->bytes, x->len, &ts, err);
+				rc = pl_wire_send(p->wire, x->ethertype, x->bytes, x->len, &ts, &x->t_sent_kernel, err);
 			}
 			if (rc) {
 				/* never sent: not judged (out of the live list with no index entries) */
@@ -980,6 +985,7 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 				break;
 			}
 			x->t_sent = pl_ts_ns(&ts);
+			p->user_send_times += !x->t_sent_kernel;
 			keys_of(x->bytes, x->len, &x->keys);
 			ix_add(&w, IX_BYTES, h);
 			if (x->keys.icmp_echo)

@@ -51,6 +51,7 @@ struct pl_play {
 	volatile sig_atomic_t *stop;  /* set by a signal handler to stop between packets */
 	unsigned long verdicts[V__COUNT];
 	unsigned long unmatched;      /* answers no sent packet could claim (the first 1,000 recorded) */
+	unsigned long user_send_times; /* packets sent with no kernel TX stamp: the clock before send() */
 	unsigned long scenarios_failed;
 };
 

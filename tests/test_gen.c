@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -339,6 +340,94 @@ Test(gen, long_scenario_judged_while_sending_every_packet_once, .timeout = 90)
 	cr_expect_gt(first_drop_at, 2, "kernel records in send order: the drop of round 1 is record %u", first_drop_at);
 	for (k = 0; k < 2; k++)
 		cr_expect_eq(records[k], 3000, "%s: %u records of 3000", k ? "reference" : "kernel", records[k]);
+	lt_pinglab(&r, NULL, "down", "--name", name, NULL);
+	unlink(log);
+	unlink(scn);
+	snprintf(scn, sizeof(scn), "%s/valid", dir);
+	rmdir(scn);
+	rmdir(dir);
+}
+
+/* The send time of every packet is the kernel's software TX stamp (veth stamps in its
+ * xmit), read back from the socket's error queue: every record says so, every answered
+ * packet's RTT (kernel receive stamp minus kernel send stamp) is positive, for a burst
+ * back to back as for spaced packets. The stamps share the socket with the capture:
+ * a wait for a drop must not spin on an error queue left unread (POLLERR). */
+Test(gen, send_times_are_kernel_tx_stamps, .timeout = 90)
+{
+	char name[9], rsp_ns[64], gen_if[32], dir[] = "/tmp/pl-gents-XXXXXX", scn[96], log[96];
+	struct lt_run r;
+	struct rusage before, after;
+	pid_t rsp;
+	FILE *f;
+	char *text, *line, *save = NULL;
+	size_t len;
+	unsigned records = 0, answered = 0;
+	double cpu_s;
+
+	LT_NEED_LAB();
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(scn, sizeof(scn), "%s/valid", dir);
+	cr_assert_eq(mkdir(scn, 0755), 0);
+	snprintf(scn, sizeof(scn), "%s/valid/ts.scn", dir);
+	snprintf(log, sizeof(log), "%s/packets.jsonl", dir);
+	f = fopen(scn, "w");
+	cr_assert_not_null(f);
+	fputs("scenario ts-burst\n"
+	      "  description \"500 echo requests back to back\"\n"
+	      "  send icmp.id=0x7e20 payload=pattern:0xa5*56\n"
+	      "  repeat 500 interval 0us\n"
+	      "  timeout 2s\n"
+	      "  expect reply\n"
+	      "scenario ts-spaced\n"
+	      "  description \"echo requests 1 ms apart, and a bad checksum to drop\"\n"
+	      "  send icmp.id=0x7e21 payload=pattern:0xa5*56\n"
+	      "  send icmp.id=0x7e22 ip.csum=bad payload=pattern:0xa5*56\n"
+	      "  repeat 20 interval 1000us\n"
+	      "  timeout 1s\n"
+	      "  expect[1] reply\n"
+	      "  expect[2] drop\n", f);
+	fclose(f);
+	rsp = lt_lab_with_responder(name, "t", NULL, reference);
+	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
+	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
+	getrusage(RUSAGE_CHILDREN, &before);
+	{
+		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", tu_bin("pinglab-gen"),
+				       "--iface", gen_if, "--target", "kernel:kernel", "--target", "reference:responder",
+				       "--tun-netns", rsp_ns, "--out", log, scn, NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+	getrusage(RUSAGE_CHILDREN, &after);
+	lt_stop(rsp, SIGTERM);
+	cr_expect_eq(r.status, 0, "gen exit %d\n%s\n%s", r.status, r.out, r.err);
+	text = tu_slurp(log, &len);
+	cr_assert_not_null(text, "no records; gen exit %d\n%s", r.status, r.err);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line), *rtt;
+
+		cr_assert_not_null(o, "bad JSON line: %s", line);
+		records++;
+		cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(o, "t_sent_kernel")), "send time not the kernel's: %s", line);
+		rtt = cJSON_GetObjectItem(o, "rtt_us");
+		if (cJSON_IsString(cJSON_GetObjectItem(o, "reply"))) {
+			answered++;
+			cr_expect(cJSON_IsNumber(rtt) && rtt->valuedouble > 0, "RTT not positive: %s", line);
+		}
+		cJSON_Delete(o);
+	}
+	free(text);
+	/* 500 + 40 packets to each target; the 520 echo requests answered by both */
+	cr_expect_eq(records, 2 * 540, "%u records", records);
+	cr_expect_eq(answered, 2 * 520, "%u answered", answered);
+	cr_expect_null(strstr(r.out, "no kernel TX stamp"), "the summary counts user-space send times: %s", r.out);
+	/* the drop's wait (1 s, each target) is spent in poll(), not spinning */
+	cpu_s = (double)(after.ru_utime.tv_sec - before.ru_utime.tv_sec + after.ru_stime.tv_sec -
+			 before.ru_stime.tv_sec) +
+		(double)(after.ru_utime.tv_usec - before.ru_utime.tv_usec + after.ru_stime.tv_usec -
+			 before.ru_stime.tv_usec) / 1e6;
+	cr_expect_lt(cpu_s, 0.75, "generator used %.2f s of CPU over 2 s of waits", cpu_s);
 	lt_pinglab(&r, NULL, "down", "--name", name, NULL);
 	unlink(log);
 	unlink(scn);

@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/net_tstamp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -83,7 +85,67 @@ int pl_wire_open(struct pl_wire *w, const char *ifname, struct pl_err *err)
 		pl_wire_close(w);
 		return pl_errf(err, -e, "PACKET_IGNORE_OUTGOING: %s", strerror(e));
 	}
+	/* software TX stamps, reported alone (no copy of the frame) and keyed by send, so
+	 * a late one is never taken for a later frame's; a kernel that refuses leaves the
+	 * user-space send time */
+	{
+		int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+			    SOF_TIMESTAMPING_OPT_TSONLY | SOF_TIMESTAMPING_OPT_ID;
+
+		w->txts = setsockopt(w->fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == 0;
+	}
 	return 0;
+}
+
+/* One message from the error queue, never waiting: 1 with *key and *ts from a software
+ * TX stamp, 2 for anything else (skipped), 0 when the queue is empty. */
+static int read_tx_stamp(struct pl_wire *w, uint32_t *key, struct timespec *ts)
+{
+	char cbuf[256];
+	struct msghdr mh = { .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	bool have_ts = false, have_key = false;
+
+	if (recvmsg(w->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		return 0;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct scm_timestamping))) {
+			struct scm_timestamping st;
+
+			memcpy(&st, CMSG_DATA(c), sizeof(st));
+			*ts = st.ts[0];
+			have_ts = st.ts[0].tv_sec || st.ts[0].tv_nsec;
+		} else if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_TX_TIMESTAMP &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(struct sock_extended_err))) {
+			struct sock_extended_err ee;
+
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING && ee.ee_info == SCM_TSTAMP_SND) {
+				*key = ee.ee_data;
+				have_key = true;
+			}
+		}
+	}
+	return have_ts && have_key ? 1 : 2;
+}
+
+/* A stamp with key was read. A key beyond the count: a send that failed used one. */
+static void tx_stamp_seen(struct pl_wire *w, uint32_t key)
+{
+	if ((int32_t)(key - w->tx_key) >= 0)
+		w->tx_key = key + 1;
+}
+
+void pl_wire_drain(struct pl_wire *w)
+{
+	struct timespec ts;
+	uint32_t key;
+	int k, rc;
+
+	for (k = 0; k < 64 && w->txts && (rc = read_tx_stamp(w, &key, &ts)); k++)
+		if (rc == 1)
+			tx_stamp_seen(w, key);
 }
 
 int pl_wire_open_l3(struct pl_wire *w, const char *netns_path, const char *ifname, struct pl_err *err)
@@ -167,14 +229,19 @@ int pl_wire_recv(struct pl_wire *w, struct pl_frame *f, int timeout_ms)
 		rc = poll(&p, 1, (int)((left + 999999) / 1000000));
 		if (rc < 0 && errno != EINTR)
 			return -errno;
+		if (rc > 0 && (p.revents & POLLERR))
+			pl_wire_drain(w);
 	}
 }
 
 int pl_wire_send(struct pl_wire *w, uint16_t ethertype, const uint8_t *pkt, size_t len,
-		 struct timespec *ts, struct pl_err *err)
+		 struct timespec *ts, bool *kernel_ts, struct pl_err *err)
 {
 	uint8_t frame[sizeof(((struct pl_frame *)0)->data) + 14];
+	struct timespec kts;
+	uint32_t want, key;
 	ssize_t n;
+	int k, rc;
 
 	if (len + 14 > sizeof(frame))
 		return pl_errf(err, -E2BIG, "frame of %zu bytes too long", len);
@@ -183,10 +250,30 @@ int pl_wire_send(struct pl_wire *w, uint16_t ethertype, const uint8_t *pkt, size
 	frame[12] = (uint8_t)(ethertype >> 8);
 	frame[13] = (uint8_t)ethertype;
 	memcpy(frame + 14, pkt, len);
+	if (kernel_ts)
+		*kernel_ts = false;
 	clock_gettime(CLOCK_REALTIME, ts);
 	n = send(w->fd, frame, len + 14, 0);
 	if (n < 0)
 		return pl_errf(err, -errno, "send %zu-byte frame: %s", len + 14, strerror(errno));
+	if (!w->txts)
+		return 0;
+	want = w->tx_key++;
+	/* veth stamps in its xmit, inside send(): the stamp is queued by now unless a qdisc
+	 * held the frame back. Older keys first: a stamp its send gave up on, or a second
+	 * one of an earlier frame (a frame redirected into tun0 keeps its socket, and tun's
+	 * xmit stamps it again). Never wait */
+	for (k = 0; k < 64 && (rc = read_tx_stamp(w, &key, &kts)); k++) {
+		if (rc != 1)
+			continue;
+		tx_stamp_seen(w, key);
+		if ((int32_t)(key - want) >= 0) {
+			*ts = kts;
+			if (kernel_ts)
+				*kernel_ts = true;
+			break;
+		}
+	}
 	return 0;
 }
 
@@ -215,7 +302,7 @@ int pl_wire_resolve(struct pl_wire *w, uint32_t our_ip, uint32_t peer_ip, int ti
 		struct timespec ts;
 		int64_t retry = pl_now_ns() + 200000000;
 
-		if (pl_wire_send(w, 0x0806, arp, sizeof(arp), &ts, err)) {
+		if (pl_wire_send(w, 0x0806, arp, sizeof(arp), &ts, NULL, err)) {
 			free(f);
 			return -EIO;
 		}
