@@ -81,33 +81,66 @@ Test(run, ctrl_c_halfway_is_quick_clean_and_leaves_a_partial_report, .timeout = 
 	}
 }
 
-/* "scenario packet trial verdict" lines of a run directory, in order */
-static char *verdicts(const char *dir)
+static int cmp_line(const void *a, const void *b)
 {
-	char path[128], *text, *line, *save = NULL, *out = calloc(1, 1 << 16);
-	size_t len, used = 0;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "scenario packet rep trial target verdict" of every packet record of a run directory,
+ * one a line, sorted (records are written as answers come in, so their order is a
+ * matter of timing); *n gets the count. Other records ("stopped") are left out. */
+static char *verdicts(const char *dir, size_t *n)
+{
+	char path[128], *text, *line, *save = NULL, **lines, *out;
+	size_t len, used = 0, k, cap;
 
 	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
 	text = tu_slurp(path, &len);
-	cr_assert_not_null(text);
+	cr_assert_not_null(text, "no %s", path);
+	cap = len + 1;
+	lines = calloc(len / 2 + 1, sizeof(*lines));
+	out = calloc(1, cap);
+	cr_assert(lines && out);
+	*n = 0;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		cJSON *o = cJSON_Parse(line);
+		const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(o, "type"));
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "scenario"));
+		const char *target = cJSON_GetStringValue(cJSON_GetObjectItem(o, "target"));
+		const char *verdict = cJSON_GetStringValue(cJSON_GetObjectItem(o, "verdict"));
+		cJSON *packet = cJSON_GetObjectItem(o, "packet"), *rep = cJSON_GetObjectItem(o, "rep");
+		cJSON *trial = cJSON_GetObjectItem(o, "trial");
 
-		used += (size_t)snprintf(out + used, (1 << 16) - used, "%s %d %s %s\n",
-					 cJSON_GetObjectItem(o, "scenario")->valuestring,
-					 cJSON_GetObjectItem(o, "packet")->valueint,
-					 cJSON_GetObjectItem(o, "target")->valuestring,
-					 cJSON_GetObjectItem(o, "verdict")->valuestring);
+		cr_assert_not_null(o, "%s: bad JSON line: %s", path, line);
+		if (!type || strcmp(type, "packet")) {
+			cJSON_Delete(o);
+			continue;
+		}
+		cr_assert(id && target && verdict && cJSON_IsNumber(packet) && cJSON_IsNumber(rep) && cJSON_IsNumber(trial),
+			  "%s: a packet record without its keys: %s", path, line);
+		/* the record line is longer than its summary, so the summaries fit in len */
+		lines[(*n)++] = out + used;
+		used += (size_t)snprintf(out + used, cap - used, "%s %d %d %d %s %s", id, packet->valueint, rep->valueint,
+					 trial->valueint, target, verdict) + 1;
+		cr_assert_lt(used, cap);
 		cJSON_Delete(o);
 	}
 	free(text);
-	return out;
+	qsort(lines, *n, sizeof(*lines), cmp_line);
+	text = calloc(1, cap);
+	cr_assert_not_null(text);
+	for (k = 0, used = 0; k < *n; k++)
+		used += (size_t)snprintf(text + used, cap - used, "%s\n", lines[k]);
+	free(lines);
+	free(out);
+	return text;
 }
 
 Test(run, same_seed_same_verdicts, .timeout = 120)
 {
 	char dirs[2][32] = { "/tmp/pl-seed-XXXXXX", "/tmp/pl-seed-XXXXXX" }, *v[2];
 	struct lt_run r;
+	size_t n;
 	int i;
 
 	LT_NEED_LAB();
@@ -118,7 +151,7 @@ Test(run, same_seed_same_verdicts, .timeout = 120)
 		cr_assert_not_null(mkdtemp(dirs[i]));
 		lt_run(&r, argv, NULL);
 		cr_assert(r.status == 0 || r.status == 1, "run %d: exit %d %s", i, r.status, r.err);
-		v[i] = verdicts(dirs[i]);
+		v[i] = verdicts(dirs[i], &n);
 	}
 	cr_expect_gt(strlen(v[0]), 100);
 	cr_expect_str_eq(v[0], v[1]);
@@ -499,5 +532,59 @@ Test(run, responders_as_nobody, .timeout = 120)
 		const char *rm[] = { "rm", "-rf", dir, NULL };
 
 		lt_run(&g, rm, NULL);
+	}
+}
+
+/* make lab's own pinglab run arguments for the simulated model (the Makefile's LAB_ARGS
+ * with BACKEND=mock and its defaults), model target only: the model is where the
+ * randomness lives. */
+#define LT_MAKE_LAB_LLM(seed)                                                                                  \
+	lt_pinglab_path(), "run", "--backend", "mock", "--profile", "sim-haiku-like", "--scale", "0.02",       \
+		"--model-timeout", "5000", "--seed", (seed), "--targets", "llm", "--scenarios", tu_src("scenarios")
+
+/* The issue: "make lab twice with the same seed produces identical verdicts (timings
+ * aside)", over the whole library. One run takes ~23 s, nearly all of it waiting on the
+ * simulated model (its stalls cost the 5 s model timeout), so the runs go side by side,
+ * each on its own lab and its own mock server: the same commands, one run's time. A
+ * third run with seed 2 shows the seed reaches the verdicts at all. */
+Test(run, make_lab_model_twice_same_seed_same_verdicts, .timeout = 150)
+{
+	static const char *const seeds[3] = { "1", "1", "2" };
+	char dirs[3][32], *v[3];
+	struct pl_scn_set set = { 0 };
+	struct lt_run r;
+	size_t want, n[3];
+	pid_t pid[3];
+	int i, st;
+
+	LT_NEED_LAB();
+	want = library_packets(tu_src("scenarios"), &set);
+	pl_scn_set_free(&set);
+	for (i = 0; i < 3; i++) {
+		const char *argv[] = { LT_MAKE_LAB_LLM(seeds[i]), "--out", dirs[i], NULL };
+
+		snprintf(dirs[i], sizeof(dirs[i]), "/tmp/pl-mlab-XXXXXX");
+		cr_assert_not_null(mkdtemp(dirs[i]));
+		pid[i] = lt_spawn(argv, NULL);
+	}
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(waitpid(pid[i], &st, 0), pid[i]);
+		/* the model's mistakes are measurements: exit 0 */
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "seed %s run %d: status 0x%x (see %s/events.jsonl)",
+			  seeds[i], i, st, dirs[i]);
+		v[i] = verdicts(dirs[i], &n[i]);
+		cr_expect_eq(n[i], want, "run %d: %zu packet records, the library sends %zu", i, n[i], want);
+	}
+	cr_expect_str_eq(v[0], v[1], "seed 1 twice, different verdicts");
+	/* sim-haiku-like makes mistakes (the runs are not two clean sheets), and another seed
+	 * makes others */
+	cr_expect(strstr(v[0], " wrong-reply\n") || strstr(v[0], " false-reply\n") || strstr(v[0], " missed-reply\n"),
+		  "%s", v[0]);
+	cr_expect_str_neq(v[0], v[2], "seeds 1 and 2 gave the same verdicts: the seed does not reach the model");
+	for (i = 0; i < 3; i++) {
+		const char *rm[] = { "rm", "-rf", dirs[i], NULL };
+
+		free(v[i]);
+		lt_run(&r, rm, NULL);
 	}
 }
