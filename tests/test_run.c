@@ -588,3 +588,107 @@ Test(run, make_lab_model_twice_same_seed_same_verdicts, .timeout = 150)
 		lt_run(&r, rm, NULL);
 	}
 }
+
+/* One smoke run of sim-sloppy, seed 3 (it fails some of the 8 packets), model only, with
+ * --fail-under rate; returns its pass rate from packets.jsonl. */
+static double fail_under_run(const char *rate, struct lt_run *r)
+{
+	char dir[] = "/tmp/pl-fu-XXXXXX";
+	size_t n, pass = 0;
+	char *v, *p;
+
+	cr_assert_not_null(mkdtemp(dir));
+	lt_pinglab(r, NULL, "run", "--targets", "llm", "--tag", "smoke", "--scale", "0", "--profile", "sim-sloppy",
+		   "--seed", "3", "--scenarios", tu_src("scenarios"), "--fail-under", rate, "--out", dir, NULL);
+	v = verdicts(dir, &n);
+	for (p = v; (p = strstr(p, " pass\n")); p++)
+		pass++;
+	free(v);
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+		struct lt_run g;
+
+		lt_run(&g, rm, NULL);
+	}
+	cr_assert_gt(n, 0);
+	return (double)pass / (double)n;
+}
+
+/* --fail-under RATE turns a model's pass rate under RATE into exit 1 and says so; a
+ * rate it meets (0, or exactly its own) leaves the run at exit 0. */
+Test(run, fail_under_fails_a_model_under_the_rate, .timeout = 60)
+{
+	struct lt_run r;
+	char line[128], rate[32];
+	double got;
+
+	LT_NEED_LAB();
+	got = fail_under_run("0.99", &r);
+	cr_assert(got > 0 && got < 0.99, "sim-sloppy seed 3 passed %.3f of the smoke set; the test needs some failures", got);
+	cr_expect_eq(r.status, 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
+	snprintf(line, sizeof(line), "mock:sim-sloppy: pass rate %.3f is under --fail-under 0.990\n", got);
+	cr_expect(strstr(r.out, line), "no '%s' in:\n%s", line, r.out);
+
+	got = fail_under_run("0", &r);
+	cr_expect_eq(r.status, 0, "exit %d\n%s\n%s", r.status, r.out, r.err);
+	cr_expect(!strstr(r.out, "is under --fail-under"), "%s", r.out);
+
+	/* the bound is inclusive: a model exactly at the rate passes */
+	snprintf(rate, sizeof(rate), "%.17g", got);
+	fail_under_run(rate, &r);
+	cr_expect_eq(r.status, 0, "--fail-under %s (its own rate): exit %d\n%s", rate, r.status, r.out);
+}
+
+/* The exit-code table of pinglab run: 2 for usage (the message names the option), 4 for
+ * a skip. These need no lab: they are refused before one is built. */
+Test(run, usage_errors_exit_2_naming_the_option)
+{
+	static const char *const bad[][3] = {
+		{ "--targets", "bogus", "--targets: unknown target 'bogus'" },
+		{ "--targets", "", "--targets" },
+		{ "--repeat", "0", "--repeat" },
+		{ "--fail-under", "1.5", "--fail-under" },
+		{ "--fail-under", "", "--fail-under" },
+		{ "--fail-under", "nan", "--fail-under" },
+	};
+	struct lt_run r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* were the option taken, the missing scenarios would stop the run before a lab,
+		 * with another message */
+		lt_pinglab(&r, NULL, "run", bad[i][0], bad[i][1], "--scenarios", "/nonexistent/pinglab", NULL);
+		cr_expect_eq(r.status, 2, "run %s '%s': exit %d\n%s", bad[i][0], bad[i][1], r.status, r.err);
+		cr_expect(strstr(r.err, bad[i][2]) && strstr(r.err, "pinglab run: "), "run %s '%s': %s", bad[i][0],
+			  bad[i][1], r.err);
+		cr_expect_str_eq(r.out, "", "run %s '%s'", bad[i][0], bad[i][1]);
+	}
+}
+
+static void clear_environment(void)
+{
+	clearenv();
+}
+
+Test(run, anthropic_without_a_key_exits_4_and_builds_no_lab)
+{
+	char name[9], tmp[] = "/tmp/pl-nokey-XXXXXX", out[64], what[256];
+	struct lt_run r;
+
+	/* as root, so that 4 is the missing key and not the missing privileges */
+	LT_NEED_LAB();
+	lt_name(name, "k");
+	cr_assert_not_null(mkdtemp(tmp));
+	snprintf(out, sizeof(out), "%s/run", tmp);
+	{
+		const char *argv[] = { lt_pinglab_path(), "run", "--backend", "anthropic", "--targets", "llm", "--lab", name,
+				       "--out", out, NULL };
+
+		lt_run_with(&r, argv, NULL, clear_environment);
+	}
+	cr_expect_eq(r.status, 4, "exit %d\n%s", r.status, r.err);
+	cr_expect(strstr(r.err, "--backend anthropic needs ANTHROPIC_API_KEY") && strstr(r.err, "--key-file"), "%s", r.err);
+	cr_expect_neq(access(out, F_OK), 0, "a run directory was made");
+	cr_expect(lt_nothing_left(name, what, sizeof(what)), "%s", what);
+	rmdir(tmp);
+}
