@@ -692,3 +692,90 @@ Test(run, anthropic_without_a_key_exits_4_and_builds_no_lab)
 	cr_expect(lt_nothing_left(name, what, sizeof(what)), "%s", what);
 	rmdir(tmp);
 }
+
+/* pgrep -af pattern: true (and the list in out) if some process's command line matches. */
+static bool pgrep_any(const char *pattern, char *out, size_t len)
+{
+	const char *pg[] = { "pgrep", "-af", pattern, NULL };
+	struct lt_run *r = malloc(sizeof(*r));
+	bool found;
+
+	cr_assert_not_null(r);
+	lt_run(r, pg, NULL);
+	found = r->status == 0;
+	if (len) {
+		size_t k = strnlen(r->out, len - 1);
+
+		memcpy(out, r->out, k);
+		out[k] = '\0';
+	}
+	free(r);
+	return found;
+}
+
+/* Ctrl-C while the model target plays (make lab's arguments, model only, so at 3 s the
+ * simulated model and the model responder are busy): a quick exit 2, a partial report,
+ * and nothing left — not the lab, and not pinglab-mockllm, whose command line names
+ * only the run directory. */
+Test(run, ctrl_c_in_the_model_phase_leaves_no_process_and_a_partial_report, .timeout = 60)
+{
+	char name[9], dir[] = "/tmp/pl-mint-XXXXXX", path[128], what[512];
+	pid_t run;
+	int status;
+	double t0, took;
+
+	LT_NEED_LAB();
+	lt_name(name, "m");
+	cr_assert_not_null(mkdtemp(dir));
+	{
+		const char *argv[] = { LT_MAKE_LAB_LLM("1"), "--lab", name, "--out", dir, NULL };
+
+		run = lt_spawn(argv, NULL);
+	}
+	sleep(3);
+	/* the interrupt lands where it is meant to: the mock is serving this run */
+	cr_assert(pgrep_any(dir, what, sizeof(what)) && strstr(what, "pinglab-mockllm"),
+		  "at 3 s no pinglab-mockllm of the run is up: %s", what);
+	cr_assert_eq(waitpid(run, &status, WNOHANG), 0, "the run ended before the interrupt: status 0x%x", status);
+	t0 = now_s();
+	kill(run, SIGINT);
+	waitpid(run, &status, 0);
+	took = now_s() - t0;
+	cr_expect_lt(took, 2.0, "pinglab run took %.2f s to stop after SIGINT", took);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 2, "status 0x%x", status);
+	/* pinglab run is gone: whatever still matches was left behind by it */
+	cr_expect(!pgrep_any(dir, what, sizeof(what)), "processes naming the run directory are left: %s", what);
+	cr_expect(!pgrep_any(name, what, sizeof(what)), "processes naming the lab are left: %s", what);
+	cr_expect(lt_nothing_left(name, what, sizeof(what)), "%s", what);
+	{
+		size_t len;
+		char *txt;
+		cJSON *o, *stopped;
+
+		snprintf(path, sizeof(path), "%s/report.json", dir);
+		txt = tu_slurp(path, &len);
+		o = txt ? cJSON_Parse(txt) : NULL;
+		cr_expect(o && cJSON_IsTrue(cJSON_GetObjectItem(o, "partial")), "report.json is not partial: %.300s", txt);
+		stopped = o ? cJSON_GetObjectItem(o, "stopped") : NULL;
+		cr_expect(cJSON_IsString(stopped) && strstr(stopped->valuestring, "interrupted"),
+			  "report.json: no stopped reason");
+		cJSON_Delete(o);
+		free(txt);
+	}
+	{
+		/* and it was interrupted part-way through the model's packets, some judged */
+		struct pl_scn_set set = { 0 };
+		size_t n, want = library_packets(tu_src("scenarios"), &set);
+		char *v = verdicts(dir, &n);
+
+		pl_scn_set_free(&set);
+		cr_expect(n > 0 && n < want, "%zu of %zu packets judged before the interrupt", n, want);
+		free(v);
+	}
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+		struct lt_run r;
+
+		lt_run(&r, rm, NULL);
+	}
+}
