@@ -537,10 +537,55 @@ Test(run, responders_as_nobody, .timeout = 120)
 
 /* make lab's own pinglab run arguments for the simulated model (the Makefile's LAB_ARGS
  * with BACKEND=mock and its defaults), model target only: the model is where the
- * randomness lives. */
+ * randomness lives. make_lab_defaults_are_these checks the Makefile still says so. */
 #define LT_MAKE_LAB_LLM(seed)                                                                                  \
 	lt_pinglab_path(), "run", "--backend", "mock", "--profile", "sim-haiku-like", "--scale", "0.02",       \
 		"--model-timeout", "5000", "--seed", (seed), "--targets", "llm", "--scenarios", tu_src("scenarios")
+
+/* The value of the Makefile's "VAR ?= value" line, in a static buffer ("" if none). */
+static const char *make_default(const char *makefile, const char *var)
+{
+	static char val[64];
+	const char *p;
+	size_t n = strlen(var), k = 0;
+
+	val[0] = '\0';
+	for (p = makefile; (p = strstr(p, var)); p += n) {
+		const char *q = p + n;
+
+		if (p != makefile && p[-1] != '\n')
+			continue;
+		q += strspn(q, " \t");
+		if (strncmp(q, "?=", 2))
+			continue;
+		q += 2;
+		q += strspn(q, " \t");
+		while (k + 1 < sizeof(val) && q[k] && q[k] != '\n' && q[k] != ' ' && q[k] != '\t') {
+			val[k] = q[k];
+			k++;
+		}
+		val[k] = '\0';
+		break;
+	}
+	return val;
+}
+
+Test(run, make_lab_defaults_are_these)
+{
+	static const char *const want[][2] = { { "BACKEND", "mock" }, { "PROFILE", "sim-haiku-like" }, { "SCALE", "0.02" },
+					       { "SEED", "1" }, { "MOCK_TIMEOUT", "5000" } };
+	char *mk = tu_slurp(tu_src("Makefile"), NULL);
+	size_t i;
+
+	cr_assert_not_null(mk, "no Makefile under %s", tu_src(""));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *got = make_default(mk, want[i][0]);
+
+		cr_expect_str_eq(got, want[i][1], "Makefile: %s ?= '%s', LT_MAKE_LAB_LLM says %s", want[i][0], got,
+				 want[i][1]);
+	}
+	free(mk);
+}
 
 /* The issue: "make lab twice with the same seed produces identical verdicts (timings
  * aside)", over the whole library. One run takes ~23 s, nearly all of it waiting on the
