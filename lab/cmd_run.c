@@ -179,9 +179,11 @@ int cmd_run(int argc, char **argv)
 		case 'F': {
 			char *end;
 
+			errno = 0;
 			r.fail_under = strtod(optarg, &end);
-			if (*end || r.fail_under < 0 || r.fail_under > 1) {
-				fprintf(stderr, "pinglab run: --fail-under wants a pass rate 0..1, e.g. 0.9\n");
+			/* written so that NaN fails too; "" parses as 0 with end == optarg */
+			if (errno || end == optarg || *end || !(r.fail_under >= 0 && r.fail_under <= 1)) {
+				fprintf(stderr, "pinglab run: --fail-under wants a pass rate 0..1, e.g. 0.9 (got '%s')\n", optarg);
 				return PL_EXIT_ERROR;
 			}
 			break;

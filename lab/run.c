@@ -51,7 +51,7 @@ int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err)
 		else if (!strcmp(tok, "llm") || !strcmp(tok, "model"))
 			*targets |= RUN_T_LLM;
 		else
-			return pl_errf(err, -EINVAL, "unknown target '%s' (kernel, reference, llm)", tok);
+			return pl_errf(err, -EINVAL, "--targets: unknown target '%s' (kernel, reference, llm)", tok);
 	}
 	return *targets ? 0 : pl_errf(err, -EINVAL, "--targets is empty");
 }

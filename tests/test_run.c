@@ -81,35 +81,68 @@ Test(run, ctrl_c_halfway_is_quick_clean_and_leaves_a_partial_report, .timeout = 
 	}
 }
 
-/* "scenario packet trial verdict" lines of a run directory, in order */
-static char *verdicts(const char *dir)
+static int cmp_line(const void *a, const void *b)
 {
-	char path[128], *text, *line, *save = NULL, *out = calloc(1, 1 << 16);
-	size_t len, used = 0;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "scenario packet rep trial target verdict" of every packet record of a run directory,
+ * one a line, sorted (records are written as answers come in, so their order is a
+ * matter of timing); *n gets the count. Other records ("stopped") are left out. */
+static char *verdicts(const char *dir, size_t *n)
+{
+	char path[128], *text, *line, *save = NULL, **lines, *out;
+	size_t len, used = 0, k, cap;
 
 	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
 	text = tu_slurp(path, &len);
-	cr_assert_not_null(text);
+	cr_assert_not_null(text, "no %s", path);
+	cap = len + 1;
+	lines = calloc(len / 2 + 1, sizeof(*lines));
+	out = calloc(1, cap);
+	cr_assert(lines && out);
+	*n = 0;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!tu_packet_line(line))
 			continue;
 		cJSON *o = cJSON_Parse(line);
+		const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(o, "type"));
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "scenario"));
+		const char *target = cJSON_GetStringValue(cJSON_GetObjectItem(o, "target"));
+		const char *verdict = cJSON_GetStringValue(cJSON_GetObjectItem(o, "verdict"));
+		cJSON *packet = cJSON_GetObjectItem(o, "packet"), *rep = cJSON_GetObjectItem(o, "rep");
+		cJSON *trial = cJSON_GetObjectItem(o, "trial");
 
-		used += (size_t)snprintf(out + used, (1 << 16) - used, "%s %d %s %s\n",
-					 cJSON_GetObjectItem(o, "scenario")->valuestring,
-					 cJSON_GetObjectItem(o, "packet")->valueint,
-					 cJSON_GetObjectItem(o, "target")->valuestring,
-					 cJSON_GetObjectItem(o, "verdict")->valuestring);
+		cr_assert_not_null(o, "%s: bad JSON line: %s", path, line);
+		if (!type || strcmp(type, "packet")) {
+			cJSON_Delete(o);
+			continue;
+		}
+		cr_assert(id && target && verdict && cJSON_IsNumber(packet) && cJSON_IsNumber(rep) && cJSON_IsNumber(trial),
+			  "%s: a packet record without its keys: %s", path, line);
+		/* the record line is longer than its summary, so the summaries fit in len */
+		lines[(*n)++] = out + used;
+		used += (size_t)snprintf(out + used, cap - used, "%s %d %d %d %s %s", id, packet->valueint, rep->valueint,
+					 trial->valueint, target, verdict) + 1;
+		cr_assert_lt(used, cap);
 		cJSON_Delete(o);
 	}
 	free(text);
-	return out;
+	qsort(lines, *n, sizeof(*lines), cmp_line);
+	text = calloc(1, cap);
+	cr_assert_not_null(text);
+	for (k = 0, used = 0; k < *n; k++)
+		used += (size_t)snprintf(text + used, cap - used, "%s\n", lines[k]);
+	free(lines);
+	free(out);
+	return text;
 }
 
 Test(run, same_seed_same_verdicts, .timeout = 120)
 {
 	char dirs[2][32] = { "/tmp/pl-seed-XXXXXX", "/tmp/pl-seed-XXXXXX" }, *v[2];
 	struct lt_run r;
+	size_t n;
 	int i;
 
 	LT_NEED_LAB();
@@ -120,7 +153,7 @@ Test(run, same_seed_same_verdicts, .timeout = 120)
 		cr_assert_not_null(mkdtemp(dirs[i]));
 		lt_run(&r, argv, NULL);
 		cr_assert(r.status == 0 || r.status == 1, "run %d: exit %d %s", i, r.status, r.err);
-		v[i] = verdicts(dirs[i]);
+		v[i] = verdicts(dirs[i], &n);
 	}
 	cr_expect_gt(strlen(v[0]), 100);
 	cr_expect_str_eq(v[0], v[1]);
@@ -503,5 +536,295 @@ Test(run, responders_as_nobody, .timeout = 120)
 		const char *rm[] = { "rm", "-rf", dir, NULL };
 
 		lt_run(&g, rm, NULL);
+	}
+}
+
+/* make lab's own pinglab run arguments for the simulated model (the Makefile's LAB_ARGS
+ * with BACKEND=mock and its defaults), model target only: the model is where the
+ * randomness lives. make_lab_defaults_are_these checks the Makefile still says so. */
+#define LT_MAKE_LAB_LLM(seed)                                                                                  \
+	lt_pinglab_path(), "run", "--backend", "mock", "--profile", "sim-haiku-like", "--scale", "0.02",       \
+		"--model-timeout", "5000", "--seed", (seed), "--targets", "llm", "--scenarios", tu_src("scenarios")
+
+/* The value of the Makefile's "VAR ?= value" line, in a static buffer ("" if none). */
+static const char *make_default(const char *makefile, const char *var)
+{
+	static char val[64];
+	const char *p;
+	size_t n = strlen(var), k = 0;
+
+	val[0] = '\0';
+	for (p = makefile; (p = strstr(p, var)); p += n) {
+		const char *q = p + n;
+
+		if (p != makefile && p[-1] != '\n')
+			continue;
+		q += strspn(q, " \t");
+		if (strncmp(q, "?=", 2))
+			continue;
+		q += 2;
+		q += strspn(q, " \t");
+		while (k + 1 < sizeof(val) && q[k] && q[k] != '\n' && q[k] != ' ' && q[k] != '\t') {
+			val[k] = q[k];
+			k++;
+		}
+		val[k] = '\0';
+		break;
+	}
+	return val;
+}
+
+Test(run, make_lab_defaults_are_these)
+{
+	static const char *const want[][2] = { { "BACKEND", "mock" }, { "PROFILE", "sim-haiku-like" }, { "SCALE", "0.02" },
+					       { "SEED", "1" }, { "MOCK_TIMEOUT", "5000" } };
+	char *mk = tu_slurp(tu_src("Makefile"), NULL);
+	size_t i;
+
+	cr_assert_not_null(mk, "no Makefile under %s", tu_src(""));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *got = make_default(mk, want[i][0]);
+
+		cr_expect_str_eq(got, want[i][1], "Makefile: %s ?= '%s', LT_MAKE_LAB_LLM says %s", want[i][0], got,
+				 want[i][1]);
+	}
+	free(mk);
+}
+
+/* The issue: "make lab twice with the same seed produces identical verdicts (timings
+ * aside)", over the whole library. One run takes ~23 s, nearly all of it waiting on the
+ * simulated model (its stalls cost the 5 s model timeout), so the runs go side by side,
+ * each on its own lab and its own mock server: the same commands, one run's time. A
+ * third run with seed 2 shows the seed reaches the verdicts at all. */
+Test(run, make_lab_model_twice_same_seed_same_verdicts, .timeout = 150)
+{
+	static const char *const seeds[3] = { "1", "1", "2" };
+	char dirs[3][32], *v[3];
+	struct pl_scn_set set = { 0 };
+	struct lt_run r;
+	size_t want, n[3];
+	pid_t pid[3];
+	int i, st;
+
+	LT_NEED_LAB();
+	want = library_packets(tu_src("scenarios"), &set);
+	pl_scn_set_free(&set);
+	for (i = 0; i < 3; i++) {
+		const char *argv[] = { LT_MAKE_LAB_LLM(seeds[i]), "--out", dirs[i], NULL };
+
+		snprintf(dirs[i], sizeof(dirs[i]), "/tmp/pl-mlab-XXXXXX");
+		cr_assert_not_null(mkdtemp(dirs[i]));
+		pid[i] = lt_spawn(argv, NULL);
+	}
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(waitpid(pid[i], &st, 0), pid[i]);
+		/* the model's mistakes are measurements: exit 0 */
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "seed %s run %d: status 0x%x (see %s/events.jsonl)",
+			  seeds[i], i, st, dirs[i]);
+		v[i] = verdicts(dirs[i], &n[i]);
+		cr_expect_eq(n[i], want, "run %d: %zu packet records, the library sends %zu", i, n[i], want);
+	}
+	cr_expect_str_eq(v[0], v[1], "seed 1 twice, different verdicts");
+	/* sim-haiku-like makes mistakes (the runs are not two clean sheets), and another seed
+	 * makes others */
+	cr_expect(strstr(v[0], " wrong-reply\n") || strstr(v[0], " false-reply\n") || strstr(v[0], " missed-reply\n"),
+		  "%s", v[0]);
+	cr_expect_str_neq(v[0], v[2], "seeds 1 and 2 gave the same verdicts: the seed does not reach the model");
+	for (i = 0; i < 3; i++) {
+		const char *rm[] = { "rm", "-rf", dirs[i], NULL };
+
+		free(v[i]);
+		lt_run(&r, rm, NULL);
+	}
+}
+
+/* One smoke run of sim-sloppy, seed 3 (it fails some of the 8 packets), model only, with
+ * --fail-under rate; returns its pass rate from packets.jsonl. */
+static double fail_under_run(const char *rate, struct lt_run *r)
+{
+	char dir[] = "/tmp/pl-fu-XXXXXX";
+	size_t n, pass = 0;
+	char *v, *p;
+
+	cr_assert_not_null(mkdtemp(dir));
+	lt_pinglab(r, NULL, "run", "--targets", "llm", "--tag", "smoke", "--scale", "0", "--profile", "sim-sloppy",
+		   "--seed", "3", "--scenarios", tu_src("scenarios"), "--fail-under", rate, "--out", dir, NULL);
+	v = verdicts(dir, &n);
+	for (p = v; (p = strstr(p, " pass\n")); p++)
+		pass++;
+	free(v);
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+		struct lt_run g;
+
+		lt_run(&g, rm, NULL);
+	}
+	cr_assert_gt(n, 0);
+	return (double)pass / (double)n;
+}
+
+/* --fail-under RATE turns a model's pass rate under RATE into exit 1 and says so; a
+ * rate it meets (0, or exactly its own) leaves the run at exit 0. */
+Test(run, fail_under_fails_a_model_under_the_rate, .timeout = 60)
+{
+	struct lt_run r;
+	char line[128], rate[32];
+	double got;
+
+	LT_NEED_LAB();
+	got = fail_under_run("0.99", &r);
+	cr_assert(got > 0 && got < 0.99, "sim-sloppy seed 3 passed %.3f of the smoke set; the test needs some failures", got);
+	cr_expect_eq(r.status, 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
+	snprintf(line, sizeof(line), "mock:sim-sloppy: pass rate %.3f is under --fail-under 0.990\n", got);
+	cr_expect(strstr(r.out, line), "no '%s' in:\n%s", line, r.out);
+
+	got = fail_under_run("0", &r);
+	cr_expect_eq(r.status, 0, "exit %d\n%s\n%s", r.status, r.out, r.err);
+	cr_expect(!strstr(r.out, "is under --fail-under"), "%s", r.out);
+
+	/* the bound is inclusive: a model exactly at the rate passes */
+	snprintf(rate, sizeof(rate), "%.17g", got);
+	fail_under_run(rate, &r);
+	cr_expect_eq(r.status, 0, "--fail-under %s (its own rate): exit %d\n%s", rate, r.status, r.out);
+}
+
+/* The exit-code table of pinglab run: 2 for usage (the message names the option), 4 for
+ * a skip. These need no lab: they are refused before one is built. */
+Test(run, usage_errors_exit_2_naming_the_option)
+{
+	static const char *const bad[][3] = {
+		{ "--targets", "bogus", "--targets: unknown target 'bogus'" },
+		{ "--targets", "", "--targets" },
+		{ "--repeat", "0", "--repeat" },
+		{ "--fail-under", "1.5", "--fail-under" },
+		{ "--fail-under", "", "--fail-under" },
+		{ "--fail-under", "nan", "--fail-under" },
+	};
+	struct lt_run r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* were the option taken, the missing scenarios would stop the run before a lab,
+		 * with another message */
+		lt_pinglab(&r, NULL, "run", bad[i][0], bad[i][1], "--scenarios", "/nonexistent/pinglab", NULL);
+		cr_expect_eq(r.status, 2, "run %s '%s': exit %d\n%s", bad[i][0], bad[i][1], r.status, r.err);
+		cr_expect(strstr(r.err, bad[i][2]) && strstr(r.err, "pinglab run: "), "run %s '%s': %s", bad[i][0],
+			  bad[i][1], r.err);
+		cr_expect_str_eq(r.out, "", "run %s '%s'", bad[i][0], bad[i][1]);
+	}
+}
+
+static void clear_environment(void)
+{
+	clearenv();
+}
+
+Test(run, anthropic_without_a_key_exits_4_and_builds_no_lab)
+{
+	char name[9], tmp[] = "/tmp/pl-nokey-XXXXXX", out[64], what[256];
+	struct lt_run r;
+
+	/* as root, so that 4 is the missing key and not the missing privileges */
+	LT_NEED_LAB();
+	lt_name(name, "k");
+	cr_assert_not_null(mkdtemp(tmp));
+	snprintf(out, sizeof(out), "%s/run", tmp);
+	{
+		const char *argv[] = { lt_pinglab_path(), "run", "--backend", "anthropic", "--targets", "llm", "--lab", name,
+				       "--out", out, NULL };
+
+		lt_run_with(&r, argv, NULL, clear_environment);
+	}
+	cr_expect_eq(r.status, 4, "exit %d\n%s", r.status, r.err);
+	cr_expect(strstr(r.err, "--backend anthropic needs ANTHROPIC_API_KEY") && strstr(r.err, "--key-file"), "%s", r.err);
+	cr_expect_neq(access(out, F_OK), 0, "a run directory was made");
+	cr_expect(lt_nothing_left(name, what, sizeof(what)), "%s", what);
+	rmdir(tmp);
+}
+
+/* pgrep -af pattern: true (and the list in out) if some process's command line matches. */
+static bool pgrep_any(const char *pattern, char *out, size_t len)
+{
+	const char *pg[] = { "pgrep", "-af", pattern, NULL };
+	struct lt_run *r = malloc(sizeof(*r));
+	bool found;
+
+	cr_assert_not_null(r);
+	lt_run(r, pg, NULL);
+	found = r->status == 0;
+	if (len) {
+		size_t k = strnlen(r->out, len - 1);
+
+		memcpy(out, r->out, k);
+		out[k] = '\0';
+	}
+	free(r);
+	return found;
+}
+
+/* Ctrl-C while the model target plays (make lab's arguments, model only, so at 3 s the
+ * simulated model and the model responder are busy): a quick exit 2, a partial report,
+ * and nothing left — not the lab, and not pinglab-mockllm, whose command line names
+ * only the run directory. */
+Test(run, ctrl_c_in_the_model_phase_leaves_no_process_and_a_partial_report, .timeout = 60)
+{
+	char name[9], dir[] = "/tmp/pl-mint-XXXXXX", path[128], what[512];
+	pid_t run;
+	int status;
+	double t0, took;
+
+	LT_NEED_LAB();
+	lt_name(name, "m");
+	cr_assert_not_null(mkdtemp(dir));
+	{
+		const char *argv[] = { LT_MAKE_LAB_LLM("1"), "--lab", name, "--out", dir, NULL };
+
+		run = lt_spawn(argv, NULL);
+	}
+	sleep(3);
+	/* the interrupt lands where it is meant to: the mock is serving this run */
+	cr_assert(pgrep_any(dir, what, sizeof(what)) && strstr(what, "pinglab-mockllm"),
+		  "at 3 s no pinglab-mockllm of the run is up: %s", what);
+	cr_assert_eq(waitpid(run, &status, WNOHANG), 0, "the run ended before the interrupt: status 0x%x", status);
+	t0 = now_s();
+	kill(run, SIGINT);
+	waitpid(run, &status, 0);
+	took = now_s() - t0;
+	cr_expect_lt(took, 2.0, "pinglab run took %.2f s to stop after SIGINT", took);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 2, "status 0x%x", status);
+	/* pinglab run is gone: whatever still matches was left behind by it */
+	cr_expect(!pgrep_any(dir, what, sizeof(what)), "processes naming the run directory are left: %s", what);
+	cr_expect(!pgrep_any(name, what, sizeof(what)), "processes naming the lab are left: %s", what);
+	cr_expect(lt_nothing_left(name, what, sizeof(what)), "%s", what);
+	{
+		size_t len;
+		char *txt;
+		cJSON *o, *stopped;
+
+		snprintf(path, sizeof(path), "%s/report.json", dir);
+		txt = tu_slurp(path, &len);
+		o = txt ? cJSON_Parse(txt) : NULL;
+		cr_expect(o && cJSON_IsTrue(cJSON_GetObjectItem(o, "partial")), "report.json is not partial: %.300s", txt);
+		stopped = o ? cJSON_GetObjectItem(o, "stopped") : NULL;
+		cr_expect(cJSON_IsString(stopped) && strstr(stopped->valuestring, "interrupted"),
+			  "report.json: no stopped reason");
+		cJSON_Delete(o);
+		free(txt);
+	}
+	{
+		/* and it was interrupted part-way through the model's packets, some judged */
+		struct pl_scn_set set = { 0 };
+		size_t n, want = library_packets(tu_src("scenarios"), &set);
+		char *v = verdicts(dir, &n);
+
+		pl_scn_set_free(&set);
+		cr_expect(n > 0 && n < want, "%zu of %zu packets judged before the interrupt", n, want);
+		free(v);
+	}
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+		struct lt_run r;
+
+		lt_run(&r, rm, NULL);
 	}
 }
