@@ -24,8 +24,8 @@ for b in pinglab pinglab-gen pinglab-responder pinglab-mockllm; do
 	[ -x "$build/$b" ] || { echo "bench: build $build/$b first (make)" >&2; exit 2; }
 done
 
-if [ $quick = 1 ]; then N=200; BURST=64; CONC=16; TPUT_SMALL=2000; TPUT_BIG=10000; ROUNDS=5
-else N=1000; BURST=256; CONC=64; TPUT_SMALL=10000; TPUT_BIG=100000; ROUNDS=20; fi
+if [ $quick = 1 ]; then N=200; BURST=64; CONC=16; TPUT_SMALL=2000; TPUT_BIG=10000; ROUNDS=5; TRIALS=3
+else N=1000; BURST=256; CONC=64; TPUT_SMALL=10000; TPUT_BIG=100000; ROUNDS=20; TRIALS=5; fi
 
 tmp=$(mktemp -d /tmp/pinglab-bench-XXXXXX)
 lab=bn$$
@@ -98,59 +98,6 @@ mock_stop() { kill "$MOCK" 2>/dev/null; wait "$MOCK" 2>/dev/null; : > "$tmp/mock
 "$pl" up --name "$lab" >/dev/null || { echo "bench: pinglab up failed" >&2; exit 2; }
 t0=$(date +%s)
 
-# 1. reference through the TUN vs the kernel, same packets, blocking and busy-poll
-scenario rtt "$N" 500 0x7e01
-start_responder "$tmp/ref.jsonl" --backend reference
-gen "$tmp/rtt-block.jsonl" --target kernel:kernel --target reference:responder "$tmp/valid/rtt.scn"
-stop_responder
-start_responder "$tmp/refbp.jsonl" --backend reference --busy-poll
-gen "$tmp/rtt-busy.jsonl" --target reference-busy-poll:responder "$tmp/valid/rtt.scn"
-stop_responder
-
-# 2. harness overhead on the model path: the simulated model answering at once
-mock_start "latency = fixed 0
-chatty = 0"
-: > "$tmp/llm0.jsonl"
-ANTHROPIC_API_KEY=pinglab-bench start_responder "$tmp/llm0.jsonl" --backend anthropic --base-url "$URL" --concurrency 4 --timeout 5000 \
-	--prompt "$root/prompts/system.md" --template "$root/prompts/packet.md"
-scenario overhead "$((N / 5))" 2000 0x7e02
-gen "$tmp/overhead.jsonl" --target model-0ms:responder --decisions "$tmp/llm0.jsonl" --wait 5000 \
-	"$tmp/valid/overhead.scn"
-stop_responder
-mock_stop
-
-# 3. concurrency: 1 s per request, BURST packets, CONC in flight
-mock_start "latency = fixed 1000
-chatty = 0"
-: > "$tmp/llm1.jsonl"
-ANTHROPIC_API_KEY=pinglab-bench start_responder "$tmp/llm1.jsonl" --backend anthropic --base-url "$URL" --concurrency "$CONC" --timeout 30000 \
-	--queue 100000 --prompt "$root/prompts/system.md" --template "$root/prompts/packet.md"
-scenario burst "$BURST" 0 0x7e03
-sed -i 's/timeout 5s/timeout 60s/' "$tmp/valid/burst.scn"
-gen "$tmp/conc.jsonl" --target model-1s:responder --decisions "$tmp/llm1.jsonl" --wait 60000 "$tmp/valid/burst.scn"
-stop_responder
-# ... and the responder's own acceptance case: 64 packets, 32 in flight (ideal 2 s)
-: > "$tmp/llm32.jsonl"
-ANTHROPIC_API_KEY=pinglab-bench start_responder "$tmp/llm32.jsonl" --backend anthropic --base-url "$URL" --concurrency 32 --timeout 30000 \
-	--queue 100000 --prompt "$root/prompts/system.md" --template "$root/prompts/packet.md"
-scenario burst64 64 0 0x7e05
-sed -i 's/timeout 5s/timeout 60s/' "$tmp/valid/burst64.scn"
-gen "$tmp/conc32.jsonl" --target model-1s:responder --decisions "$tmp/llm32.jsonl" --wait 60000 "$tmp/valid/burst64.scn"
-stop_responder
-mock_stop
-
-# 5. throughput and memory: a long burst against the reference and the kernel, two sizes
-for n in "$TPUT_SMALL" "$TPUT_BIG"; do
-	scenario "tput$n" "$n" 0 0x7e04
-	start_responder "$tmp/tput-ref-$n.jsonl" --backend reference
-	gen "$tmp/tput-$n.jsonl" --target kernel:kernel --target reference:responder "$tmp/valid/tput$n.scn"
-	stop_responder
-	grep -o 'maxrss [0-9]*' "$tmp/responder.err" | tail -1 | cut -d' ' -f2 > "$tmp/rss-rsp-$n"
-	grep -o 'maxrss [0-9]*' "$tmp/tput-$n.jsonl.stdout" | tail -1 | cut -d' ' -f2 > "$tmp/rss-gen-$n"
-done
-
-"$pl" down --name "$lab" >/dev/null 2>&1
-
 # 6. report generation: the big burst's records as a run directory, first the kernel
 # target's alone (one record per packet sent), then both targets'
 report_time() { # dir records-file time-file
@@ -164,12 +111,71 @@ report_time() { # dir records-file time-file
 	"$pl" report "$1" --format all > "$1.out" 2>&1
 	echo "$(( ($(date +%s%N) - t0) / 1000 )) $(grep -c . "$1/packets.jsonl")" > "$3"
 }
-grep '"target":"kernel"' "$tmp/tput-$TPUT_BIG.jsonl" > "$tmp/tput-one.jsonl"
-report_time "$tmp/rundir-one" "$tmp/tput-one.jsonl" "$tmp/report-one.time"
-report_time "$tmp/rundir" "$tmp/tput-$TPUT_BIG.jsonl" "$tmp/report.time"
+
+# Rows 1, 2, 3, 5 and 6, TRIALS times each on the same lab: report.py gives the median
+# trial's figures with the min and max of all trials.
+for trial in $(seq "$TRIALS"); do
+	d=$tmp/t$trial
+	mkdir -p "$d"
+	# 1. reference through the TUN vs the kernel, same packets, blocking and busy-poll
+	scenario rtt "$N" 500 0x7e01
+	start_responder "$d/ref.jsonl" --backend reference
+	gen "$d/rtt-block.jsonl" --target kernel:kernel --target reference:responder "$tmp/valid/rtt.scn"
+	stop_responder
+	start_responder "$d/refbp.jsonl" --backend reference --busy-poll
+	gen "$d/rtt-busy.jsonl" --target kernel:kernel --target reference-busy-poll:responder "$tmp/valid/rtt.scn"
+	stop_responder
+
+	# 2. harness overhead on the model path: the simulated model answering at once
+	mock_start "$(printf 'latency = fixed 0\nchatty = 0')"
+	: > "$d/llm0.jsonl"
+	ANTHROPIC_API_KEY=pinglab-bench start_responder "$d/llm0.jsonl" --backend anthropic --base-url "$URL" --concurrency 4 --timeout 5000 \
+		--prompt "$root/prompts/system.md" --template "$root/prompts/packet.md"
+	scenario overhead "$((N / 5))" 2000 0x7e02
+	gen "$d/overhead.jsonl" --target model-0ms:responder --decisions "$d/llm0.jsonl" --wait 5000 \
+		"$tmp/valid/overhead.scn"
+	stop_responder
+	mock_stop
+
+	# 3. concurrency: 1 s per request, BURST packets, CONC in flight
+	mock_start "$(printf 'latency = fixed 1000\nchatty = 0')"
+	: > "$d/llm1.jsonl"
+	ANTHROPIC_API_KEY=pinglab-bench start_responder "$d/llm1.jsonl" --backend anthropic --base-url "$URL" --concurrency "$CONC" --timeout 30000 \
+		--queue 100000 --prompt "$root/prompts/system.md" --template "$root/prompts/packet.md"
+	scenario burst "$BURST" 0 0x7e03
+	sed -i 's/timeout 5s/timeout 60s/' "$tmp/valid/burst.scn"
+	gen "$d/conc.jsonl" --target model-1s:responder --decisions "$d/llm1.jsonl" --wait 60000 "$tmp/valid/burst.scn"
+	stop_responder
+	# ... and the responder's own acceptance case: 64 packets, 32 in flight (ideal 2 s)
+	: > "$d/llm32.jsonl"
+	ANTHROPIC_API_KEY=pinglab-bench start_responder "$d/llm32.jsonl" --backend anthropic --base-url "$URL" --concurrency 32 --timeout 30000 \
+		--queue 100000 --prompt "$root/prompts/system.md" --template "$root/prompts/packet.md"
+	scenario burst64 64 0 0x7e05
+	sed -i 's/timeout 5s/timeout 60s/' "$tmp/valid/burst64.scn"
+	gen "$d/conc32.jsonl" --target model-1s:responder --decisions "$d/llm32.jsonl" --wait 60000 "$tmp/valid/burst64.scn"
+	stop_responder
+	mock_stop
+
+	# 5. throughput and memory: a long burst against the reference and the kernel, two sizes
+	for n in "$TPUT_SMALL" "$TPUT_BIG"; do
+		scenario "tput$n" "$n" 0 0x7e04
+		start_responder "$d/tput-ref-$n.jsonl" --backend reference
+		gen "$d/tput-$n.jsonl" --target kernel:kernel --target reference:responder "$tmp/valid/tput$n.scn"
+		stop_responder
+		grep -o 'maxrss [0-9]*' "$tmp/responder.err" | tail -1 | cut -d' ' -f2 > "$d/rss-rsp-$n"
+		grep -o 'maxrss [0-9]*' "$d/tput-$n.jsonl.stdout" | tail -1 | cut -d' ' -f2 > "$d/rss-gen-$n"
+	done
+
+	# 6. report generation: the big burst's records as a run directory, first the kernel
+	# target's alone (one record per packet sent), then both targets'
+	grep '"target":"kernel"' "$d/tput-$TPUT_BIG.jsonl" > "$d/tput-one.jsonl"
+	report_time "$d/rundir-one" "$d/tput-one.jsonl" "$d/report-one.time"
+	report_time "$d/rundir" "$d/tput-$TPUT_BIG.jsonl" "$d/report.time"
+done
+"$pl" down --name "$lab" >/dev/null 2>&1
 
 # 4. topology: pinglab up+down against the ip/tc script
 PINGLAB=$pl "$here/topology.sh" "$ROUNDS" > "$tmp/topology.txt" 2>&1
 
-python3 "$here/report.py" "$tmp" "$N" "$BURST" "$CONC" "$TPUT_SMALL" "$TPUT_BIG" "$quick" "$here/results.json"
+python3 "$here/report.py" "$tmp" "$N" "$BURST" "$CONC" "$TPUT_SMALL" "$TPUT_BIG" "$quick" "$here/results.json" "$TRIALS"
 echo "bench: $(($(date +%s) - t0)) s; results in bench/results.json"

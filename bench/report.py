@@ -50,27 +50,34 @@ def fmt_us(x):
     return "%.1f us" % x
 
 
-def main():
-    tmp, n, burst, conc, small, big, quick, out = sys.argv[1:9]
-    n, burst, conc, small, big = int(n), int(burst), int(conc), int(small), int(big)
+def trial_rows(tmp, n, burst, conc, small, big):
+    """Rows 1, 2, 3, 5 and 6 of one trial's directory. fig is the number trials are
+    compared by (the ratio, or the row's figure when it has none), unit how to print it."""
     rows = []
 
-    def row(name, measured, baseline, ratio, goal, met, detail):
+    def row(name, measured, baseline, ratio, goal, met, detail, fig=None, unit="x"):
         rows.append({"benchmark": name, "measured": measured, "baseline": baseline,
-                     "ratio": ratio, "goal": goal, "met": met, "detail": detail})
+                     "ratio": ratio, "goal": goal, "met": met, "detail": detail,
+                     "fig": ratio if fig is None else fig, "unit": unit})
 
     # 1. RTT: reference vs kernel, blocking and busy-poll
+    # each responder against the kernel measured in the same generator run (interleaved
+    # scenario by scenario), so both saw the same machine
     blk = records(os.path.join(tmp, "rtt-block.jsonl"))
     busy = records(os.path.join(tmp, "rtt-busy.jsonl"))
-    k, rb, rp = rtts(blk, "kernel"), rtts(blk, "reference"), rtts(busy, "reference-busy-poll")
-    km, kp = pct(k, 50), pct(k, 99)
-    for label, r, goal in (("reference blocking vs kernel", rb, 10.0), ("reference busy-poll vs kernel", rp, 1.5)):
+    rb = rtts(blk, "reference")
+    quiet_km = pct(rtts(blk, "kernel"), 50)
+    for label, r, k, goal in (("reference blocking vs kernel", rb, rtts(blk, "kernel"), 10.0),
+                              ("reference busy-poll vs kernel", rtts(busy, "reference-busy-poll"), rtts(busy, "kernel"), 1.5)):
+        km, kp = pct(k, 50), pct(k, 99)
         m, p = pct(r, 50), pct(r, 99)
         ratio = m / km if km == km and km else float("nan")
         row("1. " + label, "p50 %s p99 %s (%d)" % (fmt_us(m), fmt_us(p), len(r)),
             "kernel p50 %s p99 %s (%d)" % (fmt_us(km), fmt_us(kp), len(k)),
             ratio, "<= %.1fx" % goal, ratio <= goal,
-            {"p50_us": m, "p99_us": p, "kernel_p50_us": km, "kernel_p99_us": kp, "packets": len(r)})
+            {"p50_us": m, "p99_us": p, "kernel_p50_us": km, "kernel_p99_us": kp, "packets": len(r),
+             # the blocking run's kernel, measured with no core spinning
+             "ratio_to_blocking_run_kernel": m / quiet_km if quiet_km == quiet_km and quiet_km else None})
 
     # 2. harness overhead: model path with a zero-latency simulated model
     ov = records(os.path.join(tmp, "overhead.jsonl"))
@@ -80,7 +87,7 @@ def main():
     row("2. model path, 0 ms model: RTT minus reference RTT", fmt_us(om - refm if om == om else om),
         "reference p50 %s" % fmt_us(refm), om / refm if refm else float("nan"), "<= 300 us",
         (om - refm) <= 300, {"model_p50_us": om, "model_p99_us": pct(o, 99), "reference_p50_us": refm,
-                             "packets": len(o)})
+                             "packets": len(o)}, fig=om - refm, unit="us")
 
     # 3. concurrency: wall time of BURST packets at 1 s each, CONC in flight; then the
     # responder issue's own case, 64 packets with 32 in flight (ideal 2 s)
@@ -96,18 +103,6 @@ def main():
             "ideal %.0f s" % ideal, wall / ideal, "<= 1.1x", wall / ideal <= 1.1,
             {"wall_s": wall, "ideal_s": ideal, "answered": len(done), "p99_rtt_minus_1s_us": pct(c_rtt, 99) - 1e6
              if c_rtt else float("nan")})
-
-    # 4. topology
-    topo = open(os.path.join(tmp, "topology.txt")).read() if os.path.exists(os.path.join(tmp, "topology.txt")) else ""
-    m1 = re.search(r"pinglab \(libnl\)\s+([0-9.]+)", topo)
-    m2 = re.search(r"ip/tc shell script\s+([0-9.]+)", topo)
-    if m1 and m2:
-        a, b = float(m1.group(1)), float(m2.group(1))
-        row("4. topology up+down: pinglab vs ip/tc", "%.1f ms" % a, "%.1f ms" % b, a / b, "<= 0.25x and < 100 ms",
-            a / b <= 0.25 and a < 100, {"pinglab_ms": a, "ip_tc_ms": b})
-    else:
-        row("4. topology up+down: pinglab vs ip/tc", "n/a", "n/a", float("nan"), "<= 0.25x", False,
-            {"output": topo[-400:]})
 
     # 5. throughput and memory
     for size in (small, big):
@@ -134,7 +129,8 @@ def main():
             {"reference_pps": rr, "kernel_pps": kr, "rss_kb_generator": rss("gen"), "rss_kb_responder": rss("rsp")})
         row("5. %d-packet burst: peak RSS generator / responder" % size,
             "%d kB / %d kB" % (rss("gen"), rss("rsp")), "", float("nan"), "< 20 MB each",
-            rss("gen") < 20480 and rss("rsp") < 20480, {})
+            rss("gen") < 20480 and rss("rsp") < 20480, {"rss_kb_generator": rss("gen"), "rss_kb_responder": rss("rsp")},
+            fig=max(rss("gen"), rss("rsp")), unit="kB")
 
     # 6. report generation: one target's records of the big burst, then both targets'
     for name in ("report-one.time", "report.time"):
@@ -142,17 +138,66 @@ def main():
             us, recs = open(os.path.join(tmp, name)).read().split()
             secs = int(us) / 1e6
             row("6. report generation, %s packet records (all formats)" % recs, "%.2f s" % secs, "", float("nan"),
-                "< 2 s", secs < 2.0, {"seconds": secs, "records": int(recs)})
+                "< 2 s", secs < 2.0, {"seconds": secs, "records": int(recs)}, fig=secs, unit="s")
         except (OSError, ValueError):
             row("6. report generation (%s)" % name, "n/a", "", float("nan"), "< 2 s", False, {})
 
-    print("%-58s %-30s %-30s %8s  %-22s %s" % ("benchmark", "measured", "side by side", "ratio", "goal", "met"))
+    return rows
+
+
+def fmt_fig(v, unit):
+    if v != v:
+        return "n/a"
+    return {"x": "%.2f", "us": "%.0f us", "kB": "%.0f kB", "s": "%.2f s"}[unit] % v
+
+
+def main():
+    tmp, n, burst, conc, small, big, quick, out = sys.argv[1:9]
+    trials = int(sys.argv[9]) if len(sys.argv) > 9 else 1
+    n, burst, conc, small, big = int(n), int(burst), int(conc), int(small), int(big)
+    per = [trial_rows(os.path.join(tmp, "t%d" % (i + 1)), n, burst, conc, small, big) for i in range(trials)]
+    rows = []
+
+    # every row: the trial with the median figure, and the range over all trials
+    for k in range(len(per[0])):
+        same = [p[k] for p in per if k < len(p)]
+        known = sorted((r for r in same if r["fig"] == r["fig"]), key=lambda r: r["fig"])
+        chosen = dict(known[len(known) // 2] if known else same[0])
+        chosen["trials"] = len(same)
+        chosen["range"] = [known[0]["fig"], known[-1]["fig"]] if known else None
+        chosen["met_in"] = sum(1 for r in same if r["met"])
+        rows.append(chosen)
+
+    def row(name, measured, baseline, ratio, goal, met, detail):
+        rows.insert(next((i for i, r in enumerate(rows) if r["benchmark"].startswith("5.")), len(rows)),
+                    {"benchmark": name, "measured": measured, "baseline": baseline, "ratio": ratio, "goal": goal,
+                     "met": met, "detail": detail, "fig": ratio, "unit": "x", "trials": 1, "range": None,
+                     "met_in": 1 if met else 0})
+
+    # 4. topology
+    topo = open(os.path.join(tmp, "topology.txt")).read() if os.path.exists(os.path.join(tmp, "topology.txt")) else ""
+    m1 = re.search(r"pinglab \(libnl\)\s+([0-9.]+)", topo)
+    m2 = re.search(r"ip/tc shell script\s+([0-9.]+)", topo)
+    if m1 and m2:
+        a, b = float(m1.group(1)), float(m2.group(1))
+        row("4. topology up+down: pinglab vs ip/tc", "%.1f ms" % a, "%.1f ms" % b, a / b, "<= 0.25x and < 100 ms",
+            a / b <= 0.25 and a < 100, {"pinglab_ms": a, "ip_tc_ms": b})
+    else:
+        row("4. topology up+down: pinglab vs ip/tc", "n/a", "n/a", float("nan"), "<= 0.25x", False,
+            {"output": topo[-400:]})
+
+    print("%d trials: each row is the trial with the median figure; range = min..max over the trials "
+          "(topology: its own medians of %s rounds)\n" % (trials, "20" if quick != "1" else "5"))
+    print("%-58s %-34s %-34s %7s  %-19s %-21s %s" % ("benchmark", "measured", "side by side", "ratio", "range",
+                                                    "goal", "met"))
     for r in rows:
         ratio = "" if r["ratio"] != r["ratio"] else "%.2f" % r["ratio"]
-        print("%-58s %-30s %-30s %8s  %-22s %s" % (r["benchmark"], r["measured"], r["baseline"], ratio, r["goal"],
-                                                   "yes" if r["met"] else "NO"))
+        rng = "" if not r["range"] else "%s..%s" % (fmt_fig(r["range"][0], r["unit"]), fmt_fig(r["range"][1], r["unit"]))
+        met = ("yes" if r["met"] else "NO") + ("" if r["trials"] == 1 else " (%d of %d)" % (r["met_in"], r["trials"]))
+        print("%-58s %-34s %-34s %7s  %-19s %-21s %s" % (r["benchmark"], r["measured"], r["baseline"], ratio, rng,
+                                                        r["goal"], met))
     with open(out, "w") as f:
-        json.dump({"schema": "pinglab.bench/1", "quick": quick == "1", "rows": rows}, f, indent=1,
+        json.dump({"schema": "pinglab.bench/2", "quick": quick == "1", "trials": trials, "rows": rows}, f, indent=1,
                   default=lambda x: None)
 
 
