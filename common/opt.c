@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 bool pl_opt_ulong(const char *prog, const char *name, const char *s, unsigned long min, unsigned long max,
 		  unsigned long *out)
@@ -17,6 +18,25 @@ bool pl_opt_ulong(const char *prog, const char *name, const char *s, unsigned lo
 	/* strtoul accepts " -1" as a huge number: digits only */
 	if (!isdigit((unsigned char)s[0]) || *end || errno || v < min || v > max) {
 		fprintf(stderr, "%s: --%s wants a whole number %lu..%lu, got '%s'\n", prog, name, min, max, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool pl_opt_usd(const char *prog, const char *name, const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	/* plain decimals only: strtod would also take " 1", "1e3", "0x1p-3", "inf" */
+	const char *dot = strchr(s, '.');
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!s[0] || strspn(s, "0123456789.") != strlen(s) || (dot && strchr(dot + 1, '.')) || *end || errno ||
+	    !(v > 0) || v > 1e6) {
+		fprintf(stderr, "%s: --%s wants US dollars above 0, e.g. 0.50, got '%s'\n", prog, name, s);
 		return false;
 	}
 	*out = v;

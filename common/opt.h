@@ -13,4 +13,9 @@ bool pl_opt_ulong(const char *prog, const char *name, const char *s, unsigned lo
 /* The same for an unsigned int. */
 bool pl_opt_uint(const char *prog, const char *name, const char *s, unsigned min, unsigned max, unsigned *out);
 
+/* An amount of US dollars above 0 and at most 1,000,000 ("0.50"; no NaN, no sign, no
+ * trailing text). On failure prints "prog: --name wants US dollars above 0, e.g. 0.50,
+ * got 's'" and returns false. */
+bool pl_opt_usd(const char *prog, const char *name, const char *s, double *out);
+
 #endif

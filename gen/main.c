@@ -89,17 +89,10 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'P': prices_path = optarg; break;
-		case 'C': {
-			char *end;
-
-			errno = 0;
-			play.max_cost_usd = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(play.max_cost_usd > 0) || play.max_cost_usd > 1e6) {
-				fprintf(stderr, "pinglab-gen: --max-cost wants US dollars above 0, e.g. 0.50 (got '%s')\n", optarg);
+		case 'C':
+			if (!pl_opt_usd("pinglab-gen", "max-cost", optarg, &play.max_cost_usd))
 				return 2;
-			}
 			break;
-		}
 		case 'K':
 			if (!pl_opt_uint("pinglab-gen", "trials", optarg, 1, 1000, &trials))
 				return 2;

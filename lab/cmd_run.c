@@ -164,18 +164,11 @@ int cmd_run(int argc, char **argv)
 				return PL_EXIT_ERROR;
 			break;
 		case 'B': r.baseline = optarg; break;
-		case 'C': {
-			char *end;
-
-			errno = 0;
-			r.max_cost = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(r.max_cost > 0) || r.max_cost > 1e6) {
-				fprintf(stderr, "pinglab run: --max-cost wants US dollars above 0, e.g. 0.50 (got '%s')\n", optarg);
+		case 'C':
+			if (!pl_opt_usd("pinglab run", "max-cost", optarg, &r.max_cost))
 				return PL_EXIT_ERROR;
-			}
 			r.max_cost_arg = optarg;
 			break;
-		}
 		case 'F': {
 			char *end;
 
