@@ -430,7 +430,12 @@ static int drop_privileges(const struct passwd *user, struct pl_err *err)
 		return pl_errf(err, -EPERM, "could not drop capabilities (libcap-ng)");
 	return 0;
 #else
-	if (user && (setgroups(0, NULL) || setgid(user->pw_gid) || setuid(user->pw_uid)))
+	/* without libcap-ng a root responder would keep every capability: say so rather
+	 * than run as if they were dropped (becoming another user drops them all) */
+	if (!user || !user->pw_uid)
+		return pl_errf(err, -ENOTSUP, "built without libcap-ng: cannot drop capabilities (use --user USER, "
+					      "or --no-drop to keep them)");
+	if (setgroups(0, NULL) || setgid(user->pw_gid) || setuid(user->pw_uid))
 		return pl_errf(err, -EPERM, "could not become user %s: %s", user->pw_name, strerror(errno));
 	return 0;
 #endif
