@@ -101,10 +101,24 @@ void cli_exe_dir(char *out, size_t n)
 /* fork + exec argv, optionally inside a lab namespace; stdout/stderr as given (-1 keeps). */
 pid_t cli_spawn(const char *const argv[], const char *netns, int out_fd, int err_fd)
 {
-	pid_t parent = getpid(), pid = fork();
+	sigset_t stop, old;
+	pid_t parent = getpid(), pid;
 
-	if (pid != 0)
+	/* a SIGTERM sent to the child before it execs must not land in the controller's
+	 * handler it inherited (which only sets a flag, and exec forgets it): the child
+	 * takes the default actions first, and only then sees what came meanwhile */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	pid = fork();
+	if (pid != 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return pid;
+	}
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	/* a controller killed with SIGKILL takes its helpers with it (pinglab clean is the
 	 * second line: it also finds them through the run file) */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
