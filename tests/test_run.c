@@ -277,7 +277,20 @@ Test(run, baseline_regression_fails_the_run, .timeout = 120)
 
 /* Budget guards: --max-packets and --max-cost stop the model target cleanly, exit 0 (the
  * kernel and reference are not in it), and the records, run and reports say it is partial
- * and which guard stopped it. */
+ * and which guard stopped it.
+ *
+ * A run stopped by a guard: its "stopped" record names the guard, and report.json is
+ * partial with a reason that contains want. */
+static void expect_stopped_by(const cJSON *stopped, const cJSON *report, const char *guard, const char *want)
+{
+	cr_assert_not_null(stopped, "no stopped record");
+	cr_expect_str_eq(cJSON_GetObjectItem(stopped, "guard")->valuestring, guard);
+	cr_assert_not_null(report);
+	cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(report, "partial")));
+	cr_expect(strstr(cJSON_GetObjectItem(report, "stopped")->valuestring, want), "%s",
+		  cJSON_GetObjectItem(report, "stopped")->valuestring);
+}
+
 static void budget_run(const char *guard, const char *limit, unsigned *packets, cJSON **stopped, cJSON **report)
 {
 	char dir[] = "/tmp/pl-budget-XXXXXX", path[96], *text, *line, *save = NULL;
@@ -329,13 +342,8 @@ Test(run, budget_guards_stop_the_model_with_a_partial_report, .timeout = 120)
 	/* the smoke set sends 8 packets; three are played and judged, then it stops */
 	budget_run("--max-packets", "3", &packets, &stopped, &report);
 	cr_expect_eq(packets, 3);
-	cr_assert_not_null(stopped, "no stopped record");
-	cr_expect_str_eq(cJSON_GetObjectItem(stopped, "guard")->valuestring, "max-packets");
+	expect_stopped_by(stopped, report, "max-packets", "--max-packets 3");
 	cr_expect_eq(cJSON_GetObjectItem(stopped, "packets_sent")->valueint, 3);
-	cr_assert_not_null(report);
-	cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(report, "partial")));
-	cr_expect(strstr(cJSON_GetObjectItem(report, "stopped")->valuestring, "--max-packets 3"), "%s",
-		  cJSON_GetObjectItem(report, "stopped")->valuestring);
 	cJSON_Delete(stopped);
 	cJSON_Delete(report);
 
@@ -343,13 +351,8 @@ Test(run, budget_guards_stop_the_model_with_a_partial_report, .timeout = 120)
 	 * one at a time (concurrency 1), the first priced answer stops the sending */
 	budget_run("--max-cost", "0.000001", &packets, &stopped, &report);
 	cr_expect(packets >= 1 && packets < 8, "%u packets played under a $0.000001 budget", packets);
-	cr_assert_not_null(stopped, "no stopped record");
-	cr_expect_str_eq(cJSON_GetObjectItem(stopped, "guard")->valuestring, "max-cost");
+	expect_stopped_by(stopped, report, "max-cost", "--max-cost");
 	cr_expect_gt(cJSON_GetObjectItem(stopped, "cost_usd")->valuedouble, 0.000001);
-	cr_assert_not_null(report);
-	cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(report, "partial")));
-	cr_expect(strstr(cJSON_GetObjectItem(report, "stopped")->valuestring, "--max-cost"), "%s",
-		  cJSON_GetObjectItem(report, "stopped")->valuestring);
 	cJSON_Delete(stopped);
 	cJSON_Delete(report);
 }
