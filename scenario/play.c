@@ -31,7 +31,6 @@ struct sent {
 	struct keys keys;             /* of bytes, computed once */
 	uint32_t next[IX__COUNT];     /* chain links: handle of the next older entry */
 	uint32_t older, newer;        /* the live list, in send order; older also links free slots */
-	size_t num;                   /* packet number in the scenario, from 0 */
 	size_t len;
 	uint16_t ethertype;
 	size_t idx;
@@ -460,8 +459,11 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, const struc
 				struct sent *x = S(w, k);
 
 				if (!x->delivered && x->len == f->len && !memcmp(x->bytes, f->data, f->len)) {
+					/* the later packet of the scenario: repetition, then index */
+					const struct sent *d = w->delivered ? S(w, w->delivered) : NULL;
+
 					x->delivered = true;
-					if (!w->delivered || x->num > S(w, w->delivered)->num)
+					if (!d || x->rep > d->rep || (x->rep == d->rep && x->idx > d->idx))
 						w->delivered = k;
 					break;
 				}
@@ -961,7 +963,6 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 			}
 			x = S(&w, h);
 			p->packets_sent++;
-			x->num = w.sent;
 			x->idx = i;
 			x->rep = rep;
 			rc = pl_scn_build(s, i, rep, t->kind, scratch, sizeof(scratch), &x->len, &x->ethertype, err);
