@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	};
 	const char *iface = NULL, *tun_ns = NULL, *tun_if = "tun0", *out = NULL, *tag = NULL;
 	const char *decisions_path = NULL, *prices_path = NULL;
-	struct pl_prices prices = { 0 };
+	struct pl_mtab prices = { 0 };
 	FILE *decisions = NULL;
 	unsigned wait_ms = 0, trials = 1, trial;
 	struct pl_play_target targets[MAX_TARGETS];
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (prices_path) {
-		if (pl_prices_load(prices_path, &prices, &err)) {
+		if (pl_mtab_load(prices_path, &prices, &err)) {
 			fprintf(stderr, "pinglab-gen: %s\n", err.msg);
 			return 2;
 		}
@@ -263,6 +263,6 @@ out:
 	pl_wire_close(&wire);
 	pl_wire_close(&tun);
 	pl_scn_set_free(&set);
-	pl_prices_free(&prices);
+	pl_mtab_free(&prices);
 	return status;
 }

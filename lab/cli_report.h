@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-/* The price table to use: given (--prices) if set, else the newest report/prices-*.tsv
- * near the pinglab binary (or $PINGLAB_PRICES); NULL when there is none (costs unknown). */
+/* The price table to use: given (--prices) if set, else the newest model/models-*.tsv
+ * near the pinglab binary (or $PINGLAB_MODELS); NULL when there is none (costs unknown). */
 const char *cli_prices(const char *given, char *buf, size_t n);
 
 #endif

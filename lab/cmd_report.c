@@ -9,7 +9,7 @@
 
 #include "lab/cli_report.h"
 #include "lab/commands.h"
-#include "report/prices.h"
+#include "model/table.h"
 #include "report/report.h"
 
 const char *cli_prices(const char *given, char *buf, size_t n)
@@ -19,7 +19,7 @@ const char *cli_prices(const char *given, char *buf, size_t n)
 	if (given)
 		return given;
 	cli_exe_dir(bindir, sizeof(bindir));
-	return pl_prices_locate(bindir, buf, n) ? NULL : buf;
+	return pl_mtab_locate(bindir, buf, n) ? NULL : buf;
 }
 
 int cmd_report(int argc, char **argv)

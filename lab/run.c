@@ -27,7 +27,7 @@
 #include "common/sha256.h"
 #include "lab/commands.h"
 #include "netlab/lab.h"
-#include "report/prices.h"
+#include "model/table.h"
 #include "report/report.h"
 #include "scenario/verdict.h"
 #include "version.h"
@@ -391,7 +391,7 @@ static int run_gen(struct pl_run *r, const char *const *targets, const char *dec
 		argv[n++] = maxp;
 	}
 	/* the model phase: the cost so far on the progress line, and the --max-cost guard */
-	if (decisions && !pl_prices_locate(r->bindir, prices, sizeof(prices))) {
+	if (decisions && !pl_mtab_locate(r->bindir, prices, sizeof(prices))) {
 		argv[n++] = "--prices";
 		argv[n++] = prices;
 		if (r->max_cost_arg) {
@@ -399,7 +399,7 @@ static int run_gen(struct pl_run *r, const char *const *targets, const char *dec
 			argv[n++] = r->max_cost_arg;
 		}
 	} else if (decisions && r->max_cost_arg) {
-		return pl_errf(err, -ENOENT, "--max-cost: no price table (report/prices-*.tsv) to price the tokens with");
+		return pl_errf(err, -ENOENT, "--max-cost: no price table (model/models-*.tsv) to price the tokens with");
 	}
 	if (r->repeat > 1) {
 		snprintf(trials, sizeof(trials), "%u", r->repeat);
@@ -712,7 +712,7 @@ int pl_run_play(struct pl_run *r, struct pl_err *err)
 		int rc;
 
 		printf("\ncompared with %s:\n", r->baseline);
-		rc = pl_report_compare(r->baseline, r->dir, pl_prices_locate(r->bindir, prices, sizeof(prices)) ? NULL : prices,
+		rc = pl_report_compare(r->baseline, r->dir, pl_mtab_locate(r->bindir, prices, sizeof(prices)) ? NULL : prices,
 				       stdout, &cerr);
 		if (rc < 0) {
 			fprintf(stderr, "pinglab run: --baseline: %s\n", cerr.msg);

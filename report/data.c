@@ -640,7 +640,7 @@ static void price(struct rp_run *r)
 				continue;
 			if (!p->tok[0] && !p->tok[1] && !p->tok[2] && !p->tok[3])
 				continue; /* nothing spent (e.g. a failed request) */
-			if (!pl_price_cost(r->have_prices ? pl_prices_find(&r->prices, model) : NULL, p->tok, &usd))
+			if (!pl_mrow_cost(r->have_prices ? pl_mtab_find(&r->prices, model) : NULL, p->tok, &usd))
 				known = false;
 			sum += usd;
 		}
@@ -668,7 +668,7 @@ int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err
 		return pl_errf(err, -ENOENT, "%s: not a run directory (no run.json or packets.jsonl)", dir);
 	fclose(f);
 	if (prices) {
-		if (pl_prices_load(prices, &r->prices, err))
+		if (pl_mtab_load(prices, &r->prices, err))
 			return -EINVAL;
 		r->have_prices = true;
 	}
@@ -729,6 +729,6 @@ void rp_free(struct rp_run *r)
 	cJSON_Delete(r->logs[0]);
 	cJSON_Delete(r->logs[1]);
 	cJSON_Delete(r->run);
-	pl_prices_free(&r->prices);
+	pl_mtab_free(&r->prices);
 	memset(r, 0, sizeof(*r));
 }

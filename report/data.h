@@ -13,7 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/err.h"
-#include "report/prices.h"
+#include "model/table.h"
 #include "scenario/verdict.h"
 
 struct rp_pkt {
@@ -99,7 +99,7 @@ struct rp_run {
 	size_t skipped_lines;
 	size_t unmatched;           /* answers the generator could give to no packet (its records) */
 	cJSON *logs[2];             /* responder-reference.jsonl, responder-llm.jsonl as arrays */
-	struct pl_prices prices;
+	struct pl_mtab prices;
 	bool have_prices;
 	const char *price_model_note; /* how the model id was chosen */
 };

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "report/out.h"
-#include "report/prices.h"
+#include "model/table.h"
 
 static const struct {
 	const char *name, *file;
@@ -86,7 +86,7 @@ int pl_report_run_dir(const char *dir, const char *bindir, struct pl_err *err)
 {
 	char prices[4096];
 
-	return pl_report_render(dir, PL_REPORT_ALL, pl_prices_locate(bindir, prices, sizeof(prices)) ? NULL : prices, err);
+	return pl_report_render(dir, PL_REPORT_ALL, pl_mtab_locate(bindir, prices, sizeof(prices)) ? NULL : prices, err);
 }
 
 const char *rp_target_kind(const struct rp_target *t)

@@ -26,7 +26,7 @@ int pl_report_parse_formats(const char *s, unsigned *formats, struct pl_err *err
 int pl_report_render(const char *run_dir, unsigned formats, const char *prices, struct pl_err *err);
 
 /* What `pinglab run` calls at the end of a run: every format, the newest price table found
- * next to bindir (see pl_prices_locate). */
+ * next to bindir (see pl_mtab_locate). */
 int pl_report_run_dir(const char *run_dir, const char *bindir, struct pl_err *err);
 
 /* pinglab compare: write a comparison of two run directories to out. Returns 1 when a

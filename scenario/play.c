@@ -522,7 +522,7 @@ static void count_tokens(struct pl_play *p, const cJSON *tok, const cJSON *model
 	p->tokens_out += (unsigned long)t[PL_TOK_OUTPUT];
 	if (!p->prices || !(t[0] + t[1] + t[2] + t[3] > 0))
 		return;
-	if (cJSON_IsString(model) && pl_price_cost(pl_prices_find(p->prices, model->valuestring), t, &usd))
+	if (cJSON_IsString(model) && pl_mrow_cost(pl_mtab_find(p->prices, model->valuestring), t, &usd))
 		p->cost_usd += usd;
 	else if (!p->cost_unknown[0])
 		snprintf(p->cost_unknown, sizeof(p->cost_unknown), "%s",

@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "report/prices.h"
+#include "model/table.h"
 #include "scenario/scenario.h"
 #include "scenario/verdict.h"
 #include "wire/wire.h"
@@ -42,7 +42,7 @@ struct pl_play {
 	unsigned long tokens_in, tokens_out;           /* summed from the decisions log */
 	unsigned long max_packets;    /* stop after sending this many (0: no limit) */
 	unsigned long packets_sent;
-	const struct pl_prices *prices; /* price table for the cost so far (NULL: no cost) */
+	const struct pl_mtab *prices; /* price table for the cost so far (NULL: no cost) */
 	double max_cost_usd;          /* stop sending once the decisions logged cost this (0: no limit) */
 	double cost_usd;              /* the cost of the tokens the decisions log reported so far */
 	char cost_unknown[96];        /* a logged model with no price ("" when every one had one) */

@@ -187,7 +187,7 @@ void rf_remove(const char *dir)
 
 const char *rf_prices(void)
 {
-	return tu_src("report/prices-2026-11.tsv");
+	return tu_src("model/models-2026-12.tsv");
 }
 
 int rf_run(const char *const argv[], const char *out_path, const char *err_path)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report/prices.h"
+#include "model/table.h"
 #include "report/report.h"
 #include "report/stats.h"
 #include "tests/report_fixture.h"
@@ -104,44 +104,68 @@ Test(report_stats, pass_at_k_and_pass_hat_k_by_hand)
 
 Test(report_prices, dated_table_prices_haiku_and_knows_what_it_does_not_know)
 {
-	struct pl_prices p;
+	struct pl_mtab p;
 	struct pl_err err;
-	const struct pl_price *h;
+	const struct pl_mrow *h;
 	double tok[PL_TOK__COUNT] = { 1000000, 200000, 0, 0 }, usd;
 	char path[] = "/tmp/pinglab-prices-XXXXXX";
 	int fd;
 
-	cr_assert_eq(pl_prices_load(rf_prices(), &p, &err), 0, "%s", err.msg);
-	cr_assert_str_eq(p.as_of, "2026-11");
-	h = pl_prices_find(&p, "claude-haiku-4-5");
+	cr_assert_eq(pl_mtab_load(rf_prices(), &p, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(p.as_of, "2026-12");
+	h = pl_mtab_find(&p, "claude-haiku-4-5");
 	cr_assert_not_null(h);
-	cr_assert(pl_price_cost(h, tok, &usd));
+	cr_assert(pl_mrow_cost(h, tok, &usd));
 	cr_assert(NEAR(usd, 2.0), "1M input + 200k output of Haiku 4.5 = $1 + $1, got %f", usd);
 	tok[0] = tok[1] = 0;
 	tok[PL_TOK_CACHE_READ] = 1000000;
 	tok[PL_TOK_CACHE_WRITE] = 1000000;
-	cr_assert(pl_price_cost(pl_prices_find(&p, "claude-haiku-4-5-20251001"), tok, &usd));
+	cr_assert(pl_mrow_cost(pl_mtab_find(&p, "claude-haiku-4-5-20251001"), tok, &usd));
 	cr_assert(NEAR(usd, 0.10 + 1.25));
-	cr_assert_null(pl_prices_find(&p, "qwen2.5"));
-	cr_assert_null(pl_prices_find(&p, "sim-haiku-like"));
-	cr_assert(!pl_price_cost(NULL, tok, &usd));
-	pl_prices_free(&p);
+	cr_assert_null(pl_mtab_find(&p, "qwen2.5"));
+	cr_assert_null(pl_mtab_find(&p, "sim-haiku-like"));
+	cr_assert(!pl_mrow_cost(NULL, tok, &usd));
+	pl_mtab_free(&p);
 
+	/* every bad line is named by file, line and field */
+	{
+		static const struct {
+			const char *line, *says;
+		} bad[] = {
+			{ "m\t1\t2\t-\t4\n", ":2: want 10 tab-separated fields" },
+			{ "m\tgoogle\tyes\tmax_tokens\tnone\t0\t1\t2\t-\t4\n", ":2: api: 'google' is not one of any, anthropic, openai" },
+			{ "m\topenai\tmaybe\tmax_tokens\tnone\t0\t1\t2\t-\t4\n", ":2: temperature: 'maybe'" },
+			{ "m\topenai\tyes\tmax_toks\tnone\t0\t1\t2\t-\t4\n", ":2: max_field: 'max_toks'" },
+			{ "m\topenai\tyes\tmax_tokens\talways\t0\t1\t2\t-\t4\n", ":2: thinking: 'always'" },
+			{ "m\topenai\tyes\tmax_tokens\tnone\tlots\t1\t2\t-\t4\n", ":2: min_cache: 'lots'" },
+			{ "m\topenai\tyes\tmax_tokens\tnone\t0\t1\t2x\t-\t4\n", ":2: output: bad price '2x'" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			FILE *f;
+
+			fd = mkstemp(path);
+			cr_assert(fd >= 0);
+			f = fdopen(fd, "w");
+			fprintf(f, "# as_of: 2000-01\n%s", bad[i].line);
+			fclose(f);
+			cr_assert_eq(pl_mtab_load(path, &p, &err), -22, "%s", bad[i].line);
+			cr_assert(strstr(err.msg, bad[i].says), "%s: %s", bad[i].line, err.msg);
+			unlink(path);
+			strcpy(path, "/tmp/pinglab-prices-XXXXXX");
+		}
+	}
 	fd = mkstemp(path);
-	cr_assert(fd >= 0);
-	cr_assert(write(fd, "# as_of: 2000-01\nm\t1\t2\t-\t4\nbroken line\n", 39) == 39);
+	cr_assert(write(fd, "m*\tany\tyes\tmax_tokens\tnone\t-\t1\t2\t-\t4\n", 37) == 37);
 	close(fd);
-	cr_assert_eq(pl_prices_load(path, &p, &err), -22);
-	cr_assert(strstr(err.msg, ":3: want 5 tab-separated fields"), "%s", err.msg);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	cr_assert(write(fd, "m*\t1\t2\t-\t4\n", 11) == 11);
-	close(fd);
-	cr_assert_eq(pl_prices_load(path, &p, &err), 0, "%s", err.msg);
+	cr_assert_eq(pl_mtab_load(path, &p, &err), 0, "%s", err.msg);
+	cr_assert_eq(p.v[0].min_cache, -1);
 	tok[PL_TOK_CACHE_READ] = 0;
-	cr_assert(pl_price_cost(pl_prices_find(&p, "m1"), tok, &usd), "cache-read price unknown but unused");
+	cr_assert(pl_mrow_cost(pl_mtab_find(&p, "m1"), tok, &usd), "cache-read price unknown but unused");
 	tok[PL_TOK_CACHE_READ] = 1;
-	cr_assert(!pl_price_cost(pl_prices_find(&p, "m1"), tok, &usd), "an unknown price that is needed: unknown cost");
-	pl_prices_free(&p);
+	cr_assert(!pl_mrow_cost(pl_mtab_find(&p, "m1"), tok, &usd), "an unknown price that is needed: unknown cost");
+	pl_mtab_free(&p);
 	unlink(path);
 }
 
@@ -197,7 +221,7 @@ Test(report_json, summary_scenarios_and_cost_match_the_fixture)
 	cr_assert_eq(num(s, "unattributed.tokens.input"), 5);
 	cr_assert(cJSON_IsTrue(get(s, "cost.known")));
 	cr_assert(NEAR(num(s, "cost.usd"), 2.00), "cost %f", num(s, "cost.usd"));
-	cr_assert_str_eq(get(s, "cost.as_of")->valuestring, "2026-11");
+	cr_assert_str_eq(get(s, "cost.as_of")->valuestring, "2026-12");
 	cr_assert_str_eq(get(s, "cost.model_id")->valuestring, "claude-haiku-4-5");
 	cr_assert(strstr(get(s, "cost.note")->valuestring, "simulated"));
 	cr_assert(cJSON_IsNull(get(o, "summary.kernel.cost.usd")));

@@ -141,7 +141,7 @@ Test(report_md, summary_wrong_packets_and_method_notes)
 	cr_assert(strstr(md, "| valid | 100/100 | 100/100 | 97/100 |"));
 	cr_assert(strstr(md, "| `kernel` | 100 | 50 µs | 90 µs | 99 µs | 100 µs |"));
 	cr_assert(strstr(md, "| `mock:sim-test` | 1.00M | 200.0k | 0 | 0 | $2.00 |"));
-	cr_assert(strstr(md, "as of 2026-11"));
+	cr_assert(strstr(md, "as of 2026-12"));
 	cr_assert(strstr(md, "icmp.checksum: expected 0x3954, got 0x3955"));
 	cr_assert_eq(rf_count(md, "- **"), 5, "every failed packet listed once");
 	cr_assert(strstr(md, "| `mock:sim-test` | `valid/many` | 100 | 0 | 100.0 ms | pass |"), "slowest first");
