@@ -70,7 +70,7 @@ $(BUILD)/version.h: FORCE
 .PHONY: FORCE
 FORCE:
 
-$(BUILD)/lab/run.o: $(BUILD)/version.h
+$(BUILD)/lab/run.o $(BUILD)/responder/be_http.o: $(BUILD)/version.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

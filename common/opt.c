@@ -7,6 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A plain decimal (digits and at most one dot, something before or after it) in
+ * [0, max]: strtod would also take " 1", "1e3", "0x1p-3", "inf" and "nan". */
+static bool plain_decimal(const char *s, size_t n, double max, double *out)
+{
+	char buf[32], *end;
+	const char *dot = memchr(s, '.', n);
+
+	if (!n || n >= sizeof(buf) || strspn(s, "0123456789.") < n || (dot && memchr(dot + 1, '.', n - (size_t)(dot + 1 - s))) ||
+	    (n == 1 && *s == '.'))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	errno = 0;
+	*out = strtod(buf, &end);
+	return !*end && !errno && *out >= 0 && *out <= max;
+}
+
 bool pl_opt_ulong(const char *prog, const char *name, const char *s, unsigned long min, unsigned long max,
 		  unsigned long *out)
 {
@@ -26,16 +43,9 @@ bool pl_opt_ulong(const char *prog, const char *name, const char *s, unsigned lo
 
 bool pl_opt_usd(const char *prog, const char *name, const char *s, double *out)
 {
-	char *end;
 	double v;
 
-	/* plain decimals only: strtod would also take " 1", "1e3", "0x1p-3", "inf" */
-	const char *dot = strchr(s, '.');
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (!s[0] || strspn(s, "0123456789.") != strlen(s) || (dot && strchr(dot + 1, '.')) || *end || errno ||
-	    !(v > 0) || v > 1e6) {
+	if (!plain_decimal(s, strlen(s), 1e6, &v) || !(v > 0)) {
 		fprintf(stderr, "%s: --%s wants US dollars above 0, e.g. 0.50, got '%s'\n", prog, name, s);
 		return false;
 	}
@@ -51,4 +61,38 @@ bool pl_opt_uint(const char *prog, const char *name, const char *s, unsigned min
 		return false;
 	*out = (unsigned)v;
 	return true;
+}
+
+bool pl_opt_temperature(const char *prog, const char *s, double *out)
+{
+	if (!strcmp(s, "none")) {
+		*out = -1;
+		return true;
+	}
+	if (plain_decimal(s, strlen(s), 2, out))
+		return true;
+	fprintf(stderr, "%s: --temperature wants none or a number 0..2, got '%s'\n", prog, s);
+	return false;
+}
+
+bool pl_opt_effort(const char *prog, const char *s)
+{
+	static const char *const ok[] = { "minimal", "low", "medium", "high" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(s, ok[i]))
+			return true;
+	fprintf(stderr, "%s: --reasoning-effort wants minimal, low, medium or high, got '%s'\n", prog, s);
+	return false;
+}
+
+bool pl_opt_price(const char *prog, const char *s, double *in, double *out)
+{
+	const char *comma = strchr(s, ',');
+
+	if (comma && plain_decimal(s, (size_t)(comma - s), 1e6, in) && plain_decimal(comma + 1, strlen(comma + 1), 1e6, out))
+		return true;
+	fprintf(stderr, "%s: --price wants IN,OUT in US dollars per million tokens, e.g. 1.00,5.00, got '%s'\n", prog, s);
+	return false;
 }

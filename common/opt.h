@@ -18,4 +18,15 @@ bool pl_opt_uint(const char *prog, const char *name, const char *s, unsigned min
  * got 's'" and returns false. */
 bool pl_opt_usd(const char *prog, const char *name, const char *s, double *out);
 
+/* A sampling temperature: "none" (-1: not sent) or a plain decimal 0..2 (OpenAI's range;
+ * Anthropic's is 0..1, which the API itself enforces). On failure prints
+ * "prog: --temperature wants none or a number 0..2, got 's'" and returns false. */
+bool pl_opt_temperature(const char *prog, const char *s, double *out);
+
+/* An OpenAI reasoning effort: minimal, low, medium or high. */
+bool pl_opt_effort(const char *prog, const char *s);
+
+/* Two prices "IN,OUT" in USD per million tokens (plain decimals, 0 allowed). */
+bool pl_opt_price(const char *prog, const char *s, double *in, double *out);
+
 #endif

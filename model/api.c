@@ -6,22 +6,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *pl_api_request(enum pl_api api, const char *model, const char *system, const char *user,
-		     int max_tokens, bool stream)
+#define DEFAULT_MAX_TOKENS   2048
+#define REASONING_MAX_TOKENS 16384 /* a model that always reasons spends most of it thinking */
+
+void pl_api_knobs(enum pl_api api, const struct pl_mrow *row, double temperature, unsigned max_tokens,
+		  unsigned thinking_budget, const char *effort, struct pl_req_opts *o)
+{
+	bool reasons = row && row->thinking == PL_MT_THINK_EFFORT;
+
+	o->max_field = row && api == PL_API_OPENAI ? row->max_field : PL_MT_MAX_TOKENS;
+	o->thinking_budget = api == PL_API_ANTHROPIC ? thinking_budget : 0;
+	o->reasoning_effort = api == PL_API_OPENAI ? effort : NULL;
+	if (temperature >= -1) {
+		o->temperature_set = temperature >= 0;
+		o->temperature = temperature >= 0 ? temperature : 0;
+	} else {
+		/* the table's default: 0 (the most repeatable answer) where the model takes
+		 * it; none where it refuses one, takes only its default, or is not listed —
+		 * and none with extended thinking, which allows only 1 */
+		o->temperature_set = row && row->temperature == PL_MT_TEMP_YES && !o->thinking_budget;
+		o->temperature = 0;
+	}
+	if (max_tokens)
+		o->max_tokens = max_tokens;
+	else
+		o->max_tokens = reasons ? REASONING_MAX_TOKENS : DEFAULT_MAX_TOKENS + o->thinking_budget;
+}
+
+char *pl_api_request(enum pl_api api, const struct pl_req_opts *q)
 {
 	cJSON *o = cJSON_CreateObject(), *msgs, *m;
 	char *out = NULL;
 
 	if (!o)
 		return NULL;
-	cJSON_AddStringToObject(o, "model", model);
-	cJSON_AddNumberToObject(o, "max_tokens", max_tokens);
+	cJSON_AddStringToObject(o, "model", q->model);
+	cJSON_AddNumberToObject(o, q->max_field == PL_MT_MAX_COMPLETION_TOKENS ? "max_completion_tokens" : "max_tokens",
+				q->max_tokens);
 	if (api == PL_API_ANTHROPIC) {
-		/* the system prompt is the same for every packet: mark it cacheable */
+		/* the system prompt is the same for every packet: mark it cacheable (the
+		 * service caches it only from the model's minimum length on) */
 		cJSON *sys = cJSON_AddArrayToObject(o, "system"), *blk = cJSON_CreateObject(), *cc;
 
 		cJSON_AddStringToObject(blk, "type", "text");
-		cJSON_AddStringToObject(blk, "text", system);
+		cJSON_AddStringToObject(blk, "text", q->system);
 		cc = cJSON_AddObjectToObject(blk, "cache_control");
 		cJSON_AddStringToObject(cc, "type", "ephemeral");
 		cJSON_AddItemToArray(sys, blk);
@@ -30,17 +58,26 @@ char *pl_api_request(enum pl_api api, const char *model, const char *system, con
 	if (api == PL_API_OPENAI) {
 		m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "role", "system");
-		cJSON_AddStringToObject(m, "content", system);
+		cJSON_AddStringToObject(m, "content", q->system);
 		cJSON_AddItemToArray(msgs, m);
 	}
 	m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "role", "user");
-	cJSON_AddStringToObject(m, "content", user);
+	cJSON_AddStringToObject(m, "content", q->user);
 	cJSON_AddItemToArray(msgs, m);
-	cJSON_AddNumberToObject(o, "temperature", 0);
-	if (stream)
+	if (q->temperature_set)
+		cJSON_AddNumberToObject(o, "temperature", q->temperature);
+	if (q->thinking_budget) {
+		cJSON *th = cJSON_AddObjectToObject(o, "thinking");
+
+		cJSON_AddStringToObject(th, "type", "enabled");
+		cJSON_AddNumberToObject(th, "budget_tokens", q->thinking_budget);
+	}
+	if (q->reasoning_effort)
+		cJSON_AddStringToObject(o, "reasoning_effort", q->reasoning_effort);
+	if (q->stream)
 		cJSON_AddTrueToObject(o, "stream");
-	if (stream && api == PL_API_OPENAI) {
+	if (q->stream && api == PL_API_OPENAI) {
 		cJSON *so = cJSON_AddObjectToObject(o, "stream_options");
 
 		cJSON_AddTrueToObject(so, "include_usage");
@@ -83,25 +120,90 @@ static int append_text(struct pl_model_reply *r, const char *t, size_t n)
 	return 0;
 }
 
+static bool has(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key) != NULL;
+}
+
+/* Usage as billed. Anthropic: input_tokens excludes the cache, counts may come in
+ * message_start and again in message_delta (the later wins where present). OpenAI:
+ * prompt_tokens includes prompt_tokens_details.cached_tokens, so the uncached input is
+ * the difference; completion_tokens includes completion_tokens_details.reasoning_tokens. */
 static void usage_of(enum pl_api api, const cJSON *u, struct pl_usage *us)
 {
 	if (!cJSON_IsObject(u))
 		return;
 	if (api == PL_API_ANTHROPIC) {
-		if (cJSON_GetObjectItemCaseSensitive(u, "input_tokens"))
+		if (has(u, "input_tokens"))
 			us->input = num(u, "input_tokens");
 		us->output = num(u, "output_tokens") ? num(u, "output_tokens") : us->output;
-		if (cJSON_GetObjectItemCaseSensitive(u, "cache_read_input_tokens"))
+		if (has(u, "cache_read_input_tokens"))
 			us->cache_read = num(u, "cache_read_input_tokens");
-		if (cJSON_GetObjectItemCaseSensitive(u, "cache_creation_input_tokens"))
+		if (has(u, "cache_creation_input_tokens"))
 			us->cache_write = num(u, "cache_creation_input_tokens");
 	} else {
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens_details");
+		const cJSON *cd = cJSON_GetObjectItemCaseSensitive(u, "completion_tokens_details");
+		long prompt = num(u, "prompt_tokens"), cached = cJSON_IsObject(d) ? num(d, "cached_tokens") : 0;
 
-		us->input = num(u, "prompt_tokens");
+		us->cache_read = cached < prompt ? cached : prompt;
+		us->input = prompt - us->cache_read;
 		us->output = num(u, "completion_tokens");
-		if (cJSON_IsObject(d))
-			us->cache_read = num(d, "cached_tokens");
+		if (cJSON_IsObject(cd))
+			us->thinking = num(cd, "reasoning_tokens");
+	}
+}
+
+/* stop_reason / finish_reason: kept, and what it says about the answer */
+static void finish_of(struct pl_model_reply *r, const char *why)
+{
+	snprintf(r->stop_reason, sizeof(r->stop_reason), "%s", why);
+	if (!strcmp(why, "max_tokens") || !strcmp(why, "length") || !strcmp(why, "model_context_window_exceeded"))
+		r->truncated = true;
+	if (!strcmp(why, "refusal") || !strcmp(why, "content_filter"))
+		r->refused = true;
+}
+
+static void str_finish(const cJSON *o, const char *key, struct pl_model_reply *r)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (cJSON_IsString(v) && v->valuestring)
+		finish_of(r, v->valuestring);
+}
+
+static void refusal_of(struct pl_model_reply *r, const char *text)
+{
+	size_t used = strlen(r->refusal);
+
+	r->refused = true;
+	snprintf(r->refusal + used, sizeof(r->refusal) - used, "%s", text);
+}
+
+/* reasoning_content (DeepSeek, vLLM, llama.cpp) or reasoning (OpenRouter, Ollama):
+ * counted, never part of the answer */
+static void reasoning_of(struct pl_model_reply *r, const cJSON *msg)
+{
+	const cJSON *rc = cJSON_GetObjectItemCaseSensitive(msg, "reasoning_content");
+
+	if (!cJSON_IsString(rc))
+		rc = cJSON_GetObjectItemCaseSensitive(msg, "reasoning");
+	if (cJSON_IsString(rc))
+		r->thinking_chars += strlen(rc->valuestring);
+}
+
+/* llama.cpp server: "timings": {"prompt_ms", "predicted_ms", ...} */
+static void timings_of(struct pl_model_reply *r, const cJSON *o)
+{
+	const cJSON *tm = cJSON_GetObjectItemCaseSensitive(o, "timings");
+
+	if (cJSON_IsObject(tm)) {
+		const cJSON *pm = cJSON_GetObjectItemCaseSensitive(tm, "prompt_ms");
+		const cJSON *gm = cJSON_GetObjectItemCaseSensitive(tm, "predicted_ms");
+		double ms = (cJSON_IsNumber(pm) ? pm->valuedouble : 0) + (cJSON_IsNumber(gm) ? gm->valuedouble : 0);
+
+		if (ms >= 0 && ms < 1e12)
+			r->server_ms = ms;
 	}
 }
 
@@ -128,36 +230,42 @@ int pl_api_parse(enum pl_api api, const char *body, size_t len, struct pl_model_
 			cJSON_Delete(o);
 			return pl_errf(err, -EBADMSG, "response has no content array");
 		}
+		/* text blocks are the answer, in order; thinking and redacted_thinking
+		 * blocks are counted, never answered with */
 		cJSON_ArrayForEach(it, content) {
-			const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "text");
 			const cJSON *ty = cJSON_GetObjectItemCaseSensitive(it, "type");
+			const char *t = cJSON_IsString(ty) ? ty->valuestring : "";
+			const cJSON *tx = cJSON_GetObjectItemCaseSensitive(it, !strcmp(t, "thinking") ? "thinking" : "text");
 
-			if (cJSON_IsString(ty) && !strcmp(ty->valuestring, "text") && cJSON_IsString(t))
-				rc = rc ? rc : append_text(out, t->valuestring, strlen(t->valuestring));
+			if (!strcmp(t, "text") && cJSON_IsString(tx))
+				rc = rc ? rc : append_text(out, tx->valuestring, strlen(tx->valuestring));
+			else if (!strcmp(t, "thinking") && cJSON_IsString(tx))
+				out->thinking_chars += strlen(tx->valuestring);
 		}
-		str(o, "stop_reason", out->stop_reason, sizeof(out->stop_reason));
+		str_finish(o, "stop_reason", out);
 		usage_of(api, cJSON_GetObjectItemCaseSensitive(o, "usage"), &out->usage);
 	} else {
-		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "choices"), *c0, *msg, *ct, *tm;
+		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "choices"), *c0, *msg, *ct, *rf;
 
 		c0 = cJSON_IsArray(ch) ? cJSON_GetArrayItem(ch, 0) : NULL;
 		msg = c0 ? cJSON_GetObjectItemCaseSensitive(c0, "message") : NULL;
 		ct = msg ? cJSON_GetObjectItemCaseSensitive(msg, "content") : NULL;
-		if (!cJSON_IsString(ct)) {
+		/* content is a string, or null: a refusal (message.refusal), or a model that
+		 * spent its whole budget reasoning (finish_reason length) — answers about the
+		 * model, not a broken body */
+		if (!cJSON_IsObject(msg) || !(cJSON_IsString(ct) || cJSON_IsNull(ct) || !ct)) {
 			cJSON_Delete(o);
-			return pl_errf(err, -EBADMSG, "response has no choices[0].message.content string");
+			return pl_errf(err, -EBADMSG, "response has no choices[0].message with a content string or null");
 		}
-		rc = append_text(out, ct->valuestring, strlen(ct->valuestring));
-		str(c0, "finish_reason", out->stop_reason, sizeof(out->stop_reason));
+		if (cJSON_IsString(ct))
+			rc = append_text(out, ct->valuestring, strlen(ct->valuestring));
+		rf = cJSON_GetObjectItemCaseSensitive(msg, "refusal");
+		if (cJSON_IsString(rf) && rf->valuestring[0])
+			refusal_of(out, rf->valuestring);
+		reasoning_of(out, msg);
+		str_finish(c0, "finish_reason", out);
 		usage_of(api, cJSON_GetObjectItemCaseSensitive(o, "usage"), &out->usage);
-		tm = cJSON_GetObjectItemCaseSensitive(o, "timings"); /* llama.cpp server */
-		if (cJSON_IsObject(tm)) {
-			const cJSON *pm = cJSON_GetObjectItemCaseSensitive(tm, "prompt_ms");
-			const cJSON *gm = cJSON_GetObjectItemCaseSensitive(tm, "predicted_ms");
-
-			out->server_ms = (cJSON_IsNumber(pm) ? pm->valuedouble : 0) +
-					 (cJSON_IsNumber(gm) ? gm->valuedouble : 0);
-		}
+		timings_of(out, o);
 	}
 	cJSON_Delete(o);
 	if (!out->text && !rc)
@@ -232,17 +340,23 @@ static int sse_data(struct pl_sse *s, const char *data, struct pl_err *err)
 			usage_of(s->api, cJSON_GetObjectItemCaseSensitive(m, "usage"), &r->usage);
 		} else if (!strcmp(t, "content_block_delta")) {
 			const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "delta");
+			const cJSON *dt = cJSON_GetObjectItemCaseSensitive(d, "type");
+			const char *k = cJSON_IsString(dt) ? dt->valuestring : "";
 			const cJSON *tx = cJSON_GetObjectItemCaseSensitive(d, "text");
+			const cJSON *th = cJSON_GetObjectItemCaseSensitive(d, "thinking");
 
-			if (cJSON_IsString(tx)) {
+			/* text_delta is the answer; thinking_delta and signature_delta are not */
+			if (!strcmp(k, "text_delta") && cJSON_IsString(tx)) {
 				if (tx->valuestring[0])
 					s->first_text = true;
 				rc = append_text(r, tx->valuestring, strlen(tx->valuestring));
+			} else if (!strcmp(k, "thinking_delta") && cJSON_IsString(th)) {
+				r->thinking_chars += strlen(th->valuestring);
 			}
 		} else if (!strcmp(t, "message_delta")) {
 			const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "delta");
 
-			str(d, "stop_reason", r->stop_reason, sizeof(r->stop_reason));
+			str_finish(d, "stop_reason", r);
 			usage_of(s->api, cJSON_GetObjectItemCaseSensitive(o, "usage"), &r->usage);
 		} else if (!strcmp(t, "message_stop")) {
 			s->done = true;
@@ -255,8 +369,19 @@ static int sse_data(struct pl_sse *s, const char *data, struct pl_err *err)
 			rc = pl_errf(err, -EPROTO, "stream error %s: %s", et, em);
 		}
 	} else {
-		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "choices"), *c0, *d, *ct;
+		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "choices"), *c0, *d, *ct, *rf;
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "error");
 
+		if (e) {
+			/* a mid-stream error chunk: {"error": {"message", "type", ...}} */
+			char et[64], em[200];
+			char *txt = cJSON_PrintUnformatted(o);
+
+			pl_api_parse_error(txt ? txt : "{}", txt ? strlen(txt) : 2, et, sizeof(et), em, sizeof(em));
+			free(txt);
+			cJSON_Delete(o);
+			return pl_errf(err, -EPROTO, "stream error %s: %s", et[0] ? et : "(no type)", em);
+		}
 		c0 = cJSON_IsArray(ch) ? cJSON_GetArrayItem(ch, 0) : NULL;
 		d = c0 ? cJSON_GetObjectItemCaseSensitive(c0, "delta") : NULL;
 		ct = d ? cJSON_GetObjectItemCaseSensitive(d, "content") : NULL;
@@ -265,10 +390,17 @@ static int sse_data(struct pl_sse *s, const char *data, struct pl_err *err)
 				s->first_text = true;
 			rc = append_text(r, ct->valuestring, strlen(ct->valuestring));
 		}
+		rf = d ? cJSON_GetObjectItemCaseSensitive(d, "refusal") : NULL;
+		if (cJSON_IsString(rf) && rf->valuestring[0])
+			refusal_of(r, rf->valuestring);
+		if (d)
+			reasoning_of(r, d);
 		if (c0)
-			str(c0, "finish_reason", r->stop_reason, sizeof(r->stop_reason));
+			str_finish(c0, "finish_reason", r);
 		str(o, "model", r->model, sizeof(r->model));
+		str(o, "id", r->id, sizeof(r->id));
 		usage_of(s->api, cJSON_GetObjectItemCaseSensitive(o, "usage"), &r->usage);
+		timings_of(r, o);
 	}
 	cJSON_Delete(o);
 	return rc;

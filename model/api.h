@@ -11,37 +11,66 @@
 #include <stddef.h>
 
 #include "common/err.h"
+#include "model/table.h"
 
 enum pl_api {
 	PL_API_ANTHROPIC = 0,
 	PL_API_OPENAI = 1,
 };
 
+/* Tokens as the services bill them. */
 struct pl_usage {
-	long input, output, cache_read, cache_write;
+	long input;            /* uncached input: Anthropic input_tokens; OpenAI prompt - cached */
+	long output;           /* output, thinking included (billed as output) */
+	long cache_read;       /* Anthropic cache_read_input_tokens; OpenAI cached_tokens */
+	long cache_write;      /* Anthropic cache_creation_input_tokens */
+	long thinking;         /* of output: reasoning tokens, where the API counts them */
 };
 
 struct pl_model_reply {
-	char *text;            /* all text blocks concatenated (malloc'd) */
+	char *text;            /* all text blocks concatenated (malloc'd); thinking kept out */
 	size_t text_len;
 	struct pl_usage usage;
-	char stop_reason[32];
+	char stop_reason[32];  /* stop_reason / finish_reason as sent */
+	bool truncated;        /* the answer hit its token limit (max_tokens / length) */
+	bool refused;          /* the model refused (stop_reason refusal / message.refusal) */
+	char refusal[200];     /* the refusal's text, when given */
+	size_t thinking_chars; /* characters of thinking / reasoning_content seen */
 	char model[96];
 	char id[96];
 	double server_ms;      /* server-reported generation time, when given (llama.cpp) */
 };
 
+/* What a request asks for; built by the caller from the model table and the knobs. */
+struct pl_req_opts {
+	const char *model, *system, *user;
+	unsigned max_tokens;
+	enum pl_mt_max max_field;    /* which field carries max_tokens (OpenAI) */
+	bool temperature_set;        /* send temperature */
+	double temperature;
+	unsigned thinking_budget;    /* Anthropic extended thinking when > 0 */
+	const char *reasoning_effort;/* OpenAI reasoning_effort, NULL for none */
+	bool stream;
+};
+
 #define PL_MODEL_TEXT_MAX (1u << 20) /* answers beyond 1 MiB are cut (and say so) */
 
 /* Request body (malloc'd JSON); NULL on out of memory. */
-char *pl_api_request(enum pl_api api, const char *model, const char *system, const char *user,
-		     int max_tokens, bool stream);
+char *pl_api_request(enum pl_api api, const struct pl_req_opts *o);
+
+/* The request knobs for model from its table row (NULL: not in the table) and the
+ * user's choices: temperature < -1 = the table's default (0 where the model takes it,
+ * none otherwise), -1 = none, else that value; max_tokens 0 = the default (2048, plus the
+ * thinking budget; 16384 for a model that always reasons). Fills o's knob fields only. */
+void pl_api_knobs(enum pl_api api, const struct pl_mrow *row, double temperature, unsigned max_tokens,
+		  unsigned thinking_budget, const char *effort, struct pl_req_opts *o);
 
 /* Parse a 200 response body. */
 int pl_api_parse(enum pl_api api, const char *body, size_t len, struct pl_model_reply *out,
 		 struct pl_err *err);
 
-/* Pull "type" and "message" out of an error body (both APIs' shapes); empty if absent. */
+/* Pull "type" and "message" out of an error body (both APIs' shapes); empty if absent.
+ * OpenAI's "code" stands in for a missing type. */
 void pl_api_parse_error(const char *body, size_t len, char *type, size_t tsz, char *msg, size_t msz);
 
 void pl_model_reply_free(struct pl_model_reply *r);

@@ -1,7 +1,17 @@
 /* The HTTP core shared by the model backends (be_anthropic.c, be_openai.c): requests
  * over libcurl multi, many in flight, bounded retries with exponential backoff and
- * jitter on 429/529/5xx/connection errors, retry-after honoured, every attempt recorded.
- * A wire format only says where to send, which headers to add and how to parse.
+ * jitter, every attempt recorded. A wire format only says where to send, which headers
+ * to add and how to parse.
+ *
+ * Retries follow the official SDKs (@anthropic-ai/sdk, openai): a connection error,
+ * 408, 409, 429 and any 5xx are retried, unless the server says x-should-retry: false
+ * (x-should-retry: true retries whatever the status); the wait is retry-after-ms, else
+ * retry-after (seconds or an HTTP date), when 0..60 s, else exponential backoff. A 429
+ * about money (quota, billing) is not retried: waiting cannot fix it.
+ *
+ * A 400, 401, 403 or 404 before any request of the run succeeded is a configuration
+ * error (unknown model, refused parameter, bad key): c->fatal says what the API said and
+ * the responder stops, rather than turning every packet into an api-error.
  */
 #include "responder/be_http.h"
 
@@ -11,8 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "model/api.h"
+#include "version.h"
 
 #define BODY_MAX      (4u << 20) /* a response body beyond this is cut off as an error */
 #define BACKOFF_BASE  500        /* ms; doubled per attempt */
@@ -32,7 +45,8 @@ struct http_job {
 	bool sse_failed;
 	bool status_seen;            /* this attempt's status read at its first body byte */
 	long status;
-	long retry_after_ms;         /* from the last response's header, -1 if none */
+	long retry_after_ms;         /* from the last response's headers, -1 if none */
+	int should_retry;            /* x-should-retry: 1 true, 0 false, -1 absent */
 	int64_t attempt_start;
 	int64_t retry_at;            /* 0 = not waiting */
 	int last_timeout;
@@ -63,6 +77,51 @@ static void log_attempt(struct rsp_job *j, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The request every packet's is made from: the model's row of the model table and the
+ * user's knobs, said once on stderr. */
+static int request_knobs(struct rsp_ctx *c, enum pl_api api, struct pl_err *err)
+{
+	char path[4096], self[4096];
+	struct pl_req_opts *q = &c->req;
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	self[k > 0 ? k : 0] = '\0';
+	if ((slash = strrchr(self, '/')))
+		*slash = '\0';
+	if (c->cfg.models_file || !pl_mtab_locate(self[0] ? self : NULL, path, sizeof(path))) {
+		if (pl_mtab_load(c->cfg.models_file ? c->cfg.models_file : path, &c->models, err))
+			return -EINVAL;
+	}
+	c->row = pl_mtab_find(&c->models, c->cfg.model);
+	if (c->cfg.thinking_budget && api != PL_API_ANTHROPIC)
+		return pl_errf(err, -EINVAL, "--thinking is Anthropic extended thinking (use --reasoning-effort with OpenAI)");
+	if (c->cfg.reasoning_effort && api != PL_API_OPENAI)
+		return pl_errf(err, -EINVAL, "--reasoning-effort is OpenAI's (use --thinking BUDGET with Anthropic)");
+	memset(q, 0, sizeof(*q));
+	q->model = c->cfg.model;
+	q->system = c->system_prompt;
+	q->stream = c->cfg.stream;
+	pl_api_knobs(api, c->row, c->cfg.temperature, c->cfg.max_tokens, c->cfg.thinking_budget,
+		     c->cfg.reasoning_effort, q);
+	if (q->thinking_budget && q->max_tokens <= q->thinking_budget)
+		return pl_errf(err, -EINVAL, "--max-tokens %u must be above the --thinking budget %u", q->max_tokens,
+			       q->thinking_budget);
+	fprintf(stderr, "pinglab-responder: model %s (%s%s%s%s): %s %u", q->model,
+		c->row ? "model table row " : "not in the model table", c->row ? c->row->pattern : "",
+		c->row ? " of " : "", c->row ? c->models.file : "", pl_mt_max_name(q->max_field), q->max_tokens);
+	if (q->temperature_set)
+		fprintf(stderr, ", temperature %g", q->temperature);
+	else
+		fprintf(stderr, ", no temperature");
+	if (q->thinking_budget)
+		fprintf(stderr, ", thinking budget %u", q->thinking_budget);
+	if (q->reasoning_effort)
+		fprintf(stderr, ", reasoning_effort %s", q->reasoning_effort);
+	fprintf(stderr, "\n");
+	return 0;
+}
+
 int rsp_http_init(struct rsp_ctx *c, const struct rsp_http_format *f, struct pl_err *err)
 {
 	struct http_be *b = calloc(1, sizeof(*b));
@@ -79,7 +138,7 @@ int rsp_http_init(struct rsp_ctx *c, const struct rsp_http_format *f, struct pl_
 		n--;
 	snprintf(b->url, sizeof(b->url), "%.*s%s", (int)n, base, f->path);
 	c->be = b;
-	return 0;
+	return request_knobs(c, f->api, err);
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -116,20 +175,54 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* A header's value, trimmed, into v; false when the line is not that header. */
+static bool header_is(const char *line, size_t n, const char *name, char *v, size_t vsz)
+{
+	size_t k = strlen(name), len;
+
+	if (n <= k || strncasecmp(line, name, k) || line[k] != ':')
+		return false;
+	line += k + 1;
+	n -= k + 1;
+	while (n && (*line == ' ' || *line == '\t')) {
+		line++;
+		n--;
+	}
+	while (n && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
+		n--;
+	len = n < vsz - 1 ? n : vsz - 1;
+	memcpy(v, line, len);
+	v[len] = '\0';
+	return true;
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct http_job *h = ud;
 	size_t n = size * nmemb;
+	char v[64];
+	double x;
+	char *end;
 
-	if (n > 12 && !strncasecmp(ptr, "retry-after:", 12)) {
-		char v[32];
-		size_t k = n - 12 < sizeof(v) - 1 ? n - 12 : sizeof(v) - 1;
-		double secs;
+	if (header_is(ptr, n, "retry-after-ms", v, sizeof(v))) {
+		/* the SDKs' own header, in ms: it wins over retry-after */
+		x = strtod(v, &end);
+		if (end != v && !*end && x >= 0 && x < 1e9)
+			h->retry_after_ms = (long)x;
+	} else if (header_is(ptr, n, "retry-after", v, sizeof(v)) && h->retry_after_ms < 0) {
+		struct tm tm = { 0 };
 
-		memcpy(v, ptr + 12, k);
-		v[k] = '\0';
-		if (sscanf(v, "%lf", &secs) == 1 && secs >= 0)
-			h->retry_after_ms = (long)(secs * 1000);
+		x = strtod(v, &end);
+		if (end != v && !*end && x >= 0 && x < 1e6) {
+			h->retry_after_ms = (long)(x * 1000);
+		} else if (strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
+			/* an HTTP date: how far from now */
+			time_t at = timegm(&tm), now = time(NULL);
+
+			h->retry_after_ms = at > now ? (long)(at - now) * 1000 : 0;
+		}
+	} else if (header_is(ptr, n, "x-should-retry", v, sizeof(v))) {
+		h->should_retry = !strcasecmp(v, "true") ? 1 : !strcasecmp(v, "false") ? 0 : -1;
 	}
 	return n;
 }
@@ -146,6 +239,7 @@ static int attempt(struct rsp_ctx *c, struct http_job *h)
 	h->body_len = 0;
 	h->body_cut = false;
 	h->retry_after_ms = -1;
+	h->should_retry = -1;
 	h->retry_at = 0;
 	pl_sse_free(&h->sse);
 	pl_model_reply_free(&h->job->model);
@@ -153,8 +247,11 @@ static int attempt(struct rsp_ctx *c, struct http_job *h)
 	h->sse_failed = false;
 	if (c->cfg.stream)
 		pl_sse_init(&h->sse, b->api, &h->job->model);
-	if (!h->hdr)
-		h->hdr = b->fmt->headers(curl_slist_append(NULL, "content-type: application/json"), c->secret);
+	if (!h->hdr) {
+		h->hdr = curl_slist_append(NULL, "content-type: application/json");
+		h->hdr = curl_slist_append(h->hdr, "user-agent: pinglab/" PL_VERSION);
+		h->hdr = b->fmt->headers(h->hdr, c->secret);
+	}
 	curl_easy_setopt(h->easy, CURLOPT_URL, b->url);
 	curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, h->hdr);
 	curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, h->request);
@@ -212,9 +309,10 @@ void rsp_http_start(struct rsp_ctx *c, struct rsp_job *j)
 	struct http_be *b = c->be;
 	struct http_job *h = calloc(1, sizeof(*h));
 	char *user = rsp_render(c, j);
+	struct pl_req_opts q = c->req;
 
-	if (!h || !user || !(h->request = pl_api_request(b->api, c->cfg.model, c->system_prompt, user,
-							  (int)c->cfg.max_tokens, c->cfg.stream))) {
+	q.user = user;
+	if (!h || !user || !(h->request = pl_api_request(b->api, &q))) {
 		free(user);
 		if (h)
 			free(h->request);
@@ -254,7 +352,7 @@ static void schedule_retry(struct rsp_ctx *c, struct http_job *h, long hinted_ms
 	long ms;
 
 	if (hinted_ms >= 0) {
-		ms = hinted_ms > RETRY_AFTER_CAP ? RETRY_AFTER_CAP : hinted_ms;
+		ms = hinted_ms;
 	} else {
 		long base = BACKOFF_BASE << (h->job->attempts - 1 < 6 ? h->job->attempts - 1 : 6);
 
@@ -265,13 +363,34 @@ static void schedule_retry(struct rsp_ctx *c, struct http_job *h, long hinted_ms
 	log_attempt(h->job, "retry in %ld ms", ms);
 }
 
+/* What a 200 with a body that parsed says: the model's answer, its refusal, or an
+ * answer cut off at its token limit (measurements of the model, not API errors). */
+static void answered(struct rsp_ctx *c, struct rsp_job *j)
+{
+	struct pl_model_reply *m = &j->model;
+
+	c->answered++;
+	j->error[0] = '\0';
+	if (m->refused) {
+		j->outcome = RSP_REFUSED;
+		snprintf(j->error, sizeof(j->error), "the model refused%s%.200s%s", m->refusal[0] ? " (\"" : "",
+			 m->refusal, m->refusal[0] ? "\")" : "");
+	} else if (m->truncated) {
+		j->outcome = RSP_TRUNCATED;
+		snprintf(j->error, sizeof(j->error), "the answer reached its token limit (stop reason %s, %ld output tokens)",
+			 m->stop_reason, m->usage.output);
+	} else {
+		rsp_take_text(c, j, m->text ? m->text : "", m->text_len);
+	}
+}
+
 static void completed(struct rsp_ctx *c, struct http_job *h, CURLcode res)
 {
 	struct http_be *b = c->be;
 	struct rsp_job *j = h->job;
 	long code = 0;
 	bool retryable = false;
-	char et[64] = "", em[160] = "";
+	char et[64] = "", em[300] = "";
 	struct pl_err perr = { "" };
 
 	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -293,8 +412,7 @@ static void completed(struct rsp_ctx *c, struct http_job *h, CURLcode res)
 			perr = h->sse_err;
 		if (rc == 0) {
 			log_attempt(j, "200");
-			j->error[0] = '\0';
-			rsp_take_text(c, j, j->model.text ? j->model.text : "", j->model.text_len);
+			answered(c, j);
 			done(c, h);
 			return;
 		}
@@ -307,12 +425,18 @@ static void completed(struct rsp_ctx *c, struct http_job *h, CURLcode res)
 			    h->retry_after_ms >= 0 ? " retry-after" : "");
 		snprintf(j->error, sizeof(j->error), "HTTP %ld%s%s%s%s", code, et[0] ? " " : "", et,
 			 em[0] ? ": " : "", em);
-		retryable = code == 429 || code == 529 || code == 408 || code >= 500;
+		retryable = code == 408 || code == 409 || code == 429 || code >= 500;
 		if (code == 429 && h->retry_after_ms < 0 && spend_limit(et, em))
 			retryable = false;
+		if ((code == 400 || code == 401 || code == 403 || code == 404) && !c->answered && !c->fatal[0])
+			snprintf(c->fatal, sizeof(c->fatal), "model %s: the API refused the first requests: HTTP %ld%s%s%s%s",
+				 c->req.model, code, et[0] ? " " : "", et, em[0] ? ": " : "", em[0] ? em : "(no message)");
 	}
-	if (retryable && (unsigned)j->attempts <= c->cfg.retries && !*c->stop) {
-		schedule_retry(c, h, h->retry_after_ms);
+	if (h->should_retry >= 0)
+		retryable = h->should_retry == 1;
+	if (retryable && (unsigned)j->attempts <= c->cfg.retries && !*c->stop && !c->fatal[0]) {
+		/* the server's hint where the SDKs take it (0..60 s), else backoff */
+		schedule_retry(c, h, h->retry_after_ms >= 0 && h->retry_after_ms <= RETRY_AFTER_CAP ? h->retry_after_ms : -1);
 		return;
 	}
 	j->outcome = h->last_timeout ? RSP_TIMEOUT : RSP_API_ERROR;
@@ -378,4 +502,5 @@ void rsp_http_fini(struct rsp_ctx *c)
 		rsp_http_cancel(c);
 	free(c->be);
 	c->be = NULL;
+	pl_mtab_free(&c->models);
 }

@@ -4,7 +4,8 @@
  *   pinglab-responder --backend reference|anthropic|openai|exec|agent
  *       [--netns PATH] [--tun NAME] [--model M] [--base-url URL] [--prompt FILE]
  *       [--template FILE] [--log FILE] [--run-dir DIR] [--concurrency N] [--timeout MS]
- *       [--retries N] [--max-tokens N] [--queue N] [--stream] [--log-text] [--busy-poll]
+ *       [--retries N] [--max-tokens N] [--temperature X|none] [--thinking BUDGET]
+ *       [--reasoning-effort E] [--models FILE] [--queue N] [--stream] [--log-text] [--busy-poll]
  *       [--key-file FILE] [--no-drop] [--user USER] [-- COMMAND ARGS...   (exec backend)]
  *
  * The TUN is opened inside the lab's namespace (--netns), then the process returns to
@@ -169,9 +170,9 @@ void rsp_take_text(struct rsp_ctx *c, struct rsp_job *j, const char *text, size_
 
 static const char *outcome_name(enum rsp_outcome o)
 {
-	static const char *const n[] = { "reply", "drop", "unparseable", "api-error", "timeout" };
+	static const char *const n[] = { "reply", "drop", "unparseable", "api-error", "timeout", "truncated", "refused" };
 
-	return o <= RSP_TIMEOUT ? n[o] : "?";
+	return o <= RSP_REFUSED ? n[o] : "?";
 }
 
 /* Replace every occurrence of the secret in s with "[redacted]" (in place, s grows
@@ -226,6 +227,10 @@ static void log_job(struct rsp_ctx *c, struct rsp_job *j)
 		pl_json_add_num(tok, "output", (double)j->model.usage.output);
 		pl_json_add_num(tok, "cache_read", (double)j->model.usage.cache_read);
 		pl_json_add_num(tok, "cache_write", (double)j->model.usage.cache_write);
+		if (j->model.usage.thinking)
+			pl_json_add_num(tok, "thinking", (double)j->model.usage.thinking);
+		if (j->model.thinking_chars)
+			pl_json_add_num(o, "thinking_chars", (double)j->model.thinking_chars);
 		if (j->model.stop_reason[0])
 			cJSON_AddStringToObject(o, "stop_reason", j->model.stop_reason);
 		if (j->model.model[0])
@@ -456,7 +461,13 @@ static void usage(FILE *f)
 		"  --concurrency N   requests in flight (default 8)\n"
 		"  --timeout MS      per request / per packet (default 60000)\n"
 		"  --retries N       extra attempts on 429/529/5xx/connection errors (default 3)\n"
-		"  --max-tokens N    (default 2048)\n"
+		"  --max-tokens N    the answer's token limit (default 2048, plus the thinking budget;\n"
+		"                    16384 for a model that always reasons)\n"
+		"  --temperature X|none  sampling temperature (default: 0 where the model table says the\n"
+		"                    model takes one, else none)\n"
+		"  --thinking BUDGET Anthropic extended thinking with this budget (>= 1024 tokens)\n"
+		"  --reasoning-effort minimal|low|medium|high  OpenAI reasoning models\n"
+		"  --models FILE     the model table (default: the newest model/models-*.tsv)\n"
 		"  --queue N         packets waiting beyond the concurrency before drops are counted (default 1024)\n"
 		"  --stream          stream responses (records time to first token)\n"
 		"  --log-text        include the model's raw text in the log\n"
@@ -494,7 +505,9 @@ int main(int argc, char **argv)
 		{ "stream", no_argument, NULL, 's' }, { "log-text", no_argument, NULL, 'x' },
 		{ "busy-poll", no_argument, NULL, 'B' }, { "key-file", required_argument, NULL, 'k' },
 		{ "no-drop", no_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
-		{ "user", required_argument, NULL, 'U' },
+		{ "user", required_argument, NULL, 'U' }, { "temperature", required_argument, NULL, 'E' },
+		{ "thinking", required_argument, NULL, 'H' }, { "reasoning-effort", required_argument, NULL, 'F' },
+		{ "models", required_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rsp_ctx c = { .tun = -1, .stop = &stop_flag };
@@ -509,12 +522,13 @@ int main(int argc, char **argv)
 	c.cfg.concurrency = 8;
 	c.cfg.timeout_ms = 60000;
 	c.cfg.retries = 3;
-	c.cfg.max_tokens = 2048;
+	c.cfg.max_tokens = 0;
+	c.cfg.temperature = -2;
 	c.cfg.queue_max = 1024;
 	c.cfg.our_addr = PL_RESPONDER_ADDR;
 	c.cfg.prompt_file = "prompts/system.md";
 	c.cfg.template_file = "prompts/packet.md";
-	while ((opt = getopt_long(argc, argv, "+b:N:T:m:u:p:t:l:r:c:o:R:M:q:sxBk:DU:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+b:N:T:m:u:p:t:l:r:c:o:R:M:q:sxBk:DU:E:H:F:Y:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'b': backend = optarg; break;
 		case 'N': netns = optarg; break;
@@ -545,6 +559,20 @@ int main(int argc, char **argv)
 			if (!pl_opt_uint(PROG, "queue", optarg, 0, 1000000, &c.cfg.queue_max))
 				return 2;
 			break;
+		case 'E':
+			if (!pl_opt_temperature(PROG, optarg, &c.cfg.temperature))
+				return 2;
+			break;
+		case 'H':
+			if (!pl_opt_uint(PROG, "thinking", optarg, 1024, 1000000, &c.cfg.thinking_budget))
+				return 2;
+			break;
+		case 'F':
+			if (!pl_opt_effort(PROG, optarg))
+				return 2;
+			c.cfg.reasoning_effort = optarg;
+			break;
+		case 'Y': c.cfg.models_file = optarg; break;
 		case 's': c.cfg.stream = true; break;
 		case 'x': c.cfg.log_text = true; break;
 		case 'B': c.cfg.busy_poll = true; break;
@@ -718,9 +746,15 @@ int main(int argc, char **argv)
 				read_tun(&c);
 			if (c.ops->step)
 				c.ops->step(&c);
+			if (c.fatal[0] && !stop_flag) {
+				/* a configuration error: every later packet would fail the same way */
+				scrub(&c, c.fatal);
+				fprintf(stderr, "pinglab-responder: configuration error: %s\n", c.fatal);
+				stop_flag = 1;
+			}
 		}
 	}
-	status = 0;
+	status = c.fatal[0] ? 3 : 0;
 	{
 		struct rusage ru;
 

@@ -15,6 +15,7 @@
 
 #include "common/err.h"
 #include "model/api.h"
+#include "model/table.h"
 
 enum rsp_outcome {
 	RSP_REPLY = 0,
@@ -22,6 +23,8 @@ enum rsp_outcome {
 	RSP_UNPARSEABLE,
 	RSP_API_ERROR,
 	RSP_TIMEOUT,
+	RSP_TRUNCATED,   /* the answer hit its token limit before it ended */
+	RSP_REFUSED,     /* the model refused to answer */
 };
 
 struct rsp_job {
@@ -58,7 +61,11 @@ struct rsp_cfg {
 	unsigned concurrency;
 	unsigned timeout_ms;         /* per request / per packet */
 	unsigned retries;            /* extra attempts after the first */
-	unsigned max_tokens;
+	unsigned max_tokens;         /* 0: the model table's default */
+	double temperature;          /* < -1: the table's default; -1: none; else sent */
+	unsigned thinking_budget;    /* Anthropic extended thinking (0: off) */
+	const char *reasoning_effort;/* OpenAI reasoning_effort (NULL: not sent) */
+	const char *models_file;     /* the model table (NULL: the newest found) */
 	unsigned queue_max;
 	bool stream;
 	bool log_text;               /* include the raw model text in the log */
@@ -102,6 +109,11 @@ struct rsp_ctx {
 	unsigned long dropped_queue_full, packets, replies;
 	volatile sig_atomic_t *stop;
 	char *secret;                /* API key, scrubbed from every logged string */
+	struct pl_mtab models;       /* the model table (empty when none was found) */
+	const struct pl_mrow *row;   /* the model's row, NULL when the table has none */
+	struct pl_req_opts req;      /* the request knobs, fixed for the run */
+	unsigned long answered;      /* HTTP 200s with a body that parsed */
+	char fatal[512];             /* a configuration error the API reported: stop, exit 3 */
 };
 
 extern const struct rsp_backend_ops rsp_reference_ops, rsp_anthropic_ops, rsp_openai_ops,

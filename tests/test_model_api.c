@@ -6,13 +6,33 @@
 #include <string.h>
 
 #include "model/api.h"
+#include "tests/util.h"
+
+/* A request of api for model as the responder builds it: its row of the shipped model
+ * table and the knobs (temperature < -1: the table's default, -1: none). */
+static cJSON *request_for(enum pl_api api, const char *model, double temperature, unsigned max_tokens,
+			  unsigned thinking, const char *effort, bool stream)
+{
+	struct pl_mtab t;
+	struct pl_err err;
+	struct pl_req_opts q = { .model = model, .system = "SYS", .user = "Packet", .stream = stream };
+	char *body;
+	cJSON *o;
+
+	cr_assert_eq(pl_mtab_load(tu_src("model/models-2026-12.tsv"), &t, &err), 0, "%s", err.msg);
+	pl_api_knobs(api, pl_mtab_find(&t, model), temperature, max_tokens, thinking, effort, &q);
+	body = pl_api_request(api, &q);
+	o = cJSON_Parse(body);
+	cr_assert_not_null(o, "%s", body);
+	free(body);
+	pl_mtab_free(&t);
+	return o;
+}
 
 Test(model_api, anthropic_request_shape)
 {
-	char *body = pl_api_request(PL_API_ANTHROPIC, "claude-haiku-4-5", "SYS", "Packet", 512, false);
-	cJSON *o = cJSON_Parse(body), *sys, *msg;
+	cJSON *o = request_for(PL_API_ANTHROPIC, "claude-haiku-4-5", -2, 512, 0, NULL, false), *sys, *msg;
 
-	cr_assert_not_null(o);
 	cr_assert_str_eq(cJSON_GetObjectItem(o, "model")->valuestring, "claude-haiku-4-5");
 	cr_assert_eq(cJSON_GetObjectItem(o, "max_tokens")->valueint, 512);
 	sys = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "system"), 0);
@@ -22,21 +42,72 @@ Test(model_api, anthropic_request_shape)
 	cr_assert_str_eq(cJSON_GetObjectItem(msg, "role")->valuestring, "user");
 	cr_assert_str_eq(cJSON_GetObjectItem(msg, "content")->valuestring, "Packet");
 	cr_assert_null(cJSON_GetObjectItem(o, "stream"));
+	/* the table says Haiku 4.5 takes temperature: 0, the most repeatable answer */
+	cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(o, "temperature")));
+	cr_assert_eq(cJSON_GetObjectItem(o, "temperature")->valuedouble, 0);
+	cr_assert_null(cJSON_GetObjectItem(o, "thinking"));
 	cJSON_Delete(o);
-	free(body);
 }
 
 Test(model_api, openai_request_shape)
 {
-	char *body = pl_api_request(PL_API_OPENAI, "qwen2.5", "SYS", "Packet", 256, true);
-	cJSON *o = cJSON_Parse(body), *msgs = cJSON_GetObjectItem(o, "messages");
+	cJSON *o = request_for(PL_API_OPENAI, "qwen2.5", -2, 256, 0, NULL, true), *msgs = cJSON_GetObjectItem(o, "messages");
 
 	cr_assert_eq(cJSON_GetArraySize(msgs), 2);
 	cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "role")->valuestring, "system");
 	cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "content")->valuestring, "Packet");
 	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(o, "stream")));
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "stream_options"), "include_usage")));
+	/* a model no row knows (a local server's): max_tokens, no sampling parameters */
+	cr_assert_eq(cJSON_GetObjectItem(o, "max_tokens")->valueint, 256);
+	cr_assert_null(cJSON_GetObjectItem(o, "temperature"));
 	cJSON_Delete(o);
-	free(body);
+}
+
+/* What the table's rows make of a request (model/models-2026-12.tsv, read by hand):
+ * claude-opus-4-7 "no" temperature; gpt-5-mini "default" temperature, max_completion_tokens,
+ * effort; claude-sonnet-4-5 "budget" thinking. */
+Test(model_api, request_follows_the_model_table)
+{
+	cJSON *o;
+
+	o = request_for(PL_API_ANTHROPIC, "claude-opus-4-7", -2, 0, 0, NULL, false);
+	cr_assert_null(cJSON_GetObjectItem(o, "temperature"), "Opus 4.7 refuses temperature");
+	cr_assert_eq(cJSON_GetObjectItem(o, "max_tokens")->valueint, 2048);
+	cJSON_Delete(o);
+
+	o = request_for(PL_API_OPENAI, "gpt-5-mini-2025-08-07", -2, 0, 0, "low", false);
+	cr_assert_null(cJSON_GetObjectItem(o, "temperature"), "only the default temperature: none sent");
+	cr_assert_null(cJSON_GetObjectItem(o, "max_tokens"), "reasoning models refuse max_tokens");
+	cr_assert_eq(cJSON_GetObjectItem(o, "max_completion_tokens")->valueint, 16384, "room to reason");
+	cr_assert_str_eq(cJSON_GetObjectItem(o, "reasoning_effort")->valuestring, "low");
+	cJSON_Delete(o);
+
+	/* extended thinking: no temperature (only 1 is allowed), max_tokens above the budget */
+	o = request_for(PL_API_ANTHROPIC, "claude-sonnet-4-5", -2, 0, 4000, NULL, false);
+	cr_assert_null(cJSON_GetObjectItem(o, "temperature"));
+	cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "thinking"), "type")->valuestring, "enabled");
+	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "thinking"), "budget_tokens")->valueint, 4000);
+	cr_assert_eq(cJSON_GetObjectItem(o, "max_tokens")->valueint, 2048 + 4000);
+	cJSON_Delete(o);
+
+	/* the user's word beats the table: --temperature 0.7 to a model that takes one, and to
+	 * one the table says refuses it (the API then says no, and the run stops at once) */
+	o = request_for(PL_API_ANTHROPIC, "claude-haiku-4-5", 0.7, 0, 0, NULL, false);
+	cr_assert_eq(cJSON_GetObjectItem(o, "temperature")->valuedouble, 0.7);
+	cJSON_Delete(o);
+	o = request_for(PL_API_ANTHROPIC, "claude-opus-4-7", 1, 0, 0, NULL, false);
+	cr_assert_eq(cJSON_GetObjectItem(o, "temperature")->valuedouble, 1);
+	cJSON_Delete(o);
+	o = request_for(PL_API_ANTHROPIC, "claude-haiku-4-5", -1, 0, 0, NULL, false);
+	cr_assert_null(cJSON_GetObjectItem(o, "temperature"), "--temperature none");
+	cJSON_Delete(o);
+	/* --reasoning-effort is OpenAI's, --thinking Anthropic's: neither leaks into the other */
+	o = request_for(PL_API_OPENAI, "gpt-4.1", -2, 0, 4000, "high", false);
+	cr_assert_null(cJSON_GetObjectItem(o, "thinking"));
+	cr_assert_eq(cJSON_GetObjectItem(o, "max_tokens")->valueint, 2048);
+	cr_assert_eq(cJSON_GetObjectItem(o, "temperature")->valuedouble, 0);
+	cJSON_Delete(o);
 }
 
 Test(model_api, anthropic_response)
@@ -85,7 +156,7 @@ Test(model_api, malformed_bodies)
 	cr_assert_eq(pl_api_parse(PL_API_ANTHROPIC, "{\"x\":1}", 7, &r, &err), -EBADMSG);
 	cr_assert_str_eq(err.msg, "response has no content array");
 	cr_assert_eq(pl_api_parse(PL_API_OPENAI, "{\"choices\":[]}", 14, &r, &err), -EBADMSG);
-	cr_assert_str_eq(err.msg, "response has no choices[0].message.content string");
+	cr_assert_str_eq(err.msg, "response has no choices[0].message with a content string or null");
 	cr_assert_eq(pl_api_parse(PL_API_OPENAI, "[1]", 3, &r, &err), -EBADMSG);
 }
 
