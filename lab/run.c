@@ -473,12 +473,12 @@ static void summarize(struct pl_run *r, bool *regression)
 		cJSON_Delete(o);
 	}
 	fclose(f);
-	printf("\n%-28s %7s %7s %7s %7s %7s %7s %7s %7s\n", "target", "packets", "pass", "wrong", "missed",
-	       "false", "unparse", "api-err", "timeout");
+	printf("\n%-28s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n", "target", "packets", "pass", "wrong", "missed",
+	       "false", "unparse", "trunc", "refused", "api-err", "timeout");
 	for (i = 0; i < nt; i++) {
-		printf("%-28s %7lu %7lu %7lu %7lu %7lu %7lu %7lu %7lu\n", t[i].name, t[i].total, t[i].v[V_PASS],
+		printf("%-28s %7lu %7lu %7lu %7lu %7lu %7lu %7lu %7lu %7lu %7lu\n", t[i].name, t[i].total, t[i].v[V_PASS],
 		       t[i].v[V_WRONG_REPLY], t[i].v[V_MISSED_REPLY], t[i].v[V_FALSE_REPLY], t[i].v[V_UNPARSEABLE],
-		       t[i].v[V_API_ERROR], t[i].v[V_TIMEOUT]);
+		       t[i].v[V_TRUNCATED], t[i].v[V_REFUSED], t[i].v[V_API_ERROR], t[i].v[V_TIMEOUT]);
 		if ((!strcmp(t[i].name, "kernel") || !strcmp(t[i].name, "reference")) && t[i].v[V_PASS] != t[i].total)
 			*regression = true;
 		if (!strcmp(t[i].name, r->llm_name) && r->fail_under >= 0 && t[i].total &&

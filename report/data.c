@@ -12,8 +12,8 @@
 /* worst first: wrong bytes on the wire, then answering what must be dropped, then
  * silence, then the model's text, then infrastructure */
 static const int severity[V__COUNT] = {
-	[V_PASS] = 0, [V_API_ERROR] = 1, [V_TIMEOUT] = 2, [V_UNPARSEABLE] = 3,
-	[V_MISSED_REPLY] = 4, [V_FALSE_REPLY] = 5, [V_WRONG_REPLY] = 6,
+	[V_PASS] = 0, [V_API_ERROR] = 1, [V_TIMEOUT] = 2, [V_REFUSED] = 3, [V_TRUNCATED] = 4,
+	[V_UNPARSEABLE] = 5, [V_MISSED_REPLY] = 6, [V_FALSE_REPLY] = 7, [V_WRONG_REPLY] = 8,
 };
 
 int rp_worse(int a, int b)
@@ -35,6 +35,8 @@ const char *rp_symbol(int v)
 	case V_UNPARSEABLE: return "?";
 	case V_API_ERROR: return "\u26a0";      /* ⚠ */
 	case V_TIMEOUT: return "\u2026";        /* … */
+	case V_TRUNCATED: return "\u2702";      /* ✂ */
+	case V_REFUSED: return "\u2298";        /* ⊘ */
 	default: return "\u00b7";               /* · not run */
 	}
 }

@@ -19,7 +19,7 @@ static const char *const dashes[] = { "", "7 4", "2 3", "10 3 2 3", "1 5", "4 2"
 
 static const char *vclass(int v)
 {
-	static const char *const c[V__COUNT] = { "pass", "wrong", "missed", "false", "unparse", "api", "timeout" };
+	static const char *const c[V__COUNT] = { "pass", "wrong", "missed", "false", "unparse", "api", "timeout", "trunc", "refused" };
 
 	return v >= 0 && v < V__COUNT ? c[v] : "none";
 }
@@ -37,7 +37,8 @@ static void css(FILE *f)
 	      ".v-pass{background:#d9f2d9;color:#135e13}.v-wrong{background:#f8c9c9;color:#8b0000}\n"
 	      ".v-missed{background:#fde3b5;color:#7a4a00}.v-false{background:#f6c8ef;color:#7a006a}\n"
 	      ".v-unparse{background:#e2dcf5;color:#3b2a80}.v-api{background:#dddddd;color:#333}\n"
-	      ".v-timeout{background:#cfe3f5;color:#0b3d6b}.v-none{color:#999}\n"
+	      ".v-timeout{background:#cfe3f5;color:#0b3d6b}.v-trunc{background:#f5ecc8;color:#5c4a00}\n"
+	      ".v-refused{background:#e8e8d0;color:#4a4a20}.v-none{color:#999}\n"
 	      "table.matrix td,table.matrix th{padding:1px 6px}table.matrix td.v{font-size:15px}\n"
 	      "table.sortable th{cursor:pointer;user-select:none}table.sortable th:after{content:' \\2195';color:#aaa}\n"
 	      "pre{margin:0;white-space:pre-wrap}svg text{font:12px system-ui,sans-serif}\n"
@@ -335,7 +336,7 @@ static void method(const struct rp_run *r, FILE *f)
 		   "<b>reference</b> is pinglab's deterministic C responder on a TUN device (the reply rules in code); the "
 		   "<b>model</b> target is the same TUN responder asking a language model for each packet, judged byte for "
 		   "byte against the reference rules%s. A scenario's verdict is its worst packet's (wrong-reply &gt; "
-		   "false-reply &gt; missed-reply &gt; unparseable &gt; timeout &gt; api-error &gt; pass); RTT percentiles "
+		   "false-reply &gt; missed-reply &gt; unparseable &gt; truncated &gt; refused &gt; timeout &gt; api-error &gt; pass); RTT percentiles "
 		   "are nearest-rank; costs are estimates from the dated price table below%s. pass@k is the unbiased "
 		   "estimator of Chen et al. 2021, pass^k = C(c,k)/C(n,k); standard errors are binomial (delta method) per "
 		   "scenario, standard error of the mean across scenarios. The pcapng file's timestamps are approximate.</p>\n",

@@ -51,14 +51,15 @@ static void summary(const struct rp_run *r, FILE *f)
 	char a[32], b[32], d[32], e[32], cost[32];
 
 	fprintf(f, "## Summary\n\n");
-	fprintf(f, "| target | kind | packets | pass | wrong-reply | missed-reply | false-reply | unparseable | api-error | timeout |\n");
-	fprintf(f, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+	fprintf(f, "| target | kind | packets | pass | wrong-reply | missed-reply | false-reply | unparseable | truncated | refused | api-error | timeout |\n");
+	fprintf(f, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
 	for (k = 0; k < r->nt; k++) {
 		const struct rp_target *t = &r->t[k];
 
-		fprintf(f, "| `%s` | %s%s | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu |\n", t->name, rp_target_kind(t),
-			t->is_model && r->simulated ? " (simulated)" : "", t->total, t->pass, t->v[V_WRONG_REPLY],
-			t->v[V_MISSED_REPLY], t->v[V_FALSE_REPLY], t->v[V_UNPARSEABLE], t->v[V_API_ERROR], t->v[V_TIMEOUT]);
+		fprintf(f, "| `%s` | %s%s | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu |\n", t->name,
+			rp_target_kind(t), t->is_model && r->simulated ? " (simulated)" : "", t->total, t->pass,
+			t->v[V_WRONG_REPLY], t->v[V_MISSED_REPLY], t->v[V_FALSE_REPLY], t->v[V_UNPARSEABLE],
+			t->v[V_TRUNCATED], t->v[V_REFUSED], t->v[V_API_ERROR], t->v[V_TIMEOUT]);
 	}
 	fprintf(f, "\nPass / total packets by category:\n\n| category |");
 	for (k = 0; k < r->nt; k++)
@@ -241,9 +242,10 @@ static void method(const struct rp_run *r, FILE *f)
 	fprintf(f, "| unmatched answers | %zu%s |\n\n", r->unmatched,
 		r->unmatched ? " (frames no packet sent could claim: `\"type\":\"unmatched\"` in packets.jsonl)" : "");
 	fprintf(f, "Verdicts per packet: `pass`, `wrong-reply` (field-level diff), `missed-reply`, `false-reply` "
-		   "(answered what must be dropped), `unparseable` (no packet in the model's text), `api-error`, "
+		   "(answered what must be dropped), `unparseable` (no packet in the model's text), `truncated` "
+		   "(the answer reached its token limit), `refused` (the model declined), `api-error`, "
 		   "`timeout`. A scenario's verdict is the worst of its packets (wrong-reply > false-reply > "
-		   "missed-reply > unparseable > timeout > api-error > pass). RTTs are measured at the generator; "
+		   "missed-reply > unparseable > truncated > refused > timeout > api-error > pass). RTTs are measured at the generator; "
 		   "percentiles are nearest-rank. Costs are estimates: tokens reported by the API times the list "
 		   "prices of the dated table above%s. With repeats, pass@k is the unbiased estimator "
 		   "1 − C(n−c,k)/C(n,k) of Chen et al. 2021 and pass^k is C(c,k)/C(n,k), from n trials with c "

@@ -592,7 +592,9 @@ static void read_decisions(struct pl_play *p, const struct pl_play_target *t, co
 				}
 				x->backend = !strcmp(s, "unparseable") ? BS_UNPARSEABLE
 					     : !strcmp(s, "api-error") ? BS_API_ERROR
-					     : !strcmp(s, "timeout") ? BS_TIMEOUT : BS_OK;
+					     : !strcmp(s, "timeout") ? BS_TIMEOUT
+					     : !strcmp(s, "truncated") ? BS_TRUNCATED
+					     : !strcmp(s, "refused") ? BS_REFUSED : BS_OK;
 				check_ready(w, i, sc, t);
 			}
 		}

@@ -7,7 +7,8 @@
 #include "packet/rules.h"
 
 static const char *const names[V__COUNT] = {
-	"pass", "wrong-reply", "missed-reply", "false-reply", "unparseable", "api-error", "timeout",
+	"pass", "wrong-reply", "missed-reply", "false-reply", "unparseable", "api-error", "timeout", "truncated",
+	"refused",
 };
 
 const char *pl_verdict_name(enum pl_verdict v)
@@ -174,6 +175,12 @@ enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t,
 	case BS_TIMEOUT:
 		snprintf(j->note, sizeof(j->note), "no answer within the request timeout");
 		return done(j, V_TIMEOUT);
+	case BS_TRUNCATED:
+		snprintf(j->note, sizeof(j->note), "the model's answer reached its token limit before it ended (--max-tokens)");
+		return done(j, V_TRUNCATED);
+	case BS_REFUSED:
+		snprintf(j->note, sizeof(j->note), "the model refused to answer");
+		return done(j, V_REFUSED);
 	case BS_UNDECIDED:
 		/* not "dropped": a late answer may still be on its way */
 		snprintf(j->note, sizeof(j->note), "the responder logged no decision within the generator's wait");

@@ -21,6 +21,8 @@ enum pl_verdict {
 	V_UNPARSEABLE,
 	V_API_ERROR,
 	V_TIMEOUT,
+	V_TRUNCATED,      /* the model's answer hit its token limit before it ended */
+	V_REFUSED,        /* the model refused to answer */
 	V__COUNT
 };
 
@@ -31,6 +33,8 @@ enum pl_backend_status {
 	BS_API_ERROR,     /* the API failed after all retries */
 	BS_TIMEOUT,       /* no answer within the per-request timeout */
 	BS_UNDECIDED,     /* the packet reached the responder, which logged no decision in time */
+	BS_TRUNCATED,     /* the answer hit its token limit (max_tokens / length) */
+	BS_REFUSED,       /* the model refused (stop_reason refusal, message.refusal) */
 };
 
 struct pl_observation {

@@ -136,8 +136,8 @@ Test(report_md, summary_wrong_packets_and_method_notes)
 	rf_make(dir, NULL);
 	render(dir);
 	md = rf_read(dir, "report.md");
-	cr_assert(strstr(md, "| `kernel` | kernel | 102 | 102 | 0 | 0 | 0 | 0 | 0 | 0 |"), "%s", md);
-	cr_assert(strstr(md, "| `mock:sim-test` | model (simulated) | 102 | 97 | 1 | 1 | 1 | 1 | 0 | 1 |"));
+	cr_assert(strstr(md, "| `kernel` | kernel | 102 | 102 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"), "%s", md);
+	cr_assert(strstr(md, "| `mock:sim-test` | model (simulated) | 102 | 97 | 1 | 1 | 1 | 1 | 0 | 0 | 0 | 1 |"));
 	cr_assert(strstr(md, "| valid | 100/100 | 100/100 | 97/100 |"));
 	cr_assert(strstr(md, "| `kernel` | 100 | 50 µs | 90 µs | 99 µs | 100 µs |"));
 	cr_assert(strstr(md, "| `mock:sim-test` | 1.00M | 200.0k | 0 | 0 | $2.00 |"));
