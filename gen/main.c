@@ -42,7 +42,7 @@ static void usage(FILE *f)
 		"usage: pinglab-gen --iface IF [--target NAME:kernel|NAME:responder]... [--tun-netns PATH]\n"
 		"                   [--tun IF] [--out FILE] [--max-wait MS] [--tag T]\n"
 		"                   [--decisions RESPONDER_LOG] [--wait MS] [--trials K]\n"
-		"                   [--prices TABLE] [--max-cost USD] [--max-packets N] SCENARIOS...\n");
+		"                   [--prices TABLE [--price IN,OUT]] [--max-cost USD] [--max-packets N] SCENARIOS...\n");
 }
 
 int main(int argc, char **argv)
@@ -55,11 +55,13 @@ int main(int argc, char **argv)
 		{ "decisions", required_argument, NULL, 'd' }, { "wait", required_argument, NULL, 'W' },
 		{ "trials", required_argument, NULL, 'K' }, { "max-packets", required_argument, NULL, 'M' },
 		{ "prices", required_argument, NULL, 'P' }, { "max-cost", required_argument, NULL, 'C' },
+		{ "price", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *iface = NULL, *tun_ns = NULL, *tun_if = "tun0", *out = NULL, *tag = NULL;
 	const char *decisions_path = NULL, *prices_path = NULL;
 	struct pl_mtab prices = { 0 };
+	double price_in = -1, price_out = -1;
 	FILE *decisions = NULL;
 	unsigned wait_ms = 0, trials = 1, trial;
 	struct pl_play_target targets[MAX_TARGETS];
@@ -72,7 +74,7 @@ int main(int argc, char **argv)
 	int c, status = 2;
 	unsigned long failed;
 
-	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:M:P:C:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:M:P:C:X:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': iface = optarg; break;
 		case 'n': tun_ns = optarg; break;
@@ -89,6 +91,10 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'P': prices_path = optarg; break;
+		case 'X':
+			if (!pl_opt_price("pinglab-gen", optarg, &price_in, &price_out))
+				return 2;
+			break;
 		case 'C':
 			if (!pl_opt_usd("pinglab-gen", "max-cost", optarg, &play.max_cost_usd))
 				return 2;
@@ -133,7 +139,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (prices_path) {
-		if (pl_mtab_load(prices_path, &prices, &err)) {
+		if (pl_mtab_load(prices_path, &prices, &err) ||
+		    (price_in >= 0 && pl_mtab_price_all(&prices, price_in, price_out, &err))) {
 			fprintf(stderr, "pinglab-gen: %s\n", err.msg);
 			return 2;
 		}

@@ -100,6 +100,7 @@ int cmd_ping(int argc, char **argv)
 			return PL_EXIT_ERROR;
 	}
 	llm = strcmp(r.backend, "reference") != 0;
+	cli_exe_dir(r.bindir, sizeof(r.bindir));
 	if (llm) {
 		r.targets = RUN_T_LLM;
 		if (pl_run_check_backend(&r, &err)) {
@@ -114,7 +115,6 @@ int cmd_ping(int argc, char **argv)
 	c = cli_require_lab_privileges("ping", true);
 	if (c)
 		return c;
-	cli_exe_dir(r.bindir, sizeof(r.bindir));
 	r.spawn = cli_spawn;
 	r.stop_child = cli_stop_child;
 	/* the run's files (responder and mock logs, events.jsonl) in a directory of its

@@ -78,6 +78,10 @@ static void usage(FILE *f)
 		"                   [--lab NAME (default: a fresh random name)] [--fail-under RATE]\n"
 		"                   [--baseline RUN_DIR (exit 1 on a regression against it)]\n"
 		"                   [--max-packets N] [--max-cost USD] (budget guards for a real model)\n"
+		"                   [--price IN,OUT (USD per million tokens, for a model the table does not price)]\n"
+		"                   [--temperature X|none] [--max-tokens N] [--thinking BUDGET (Anthropic)]\n"
+		"                   [--reasoning-effort minimal|low|medium|high (OpenAI)] (request knobs; default:\n"
+		"                    what the model table says the model takes)\n"
 		"                   [-- EXEC COMMAND...]\n");
 }
 
@@ -96,6 +100,9 @@ int cmd_run(int argc, char **argv)
 		{ "max-packets", required_argument, NULL, 'P' }, { "fail-under", required_argument, NULL, 'F' },
 		{ "baseline", required_argument, NULL, 'B' }, { "key-file", required_argument, NULL, 'Y' },
 		{ "responder-user", required_argument, NULL, 'U' }, { "max-cost", required_argument, NULL, 'C' },
+		{ "temperature", required_argument, NULL, 'E' }, { "max-tokens", required_argument, NULL, 'M' },
+		{ "thinking", required_argument, NULL, 'H' }, { "reasoning-effort", required_argument, NULL, 'X' },
+		{ "price", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
@@ -120,7 +127,7 @@ int cmd_run(int argc, char **argv)
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:U:C:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:U:C:E:M:H:X:Q:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (npaths == 16) {
@@ -201,6 +208,40 @@ int cmd_run(int argc, char **argv)
 				return PL_EXIT_ERROR;
 			break;
 		case 'Y': r.key_file = optarg; break;
+		case 'E': {
+			double t;
+
+			if (!pl_opt_temperature("pinglab run", optarg, &t))
+				return PL_EXIT_ERROR;
+			r.temperature = optarg;
+			break;
+		}
+		case 'M': {
+			unsigned v;
+
+			if (!pl_opt_uint("pinglab run", "max-tokens", optarg, 1, 1000000, &v))
+				return PL_EXIT_ERROR;
+			r.max_tokens = optarg;
+			break;
+		}
+		case 'H': {
+			unsigned v;
+
+			if (!pl_opt_uint("pinglab run", "thinking", optarg, 1024, 1000000, &v))
+				return PL_EXIT_ERROR;
+			r.thinking = optarg;
+			break;
+		}
+		case 'X':
+			if (!pl_opt_effort("pinglab run", optarg))
+				return PL_EXIT_ERROR;
+			r.reasoning_effort = optarg;
+			break;
+		case 'Q':
+			if (!pl_opt_price("pinglab run", optarg, &r.price_in, &r.price_out))
+				return PL_EXIT_ERROR;
+			r.price_arg = optarg;
+			break;
 		case 'U': r.user = optarg; break;
 		case 'h': usage(stdout); return PL_EXIT_OK;
 		default: usage(stderr); return PL_EXIT_ERROR;
@@ -213,6 +254,7 @@ int cmd_run(int argc, char **argv)
 	if (rc)
 		return rc;
 	r.set = &set;
+	cli_exe_dir(r.bindir, sizeof(r.bindir));
 	if (pl_run_check_backend(&r, &err)) {
 		fprintf(stderr, "pinglab run: %s\n", err.msg);
 		status = err.msg[0] && strstr(err.msg, "needs ") ? PL_EXIT_SKIP : PL_EXIT_ERROR;
@@ -223,7 +265,6 @@ int cmd_run(int argc, char **argv)
 		status = rc;
 		goto out;
 	}
-	cli_exe_dir(r.bindir, sizeof(r.bindir));
 	if (make_run_dir(&r, out, &err)) {
 		fprintf(stderr, "pinglab run: %s\n", err.msg);
 		goto out;

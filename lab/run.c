@@ -26,6 +26,7 @@
 #include "common/keyfile.h"
 #include "common/sha256.h"
 #include "lab/commands.h"
+#include "model/api.h"
 #include "netlab/lab.h"
 #include "model/table.h"
 #include "report/report.h"
@@ -66,6 +67,35 @@ int pl_run_check_backend(struct pl_run *r, struct pl_err *err)
 	}
 	if (!(r->targets & RUN_T_LLM))
 		return 0;
+	/* the model table the responder builds its requests from (and prices come from) */
+	if (pl_mtab_locate(r->bindir[0] ? r->bindir : NULL, r->models, sizeof(r->models)))
+		r->models[0] = '\0';
+	if ((r->thinking || r->reasoning_effort || r->temperature || r->max_tokens) &&
+	    (!strcmp(r->backend, "exec") || !strcmp(r->backend, "agent")))
+		return pl_errf(err, -EINVAL, "--temperature, --max-tokens, --thinking and --reasoning-effort are for the API backends (mock, anthropic, openai)");
+	if (r->thinking && !strcmp(r->backend, "openai"))
+		return pl_errf(err, -EINVAL, "--thinking is Anthropic extended thinking; with --backend openai use --reasoning-effort");
+	if (r->reasoning_effort && strcmp(r->backend, "openai"))
+		return pl_errf(err, -EINVAL, "--reasoning-effort is for --backend openai; with Anthropic use --thinking BUDGET");
+	if (r->max_cost_arg && strcmp(r->backend, "exec") && strcmp(r->backend, "agent") && !r->price_arg) {
+		/* the guard prices every answer: a model without prices could never be held */
+		struct pl_mtab t;
+		const struct pl_mrow *row;
+		const char *model = r->model ? r->model : strcmp(r->backend, "openai") ? "claude-haiku-4-5" : "";
+		int rc = 0;
+
+		if (!r->models[0])
+			return pl_errf(err, -ENOENT, "--max-cost: no model table (model/models-*.tsv) to price the tokens with; give --price IN,OUT");
+		if (pl_mtab_load(r->models, &t, err))
+			return -EINVAL;
+		row = pl_mtab_find(&t, model);
+		if (!row || row->usd_per_mtok[PL_TOK_INPUT] < 0 || row->usd_per_mtok[PL_TOK_OUTPUT] < 0)
+			rc = pl_errf(err, -EINVAL, "--max-cost: %s has no price in %s, so the guard could not hold; give --price IN,OUT (USD per million tokens)",
+				     model, t.file);
+		pl_mtab_free(&t);
+		if (rc)
+			return rc;
+	}
 	if (!strcmp(r->backend, "mock")) {
 		const char *slash = strrchr(r->profile, '/');
 
@@ -202,7 +232,7 @@ static const char *responder_user(const struct pl_run *r, bool llm)
 pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const char *log, struct pl_err *err)
 {
 	char bin[PATH_MAX + 32], ns[64], conc[16], tmo[16], prompt[PATH_MAX + 32], tmpl[PATH_MAX + 32];
-	const char *argv[48];
+	const char *argv[64];
 	int n = 0, i;
 	pid_t pid;
 
@@ -254,13 +284,33 @@ pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const 
 			argv[n++] = "--key-file";
 			argv[n++] = r->key_file;
 		}
+		if (r->models[0]) {
+			argv[n++] = "--models";
+			argv[n++] = r->models;
+		}
+		if (r->temperature) {
+			argv[n++] = "--temperature";
+			argv[n++] = r->temperature;
+		}
+		if (r->max_tokens) {
+			argv[n++] = "--max-tokens";
+			argv[n++] = r->max_tokens;
+		}
+		if (r->thinking) {
+			argv[n++] = "--thinking";
+			argv[n++] = r->thinking;
+		}
+		if (r->reasoning_effort) {
+			argv[n++] = "--reasoning-effort";
+			argv[n++] = r->reasoning_effort;
+		}
 		if (!strcmp(r->backend, "agent")) {
 			argv[n++] = "--run-dir";
 			argv[n++] = r->dir;
 		}
 		if (r->exec_argv && !strcmp(r->backend, "exec")) {
 			argv[n++] = "--";
-			for (i = 0; r->exec_argv[i] && n < 46; i++)
+			for (i = 0; r->exec_argv[i] && n < 62; i++)
 				argv[n++] = r->exec_argv[i];
 		}
 	}
@@ -288,6 +338,12 @@ static bool died(struct pl_run *r, pid_t pid, const char *what)
 
 	if (pid <= 0 || waitpid(pid, &status, WNOHANG) != pid)
 		return false;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3 && !strcmp(what, "the model responder")) {
+		/* the API refused the first requests: the run's configuration, not a crash */
+		r->config_error = true;
+		pl_run_event(r, "config-error", pid, "the API refused the model's configuration");
+		return true;
+	}
 	if (!r->incident[0]) {
 		if (WIFSIGNALED(status))
 			snprintf(r->incident, sizeof(r->incident), "%s crashed during the run (signal %d)", what,
@@ -397,6 +453,10 @@ static int run_gen(struct pl_run *r, const char *const *targets, const char *dec
 		if (r->max_cost_arg) {
 			argv[n++] = "--max-cost";
 			argv[n++] = r->max_cost_arg;
+		}
+		if (r->price_arg) {
+			argv[n++] = "--price";
+			argv[n++] = r->price_arg;
 		}
 	} else if (decisions && r->max_cost_arg) {
 		return pl_errf(err, -ENOENT, "--max-cost: no price table (model/models-*.tsv) to price the tokens with");
@@ -580,6 +640,63 @@ static void sha_file(const char *file, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
+/* run.json's model.request: what every request asked for, as the responder builds it
+ * (the same pl_api_knobs over the same row), and the model table row it came from. */
+static void add_request_json(const struct pl_run *r, cJSON *m)
+{
+	enum pl_api api = !strcmp(r->backend, "openai") ? PL_API_OPENAI : PL_API_ANTHROPIC;
+	const char *model = r->model ? r->model : !strcmp(r->backend, "openai") ? "" : "claude-haiku-4-5";
+	struct pl_mtab t = { 0 };
+	struct pl_err err;
+	const struct pl_mrow *row = NULL;
+	struct pl_req_opts q = { 0 };
+	double temp = -2;
+	cJSON *rq;
+
+	if (!strcmp(r->backend, "exec") || !strcmp(r->backend, "agent"))
+		return;
+	if (r->models[0] && !pl_mtab_load(r->models, &t, &err))
+		row = pl_mtab_find(&t, model);
+	if (r->temperature)
+		temp = strcmp(r->temperature, "none") ? strtod(r->temperature, NULL) : -1;
+	pl_api_knobs(api, row, temp, r->max_tokens ? (unsigned)strtoul(r->max_tokens, NULL, 10) : 0,
+		     r->thinking ? (unsigned)strtoul(r->thinking, NULL, 10) : 0, r->reasoning_effort, &q);
+	rq = cJSON_AddObjectToObject(m, "request");
+	cJSON_AddStringToObject(rq, "max_tokens_field", pl_mt_max_name(q.max_field));
+	cJSON_AddNumberToObject(rq, "max_tokens", q.max_tokens);
+	if (q.temperature_set)
+		cJSON_AddNumberToObject(rq, "temperature", q.temperature);
+	else
+		cJSON_AddNullToObject(rq, "temperature");
+	cJSON_AddStringToObject(rq, "temperature_from", r->temperature ? "--temperature" : "model table");
+	if (q.thinking_budget)
+		cJSON_AddNumberToObject(rq, "thinking_budget", q.thinking_budget);
+	if (q.reasoning_effort)
+		cJSON_AddStringToObject(rq, "reasoning_effort", q.reasoning_effort);
+	if (r->price_arg) {
+		cJSON *p = cJSON_AddObjectToObject(m, "price");
+
+		cJSON_AddNumberToObject(p, "input", r->price_in);
+		cJSON_AddNumberToObject(p, "output", r->price_out);
+	}
+	if (t.n) {
+		cJSON *mt = cJSON_AddObjectToObject(m, "model_table");
+
+		cJSON_AddStringToObject(mt, "file", t.file);
+		cJSON_AddStringToObject(mt, "as_of", t.as_of);
+		if (row) {
+			cJSON_AddStringToObject(mt, "row", row->pattern);
+			cJSON_AddStringToObject(mt, "temperature", pl_mt_temp_name(row->temperature));
+			cJSON_AddStringToObject(mt, "max_field", pl_mt_max_name(row->max_field));
+			cJSON_AddStringToObject(mt, "thinking", pl_mt_think_name(row->thinking));
+			cJSON_AddNumberToObject(mt, "min_cache", (double)row->min_cache);
+		} else {
+			cJSON_AddNullToObject(mt, "row");
+		}
+	}
+	pl_mtab_free(&t);
+}
+
 /* run.json: what a report needs to say how the run was made. Rewritten at the end with
  * the end time; a killed run keeps the first version. */
 static void write_run_json(struct pl_run *r, const char *ended)
@@ -635,6 +752,7 @@ static void write_run_json(struct pl_run *r, const char *ended)
 		cJSON_AddStringToObject(m, "model", r->model ? r->model : !strcmp(r->backend, "anthropic") ? "claude-haiku-4-5" : "");
 		if (r->base_url)
 			cJSON_AddStringToObject(m, "base_url", r->base_url);
+		add_request_json(r, m);
 		cJSON_AddNumberToObject(m, "concurrency", r->concurrency);
 		cJSON_AddNumberToObject(m, "timeout_ms", r->model_timeout_ms);
 		find_data(r, "prompts/system.md", prompt, sizeof(prompt));
@@ -724,6 +842,29 @@ int pl_run_play(struct pl_run *r, struct pl_err *err)
 	return status;
 }
 
+/* The responder stopped on a configuration error: say what the API said (the log's
+ * config-error line) once, and mark the run stopped with it. */
+static void config_error(struct pl_run *r, const char *rlog)
+{
+	FILE *f = fopen(rlog, "r");
+	char line[2048], msg[600] = "the API refused the model's configuration";
+
+	while (f && fgets(line, sizeof(line), f)) {
+		cJSON *o = strstr(line, "\"config-error\"") ? cJSON_Parse(line) : NULL;
+		const cJSON *e = o ? cJSON_GetObjectItemCaseSensitive(o, "error") : NULL;
+
+		if (cJSON_IsString(e))
+			snprintf(msg, sizeof(msg), "%s", e->valuestring);
+		cJSON_Delete(o);
+	}
+	if (f)
+		fclose(f);
+	snprintf(r->stopped, sizeof(r->stopped), "configuration error: %.360s", msg);
+	fprintf(stderr, "pinglab run: configuration error, the model phase stopped: %s\n", msg);
+	fprintf(stderr, "pinglab run: check --model, the key, and the request knobs (--temperature, --max-tokens, --thinking, --reasoning-effort) against the model table %s\n",
+		r->models[0] ? r->models : "(none found)");
+}
+
 static int play_phases(struct pl_run *r, struct pl_err *err)
 {
 	char rlog[PATH_MAX + 32], url[256] = "";
@@ -791,6 +932,10 @@ static int play_phases(struct pl_run *r, struct pl_err *err)
 		}
 		if (rc < 0)
 			return PL_EXIT_ERROR;
+		if (r->config_error) {
+			config_error(r, rlog);
+			return PL_EXIT_ERROR;
+		}
 		if (rc == 3) {
 			/* a budget guard stopped the model phase: a partial run, said so in
 			 * run.json (the generator's "stopped" record names the guard) */

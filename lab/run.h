@@ -33,7 +33,13 @@ struct pl_run {
 	unsigned long max_packets;          /* budget guard for the model target (0: none) */
 	double max_cost;                    /* budget guard in USD for the model target (0: none) */
 	const char *max_cost_arg;           /* ... as given, passed to the generator */
-	char stopped[160];                  /* why the run stopped early ("" when it did not) */
+	/* request knobs, passed to the model responder as given (NULL: its default) */
+	const char *temperature, *max_tokens, *thinking, *reasoning_effort;
+	const char *price_arg;              /* --price IN,OUT for a model the table does not price */
+	double price_in, price_out;
+	char models[PATH_MAX];              /* the model table found ("" when none) */
+	bool config_error;                  /* the API refused the first requests (responder exit 3) */
+	char stopped[400];                  /* why the run stopped early ("" when it did not) */
 	const char *baseline;               /* run directory to compare with (NULL: none) */
 	double fail_under;                  /* model pass rate below this fails the run (<0: off) */
 	const struct pl_scn_set *set;

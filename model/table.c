@@ -179,6 +179,25 @@ void pl_mtab_free(struct pl_mtab *t)
 	t->n = 0;
 }
 
+int pl_mtab_price_all(struct pl_mtab *t, double in, double out, struct pl_err *err)
+{
+	struct pl_mrow *nv = realloc(t->v, (t->n + 1) * sizeof(*nv)), r;
+
+	if (!nv)
+		return pl_errf(err, -ENOMEM, "out of memory");
+	memset(&r, 0, sizeof(r));
+	snprintf(r.pattern, sizeof(r.pattern), "*");
+	r.min_cache = -1;
+	r.usd_per_mtok[PL_TOK_INPUT] = r.usd_per_mtok[PL_TOK_CACHE_READ] = r.usd_per_mtok[PL_TOK_CACHE_WRITE] = in;
+	r.usd_per_mtok[PL_TOK_OUTPUT] = out;
+	memmove(nv + 1, nv, t->n * sizeof(*nv));
+	nv[0] = r;
+	t->v = nv;
+	t->n++;
+	snprintf(t->file + strnlen(t->file, sizeof(t->file) - 9), 9, "+--price");
+	return 0;
+}
+
 const struct pl_mrow *pl_mtab_find(const struct pl_mtab *t, const char *model)
 {
 	size_t i;

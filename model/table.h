@@ -57,6 +57,10 @@ struct pl_mtab {
 int pl_mtab_load(const char *path, struct pl_mtab *t, struct pl_err *err);
 void pl_mtab_free(struct pl_mtab *t);
 
+/* --price IN,OUT: a first row "*" that prices every model at IN per million input tokens
+ * (cache reads and writes too: an upper bound) and OUT per million output tokens. */
+int pl_mtab_price_all(struct pl_mtab *t, double in, double out, struct pl_err *err);
+
 /* The row for model, or NULL. */
 const struct pl_mrow *pl_mtab_find(const struct pl_mtab *t, const char *model);
 

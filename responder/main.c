@@ -750,6 +750,19 @@ int main(int argc, char **argv)
 				/* a configuration error: every later packet would fail the same way */
 				scrub(&c, c.fatal);
 				fprintf(stderr, "pinglab-responder: configuration error: %s\n", c.fatal);
+				if (c.log) {
+					/* for pinglab run: a line no packet reader takes (it has no "in") */
+					cJSON *o = cJSON_CreateObject();
+					char *line;
+
+					cJSON_AddStringToObject(o, "type", "config-error");
+					cJSON_AddStringToObject(o, "error", c.fatal);
+					line = cJSON_PrintUnformatted(o);
+					if (line)
+						fprintf(c.log, "%s\n", line);
+					free(line);
+					cJSON_Delete(o);
+				}
 				stop_flag = 1;
 			}
 		}
