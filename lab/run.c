@@ -57,6 +57,15 @@ int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err)
 	return *targets ? 0 : pl_errf(err, -EINVAL, "--targets is empty");
 }
 
+/* The model the requests name: --model, else the anthropic backend's default (the
+ * simulated model speaks the Anthropic format), else none. */
+static const char *run_model(const struct pl_run *r)
+{
+	if (r->model)
+		return r->model;
+	return !strcmp(r->backend, "anthropic") || !strcmp(r->backend, "mock") ? PL_ANTHROPIC_DEFAULT_MODEL : "";
+}
+
 int pl_run_check_backend(struct pl_run *r, struct pl_err *err)
 {
 	if (r->user && strcmp(r->user, "root")) {
@@ -81,7 +90,7 @@ int pl_run_check_backend(struct pl_run *r, struct pl_err *err)
 		/* the guard prices every answer: a model without prices could never be held */
 		struct pl_mtab t;
 		const struct pl_mrow *row;
-		const char *model = r->model ? r->model : strcmp(r->backend, "openai") ? "claude-haiku-4-5" : "";
+		const char *model = run_model(r);
 		int rc = 0;
 
 		if (!r->models[0])
@@ -128,7 +137,7 @@ int pl_run_check_backend(struct pl_run *r, struct pl_err *err)
 		return pl_errf(err, -EINVAL, "unknown backend '%s' (mock, anthropic, openai, exec, agent)", r->backend);
 	}
 	snprintf(r->llm_name, sizeof(r->llm_name), "%s:%s", r->backend,
-		 r->model ? r->model : !strcmp(r->backend, "anthropic") ? "claude-haiku-4-5"
+		 r->model ? r->model : !strcmp(r->backend, "anthropic") ? PL_ANTHROPIC_DEFAULT_MODEL
 		 : !strcmp(r->backend, "exec") ? r->exec_argv[0] : r->backend);
 	return 0;
 }
@@ -645,7 +654,7 @@ static void sha_file(const char *file, char out[65])
 static void add_request_json(const struct pl_run *r, cJSON *m)
 {
 	enum pl_api api = !strcmp(r->backend, "openai") ? PL_API_OPENAI : PL_API_ANTHROPIC;
-	const char *model = r->model ? r->model : !strcmp(r->backend, "openai") ? "" : "claude-haiku-4-5";
+	const char *model = run_model(r);
 	struct pl_mtab t = { 0 };
 	struct pl_err err;
 	const struct pl_mrow *row = NULL;
@@ -749,7 +758,7 @@ static void write_run_json(struct pl_run *r, const char *ended)
 			cJSON_AddStringToObject(m, "profile", r->profile);
 			cJSON_AddStringToObject(m, "scale", r->scale);
 		}
-		cJSON_AddStringToObject(m, "model", r->model ? r->model : !strcmp(r->backend, "anthropic") ? "claude-haiku-4-5" : "");
+		cJSON_AddStringToObject(m, "model", run_model(r));
 		if (r->base_url)
 			cJSON_AddStringToObject(m, "base_url", r->base_url);
 		add_request_json(r, m);

@@ -13,6 +13,9 @@
 #include "common/err.h"
 #include "model/table.h"
 
+/* The model the anthropic backend asks for without --model. */
+#define PL_ANTHROPIC_DEFAULT_MODEL "claude-haiku-4-5"
+
 enum pl_api {
 	PL_API_ANTHROPIC = 0,
 	PL_API_OPENAI = 1,

@@ -407,6 +407,7 @@ static int join(struct rp_run *r, const cJSON *log, bool model)
 		tk = cJSON_GetObjectItemCaseSensitive(p->log, "tokens");
 		for (k = 0; k < PL_TOK__COUNT; k++)
 			p->tok[k] = jnum(tk, tok_keys[k], 0);
+		p->thinking = jnum(tk, "thinking", 0);
 		p->decision_us = jnum(cJSON_GetObjectItemCaseSensitive(p->log, "timing_us"), "total", -1);
 		p->model = jstr(p->log, "model");
 		if (!p->model || !*p->model)
@@ -522,6 +523,7 @@ static int aggregate(struct rp_run *r)
 		t->cat_pass[s->cat] += p->verdict == V_PASS;
 		for (k = 0; k < PL_TOK__COUNT; k++)
 			t->tok[k] += p->tok[k];
+		t->thinking += p->thinking;
 		if (p->expect && (!s->expect || (!t->kind_kernel && !s->expect_rsp))) {
 			s->expect = p->expect;
 			s->expect_rsp = !t->kind_kernel;
@@ -615,10 +617,45 @@ out:
 	return rc;
 }
 
+/* run.json's model.request in words: "max_tokens 2048, temperature 0 (model table)". */
+static void request_words(const cJSON *m, char *out, size_t n)
+{
+	const cJSON *rq = cJSON_GetObjectItemCaseSensitive(m, "request"), *v;
+	const char *from = jstr(rq, "temperature_from");
+	size_t used;
+
+	out[0] = '\0';
+	if (!cJSON_IsObject(rq))
+		return;
+	snprintf(out, n, "%s %.0f", jstr(rq, "max_tokens_field") ? jstr(rq, "max_tokens_field") : "max_tokens",
+		 jnum(rq, "max_tokens", 0));
+	used = strlen(out);
+	v = cJSON_GetObjectItemCaseSensitive(rq, "temperature");
+	if (cJSON_IsNumber(v))
+		used += (size_t)snprintf(out + used, n - used, ", temperature %g", v->valuedouble);
+	else
+		used += (size_t)snprintf(out + used, n - used, ", no temperature");
+	if (from && used < n)
+		used += (size_t)snprintf(out + used, n - used, " (%s)", from);
+	if (jnum(rq, "thinking_budget", 0) > 0 && used < n)
+		used += (size_t)snprintf(out + used, n - used, ", thinking budget %.0f", jnum(rq, "thinking_budget", 0));
+	if (jstr(rq, "reasoning_effort") && used < n)
+		snprintf(out + used, n - used, ", reasoning_effort %s", jstr(rq, "reasoning_effort"));
+}
+
 static void price(struct rp_run *r)
 {
-	const char *dflt = r->run ? jstr(cJSON_GetObjectItemCaseSensitive(r->run, "model"), "model") : NULL;
+	const cJSON *m = r->run ? cJSON_GetObjectItemCaseSensitive(r->run, "model") : NULL;
+	const char *dflt = jstr(m, "model");
+	const cJSON *pr = cJSON_GetObjectItemCaseSensitive(m, "price");
 	size_t k, i;
+
+	/* --price IN,OUT of the run: it prices this run's model, whatever the table says */
+	if (cJSON_IsObject(pr) && r->have_prices && jnum(pr, "input", -1) >= 0 && jnum(pr, "output", -1) >= 0) {
+		struct pl_err err;
+
+		pl_mtab_price_all(&r->prices, jnum(pr, "input", -1), jnum(pr, "output", -1), &err);
+	}
 
 	for (k = 0; k < r->nt; k++) {
 		struct rp_target *t = &r->t[k];
@@ -648,6 +685,12 @@ static void price(struct rp_run *r)
 		}
 		t->cost_known = known && r->have_prices;
 		t->cost_usd = sum;
+		{
+			const struct pl_mrow *row = r->have_prices ? pl_mtab_find(&r->prices, t->model_id) : NULL;
+
+			t->min_cache = row ? row->min_cache : -1;
+		}
+		request_words(m, t->request, sizeof(t->request));
 	}
 }
 

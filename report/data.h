@@ -32,6 +32,7 @@ struct rp_pkt {
 	/* from the responder log, when joined */
 	const cJSON *log;
 	double tok[PL_TOK__COUNT];
+	double thinking;                          /* of tok[OUTPUT]: reasoning tokens the API counted */
 	double decision_us;                       /* responder's total time; < 0 unknown */
 	const char *model;
 };
@@ -51,7 +52,10 @@ struct rp_target {
 	size_t answered;                          /* responder log entries joined */
 	size_t unattributed;                      /* log entries no generator packet matched */
 	double unattributed_tok[PL_TOK__COUNT];
+	double thinking;                          /* of tok[OUTPUT]: reasoning tokens */
 	char model_id[128];                       /* priced as; "" none */
+	long min_cache;                           /* the model's minimum cacheable prompt; < 0 unknown */
+	char request[256];                        /* what each request asked for (run.json), "" unknown */
 	bool cost_known;
 	double cost_usd;
 	/* repeats: mean over scenarios of per-scenario estimates, for k = 1..repeat */

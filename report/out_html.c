@@ -218,7 +218,7 @@ static void cost(const struct rp_run *r, FILE *f)
 		   "<th>cache read</th><th>cache write</th><th>cost</th><th>decision p50</th><th>note</th></tr>\n");
 	for (k = 0; k < r->nt; k++) {
 		const struct rp_target *t = &r->t[k];
-		char c[32], d[32], note[512];
+		char c[32], d[32], note[1024];
 
 		rp_fmt_cost(c, sizeof(c), t);
 		rp_fmt_us(d, sizeof(d), t->decision.p50);
@@ -326,8 +326,9 @@ static void method(const struct rp_run *r, FILE *f)
 {
 	const cJSON *m = r->run ? cJSON_GetObjectItemCaseSensitive(r->run, "model") : NULL;
 	static const char *const keys[] = { "pinglab_version", "started", "ended", "kernel", "cpu", "lab", "seed", "repeat", "tag" };
-	static const char *const mkeys[] = { "backend", "profile", "scale", "model", "base_url", "concurrency", "timeout_ms",
-					    "system_prompt_sha256", "packet_template_sha256" };
+	static const char *const mkeys[] = { "backend", "profile", "scale", "model", "base_url", "request", "model_table",
+					    "price", "concurrency", "timeout_ms", "system_prompt_sha256",
+					    "packet_template_sha256" };
 	size_t i;
 
 	fprintf(f, "<h2 id=\"method\">Method</h2>\n<p>Two Linux network namespaces joined by a veth pair: a generator sends "

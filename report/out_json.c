@@ -65,7 +65,7 @@ static cJSON *build(const struct rp_run *r)
 {
 	cJSON *o = cJSON_CreateObject(), *a, *env, *sum, *sc;
 	size_t i, k, c, kk;
-	char note[512];
+	char note[1024];
 
 	cJSON_AddStringToObject(o, "schema", "pinglab.report/1");
 	cJSON_AddStringToObject(o, "run_id", r->run_id);
@@ -143,6 +143,11 @@ static cJSON *build(const struct rp_run *r)
 		if (r->have_prices)
 			cJSON_AddStringToObject(cost, "as_of", r->prices.as_of);
 		cJSON_AddStringToObject(cost, "note", rp_model_cost_note(r, t, note, sizeof(note)));
+		if (t->is_model) {
+			cJSON_AddNumberToObject(s, "thinking_tokens", t->thinking);
+			if (t->request[0])
+				cJSON_AddStringToObject(s, "request", t->request);
+		}
 		if (r->repeat > 1) {
 			cJSON *pa = cJSON_AddArrayToObject(s, "pass_at_k"), *ph = cJSON_AddArrayToObject(s, "pass_hat_k");
 

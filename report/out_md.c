@@ -96,7 +96,7 @@ static void summary(const struct rp_run *r, FILE *f)
 	fprintf(f, "|---|--:|--:|--:|--:|--:|---|\n");
 	for (k = 0; k < r->nt; k++) {
 		const struct rp_target *t = &r->t[k];
-		char note[512];
+		char note[1024];
 
 		tokens(a, sizeof(a), t->tok[PL_TOK_INPUT]);
 		tokens(b, sizeof(b), t->tok[PL_TOK_OUTPUT]);
@@ -238,6 +238,13 @@ static void method(const struct rp_run *r, FILE *f)
 		fprintf(f, "| packet template sha256 | `%s` |\n", js(m, "packet_template_sha256"));
 	fprintf(f, "| price table | %s%s%s |\n", r->have_prices ? r->prices.file : "none found",
 		r->have_prices ? ", as of " : "", r->have_prices ? r->prices.as_of : "");
+	for (size_t i = 0; i < r->nt; i++)
+		if (r->t[i].is_model && r->t[i].request[0]) {
+			const cJSON *mt = cJSON_GetObjectItemCaseSensitive(m, "model_table");
+
+			fprintf(f, "| model request (`%s`) | %s; model table row `%s` |\n", r->t[i].name, r->t[i].request,
+				js(mt, "row") ? js(mt, "row") : "none (not in the table: no sampling parameters)");
+		}
 	fprintf(f, "| scenarios / packets | %zu / %zu%s |\n", r->ns, r->np, r->skipped_lines ? " (some unreadable lines skipped)" : "");
 	fprintf(f, "| unmatched answers | %zu%s |\n\n", r->unmatched,
 		r->unmatched ? " (frames no packet sent could claim: `\"type\":\"unmatched\"` in packets.jsonl)" : "");

@@ -129,5 +129,21 @@ const char *rp_model_cost_note(const struct rp_run *r, const struct rp_target *t
 	else
 		snprintf(buf, n, "estimate: %s list prices from %s (as of %s)%s", t->model_id, r->prices.file, as_of,
 			 r->simulated ? "; simulated model: what these tokens would cost on the model id it reports" : "");
+	if (t->is_model && t->answered && t->min_cache >= 0 && !(t->tok[PL_TOK_CACHE_READ] + t->tok[PL_TOK_CACHE_WRITE] > 0)) {
+		size_t used = strlen(buf);
+		double per = t->tok[PL_TOK_INPUT] / (double)t->answered;
+
+		/* the services cache only from a minimum prompt length: say why nothing was */
+		if (t->min_cache == 0)
+			snprintf(buf + used, n - used, "; prompt caching: not possible for this model");
+		else if (per < (double)t->min_cache)
+			snprintf(buf + used, n - used, "; prompt caching: not possible for this model: prompt below %ld tokens "
+				 "(%.0f input tokens a request), billed in full", t->min_cache, per);
+	}
+	if (t->is_model && t->thinking > 0) {
+		size_t used = strlen(buf);
+
+		snprintf(buf + used, n - used, "; output includes %.0f thinking tokens, priced as output", t->thinking);
+	}
 	return buf;
 }

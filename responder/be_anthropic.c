@@ -26,7 +26,7 @@ static const struct rsp_http_format anthropic = {
 static int anthropic_init(struct rsp_ctx *c, struct pl_err *err)
 {
 	if (!c->cfg.model)
-		c->cfg.model = "claude-haiku-4-5";
+		c->cfg.model = PL_ANTHROPIC_DEFAULT_MODEL;
 	return rsp_http_init(c, &anthropic, err);
 }
 
