@@ -428,7 +428,8 @@ static void completed(struct rsp_ctx *c, struct http_job *h, CURLcode res)
 		retryable = code == 408 || code == 409 || code == 429 || code >= 500;
 		if (code == 429 && h->retry_after_ms < 0 && spend_limit(et, em))
 			retryable = false;
-		if ((code == 400 || code == 401 || code == 403 || code == 404) && !c->answered && !c->fatal[0])
+		if ((code == 400 || code == 401 || code == 403 || code == 404) && !c->answered && !c->fatal[0] &&
+		    h->should_retry != 1)
 			snprintf(c->fatal, sizeof(c->fatal), "model %s: the API refused the first requests: HTTP %ld%s%s%s%s",
 				 c->req.model, code, et[0] ? " " : "", et, em[0] ? ": " : "", em[0] ? em : "(no message)");
 	}
