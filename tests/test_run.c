@@ -702,6 +702,16 @@ Test(run, usage_errors_exit_2_naming_the_option)
 		{ "--fail-under", "1.5", "--fail-under" },
 		{ "--fail-under", "", "--fail-under" },
 		{ "--fail-under", "nan", "--fail-under" },
+		{ "--temperature", "hot", "--temperature wants none or a number 0..2, got 'hot'" },
+		{ "--temperature", "3", "--temperature wants none or a number 0..2" },
+		{ "--temperature", "-0.5", "--temperature" },
+		{ "--temperature", "1e0", "--temperature" },
+		{ "--max-tokens", "0", "--max-tokens" },
+		{ "--thinking", "512", "--thinking wants a whole number 1024..1000000" },
+		{ "--reasoning-effort", "extreme", "--reasoning-effort wants minimal, low, medium or high, got 'extreme'" },
+		{ "--price", "1.00", "--price wants IN,OUT" },
+		{ "--price", "1,x", "--price wants IN,OUT" },
+		{ "--price", ",5", "--price wants IN,OUT" },
 	};
 	struct lt_run r;
 	size_t i;
@@ -714,6 +724,41 @@ Test(run, usage_errors_exit_2_naming_the_option)
 		cr_expect(strstr(r.err, bad[i][2]) && strstr(r.err, "pinglab run: "), "run %s '%s': %s", bad[i][0],
 			  bad[i][1], r.err);
 		cr_expect_str_eq(r.out, "", "run %s '%s'", bad[i][0], bad[i][1]);
+	}
+}
+
+/* Checks made before any lab is built, so they need no root: knobs that do not go with
+ * the backend, and a --max-cost the model table cannot price. Exit 2 and the reason. */
+Test(run, knob_and_price_errors_exit_2_before_a_lab)
+{
+	static const char *const bad[][12] = {
+		{ "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "qwen2.5", "--thinking", "2048",
+		  NULL, "--thinking is Anthropic extended thinking" },
+		{ "--backend", "mock", "--reasoning-effort", "low", NULL, NULL, NULL, NULL, NULL,
+		  "--reasoning-effort is for --backend openai" },
+		{ "--backend", "exec", "--temperature", "0", NULL, NULL, NULL, NULL, NULL, "are for the API backends" },
+		/* a local model is not in the table: the guard could not price its answers */
+		{ "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "qwen2.5", "--max-cost", "0.50",
+		  NULL, "--max-cost: qwen2.5 has no price in models-2026-12.tsv, so the guard could not hold; give --price IN,OUT" },
+		/* in the table, but its prices are unknown there */
+		{ "--backend", "mock", "--model", "gpt-5.4", "--max-cost", "1", NULL, NULL, NULL,
+		  "--max-cost: gpt-5.4 has no price in models-2026-12.tsv" },
+	};
+	struct lt_run r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *argv[20] = { lt_pinglab_path(), "run", "--targets", "llm" };
+		int n = 4, k;
+
+		for (k = 0; k < 9 && bad[i][k]; k++)
+			argv[n++] = bad[i][k];
+		argv[n++] = "--scenarios";
+		argv[n++] = tu_src("scenarios");
+		argv[n] = NULL;
+		lt_run(&r, argv, NULL);
+		cr_expect_eq(r.status, 2, "case %zu: exit %d\n%s", i, r.status, r.err);
+		cr_expect(strstr(r.err, bad[i][9]), "case %zu: %s", i, r.err);
 	}
 }
 
