@@ -128,8 +128,11 @@ LAB_ARGS = --backend $(BACKEND) $(if $(MODEL),--model $(MODEL)) $(if $(BASE_URL)
 	   $(if $(KEY_FILE),--key-file $(KEY_FILE)) $(if $(RESPONDER_USER),--responder-user $(RESPONDER_USER)) \
 	   --seed $(SEED) \
 	   $(if $(TARGETS),--targets $(TARGETS)) $(if $(TAG),--tag $(TAG)) \
-	   $(if $(MAX_COST),--max-cost $(MAX_COST)) $(if $(MAX_PACKETS),--max-packets $(MAX_PACKETS))
-lab: all ## the whole scenario library against kernel, reference and model (root; BACKEND, MODEL, BASE_URL, KEY_FILE, RESPONDER_USER, PROFILE, SCALE, TAG, MAX_COST, MAX_PACKETS)
+	   $(if $(MAX_COST),--max-cost $(MAX_COST)) $(if $(MAX_PACKETS),--max-packets $(MAX_PACKETS)) \
+	   $(if $(PRICE),--price $(PRICE)) $(if $(TEMPERATURE),--temperature $(TEMPERATURE)) \
+	   $(if $(MAX_TOKENS),--max-tokens $(MAX_TOKENS)) $(if $(THINKING),--thinking $(THINKING)) \
+	   $(if $(REASONING_EFFORT),--reasoning-effort $(REASONING_EFFORT))
+lab: all ## the whole scenario library against kernel, reference and model (root; BACKEND, MODEL, BASE_URL, KEY_FILE, RESPONDER_USER, PROFILE, SCALE, TAG, MAX_COST, MAX_PACKETS, PRICE, TEMPERATURE, MAX_TOKENS, THINKING, REASONING_EFFORT)
 	$(Q)$(BUILD)/pinglab run $(LAB_ARGS)
 
 clean: ## remove build outputs (not reports)
