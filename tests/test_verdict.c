@@ -146,6 +146,13 @@ Test(verdict, backend_failures_take_precedence)
 	/* no reply seen and no decision logged is not a correct drop */
 	cr_assert_eq(judge(&e, PL_TARGET_RESPONDER, NULL, BS_UNDECIDED, &j), V_TIMEOUT);
 	cr_assert(strstr(j.note, "no decision"), "%s", j.note);
+	/* a drop expected, and the model's answer cut off or refused: neither passes as a
+	 * drop, both are the model's, not the API's */
+	cr_assert_eq(judge(&e, PL_TARGET_RESPONDER, NULL, BS_TRUNCATED, &j), V_TRUNCATED);
+	cr_assert(strstr(j.note, "token limit"), "%s", j.note);
+	cr_assert_eq(judge(&e, PL_TARGET_RESPONDER, NULL, BS_REFUSED, &j), V_REFUSED);
+	cr_assert_str_eq(pl_verdict_name(V_TRUNCATED), "truncated");
+	cr_assert_eq(pl_verdict_from_name("refused"), V_REFUSED);
 	cr_assert_eq(pl_verdict_from_name("missed-reply"), V_MISSED_REPLY);
 	cr_assert_eq(pl_verdict_from_name("nope"), -1);
 }
