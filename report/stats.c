@@ -97,3 +97,41 @@ void pl_stat_mean_se(const double *v, size_t n, double *mean, double *se)
 		ss += (v[i] - *mean) * (v[i] - *mean);
 	*se = sqrt(ss / (double)(n - 1)) / sqrt((double)n);
 }
+
+void pl_stat_wilson(unsigned long k, unsigned long n, double z, double *lo, double *hi)
+{
+	double p, z2n, centre, half, den;
+
+	if (!n || k > n) {
+		*lo = *hi = NAN;
+		return;
+	}
+	p = (double)k / (double)n;
+	z2n = z * z / (double)n;
+	den = 1 + z2n;
+	centre = p + z2n / 2;
+	half = z * sqrt(p * (1 - p) / (double)n + z2n / (4 * (double)n));
+	*lo = (centre - half) / den;
+	*hi = (centre + half) / den;
+	/* exact at the edges (rounding must not put 0/n above 0 or n/n below 1) */
+	if (k == 0)
+		*lo = 0;
+	if (k == n)
+		*hi = 1;
+}
+
+double pl_stat_mcnemar_exact(unsigned long b, unsigned long c)
+{
+	unsigned long n = b + c, m = b < c ? b : c, i;
+	double sum = 0, lp;
+
+	if (!n)
+		return 1;
+	/* P(X <= m) for X ~ Bin(n, 1/2), term by term in logs: n may be large */
+	for (i = 0; i <= m; i++) {
+		lp = lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) - (double)n * log(2.0);
+		sum += exp(lp);
+	}
+	sum *= 2;
+	return sum > 1 ? 1 : sum;
+}

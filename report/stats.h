@@ -26,4 +26,15 @@ double pl_stat_pass_hat_k_se(unsigned n, unsigned c, unsigned k);
 /* Mean and standard error of the mean (sample sd / sqrt(n); 0 when n < 2). */
 void pl_stat_mean_se(const double *v, size_t n, double *mean, double *se);
 
+/* Wilson score interval for k successes in n trials at normal quantile z (1.959964 for
+ * 95 %): (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n). Unlike p ± z·se it stays
+ * inside [0, 1] and is not empty at k = 0 or k = n. NaN for both when n == 0. */
+void pl_stat_wilson(unsigned long k, unsigned long n, double z, double *lo, double *hi);
+
+/* The exact (binomial) two-sided McNemar test on paired outcomes: b pairs where only A
+ * passed, c where only B passed. Under "A and B are as good", min(b, c) of the b + c
+ * discordant pairs is Binomial(b + c, 1/2): p = min(1, 2 P(X <= min(b, c))); 1 when
+ * b + c == 0. */
+double pl_stat_mcnemar_exact(unsigned long b, unsigned long c);
+
 #endif

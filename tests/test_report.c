@@ -388,3 +388,34 @@ Test(report_json, unmatched_and_stopped_records)
 	cJSON_Delete(o);
 	rf_remove(dir);
 }
+
+/* Wilson 95 % intervals worked by hand: 8/10: p = 0.8, z²/n = 0.3841459, centre
+ * 0.8 + 0.1920729 = 0.9920729, half = 1.959964 * sqrt(0.016 + 0.0096036) = 0.3136206,
+ * divided by 1.3841459: 0.4902 .. 0.9433 (the textbook values); 0/10: 0 .. 0.3841459 /
+ * 1.3841459 = 0.2775. */
+Test(report_stats, wilson_interval_by_hand)
+{
+	double lo, hi;
+
+	pl_stat_wilson(8, 10, 1.959964, &lo, &hi);
+	cr_assert(fabs(lo - 0.4902) < 5e-5 && fabs(hi - 0.9433) < 5e-5, "8/10: %f..%f", lo, hi);
+	pl_stat_wilson(0, 10, 1.959964, &lo, &hi);
+	cr_assert(lo == 0 && fabs(hi - 0.2775) < 5e-5, "0/10: %f..%f", lo, hi);
+	pl_stat_wilson(10, 10, 1.959964, &lo, &hi);
+	cr_assert(hi == 1 && fabs(lo - (1 - 0.2775)) < 5e-5, "10/10: %f..%f", lo, hi);
+	pl_stat_wilson(0, 0, 1.959964, &lo, &hi);
+	cr_assert(isnan(lo) && isnan(hi));
+}
+
+/* Exact McNemar: b = 1, c = 9: 2 P(X <= 1 | Bin(10, 1/2)) = 2 (1 + 10) / 1024; b = 0,
+ * c = 5: 2 / 32; b = c = 3: 2 (1 + 6 + 15 + 20) / 64 > 1, so 1; no discordant pair: 1. */
+Test(report_stats, mcnemar_exact_by_hand)
+{
+	cr_assert(fabs(pl_stat_mcnemar_exact(1, 9) - 22.0 / 1024) < 1e-12, "%.12f", pl_stat_mcnemar_exact(1, 9));
+	cr_assert(fabs(pl_stat_mcnemar_exact(9, 1) - 22.0 / 1024) < 1e-12);
+	cr_assert(fabs(pl_stat_mcnemar_exact(0, 5) - 0.0625) < 1e-12);
+	cr_assert_eq(pl_stat_mcnemar_exact(3, 3), 1.0);
+	cr_assert_eq(pl_stat_mcnemar_exact(0, 0), 1.0);
+	/* large n stays finite: b = 40, c = 60 gives p = 0.0569 (binomial table, n = 100) */
+	cr_assert(fabs(pl_stat_mcnemar_exact(40, 60) - 0.0569) < 5e-4, "%f", pl_stat_mcnemar_exact(40, 60));
+}
