@@ -729,6 +729,10 @@ int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err
 		goto fail;
 	}
 	price(r);
+	if (rp_paired(r)) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	base = strrchr(r->dir, '/');
 	if (!r->run_id)
 		r->run_id = base && base[1] ? base + 1 : r->dir;
@@ -765,6 +769,7 @@ void rp_free(struct rp_run *r)
 		free(t->pass_hat_k_se);
 	}
 	free(r->t);
+	free(r->pairs);
 	for (i = 0; i < r->ns; i++)
 		free(r->s[i].res);
 	free(r->s);

@@ -60,6 +60,7 @@ struct rp_target {
 	double cost_usd;
 	/* repeats: mean over scenarios of per-scenario estimates, for k = 1..repeat */
 	double *pass_at_k, *pass_at_k_se, *pass_hat_k, *pass_hat_k_se;
+	double pass_lo, pass_hi;                  /* Wilson 95 % interval of pass / total */
 	double wall_offset_us;                    /* wall clock of its generator's t = 0 */
 	bool wall_from_log;
 };
@@ -84,6 +85,15 @@ struct rp_scenario {
 	struct rp_result *res;      /* [ntargets] */
 };
 
+/* Two targets on the same packets (scenario, packet, repeat, trial): how often each
+ * passed where the other did not, and the exact McNemar p-value of that split. */
+struct rp_pair {
+	size_t a, b;                /* target indexes, a < b */
+	size_t n;                   /* packets both played */
+	size_t both_pass, a_only, b_only, both_fail;
+	double mcnemar_p;
+};
+
 struct rp_run {
 	char dir[4096];
 	cJSON *run;                 /* run.json, NULL if missing or unreadable */
@@ -106,7 +116,12 @@ struct rp_run {
 	struct pl_mtab prices;
 	bool have_prices;
 	const char *price_model_note; /* how the model id was chosen */
+	struct rp_pair *pairs;      /* every pair of targets (paired.c) */
+	size_t npairs;
 };
+
+/* Wilson intervals per target and the paired table (paired.c); 0 or -ENOMEM. */
+int rp_paired(struct rp_run *r);
 
 /* Load and aggregate dir. prices may be NULL (every cost unknown). */
 int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err *err);

@@ -210,6 +210,42 @@ static void summary(const struct rp_run *r, FILE *f)
 	}
 }
 
+/* Wilson intervals and the paired comparison (report/paired.c). */
+static void paired(const struct rp_run *r, FILE *f)
+{
+	size_t k;
+
+	fprintf(f, "<h3 id=\"paired\">Paired comparison</h3>\n<p>Pass rate per packet with its Wilson 95 %% interval; each "
+		   "pair of targets on the same packets: <i>A only</i> counts packets A passed and B failed, McNemar's "
+		   "exact two-sided p tests whether that split is chance.</p>\n<table><tr><th>target</th><th>pass rate</th>"
+		   "<th>95 %% interval</th></tr>\n");
+	for (k = 0; k < r->nt; k++) {
+		if (!r->t[k].total)
+			continue;
+		fprintf(f, "<tr><td><code>");
+		E(r->t[k].name);
+		fprintf(f, "</code></td><td class=\"n\">%.3f</td><td class=\"n\">%.3f – %.3f</td></tr>\n",
+			(double)r->t[k].pass / (double)r->t[k].total, r->t[k].pass_lo, r->t[k].pass_hi);
+	}
+	fprintf(f, "</table>\n");
+	if (!r->npairs)
+		return;
+	fprintf(f, "<table><tr><th>A</th><th>B</th><th>packets</th><th>both pass</th><th>A only</th><th>B only</th>"
+		   "<th>both fail</th><th>McNemar p</th></tr>\n");
+	for (k = 0; k < r->npairs; k++) {
+		const struct rp_pair *q = &r->pairs[k];
+
+		fprintf(f, "<tr><td><code>");
+		E(r->t[q->a].name);
+		fprintf(f, "</code></td><td><code>");
+		E(r->t[q->b].name);
+		fprintf(f, "</code></td><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
+			   "<td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%.3g</td></tr>\n",
+			q->n, q->both_pass, q->a_only, q->b_only, q->both_fail, q->mcnemar_p);
+	}
+	fprintf(f, "</table>\n");
+}
+
 static void cost(const struct rp_run *r, FILE *f)
 {
 	size_t k;
@@ -421,6 +457,7 @@ int rp_write_html(const struct rp_run *r, FILE *f)
 		fprintf(f, "<p class=\"banner\"><b>Simulated model</b>: the model target is pinglab's mock LLM server "
 			   "(a seeded behaviour profile), not a real model.</p>\n");
 	summary(r, f);
+	paired(r, f);
 	cdf(r, f);
 	cost(r, f);
 	matrix(r, f);

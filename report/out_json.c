@@ -112,6 +112,13 @@ static cJSON *build(const struct rp_run *r)
 
 		cJSON_AddNumberToObject(s, "total", (double)t->total);
 		cJSON_AddNumberToObject(s, "pass", (double)t->pass);
+		if (t->total) {
+			cJSON *w = cJSON_AddArrayToObject(s, "pass_rate_wilson95");
+
+			num(s, "pass_rate", (double)t->pass / (double)t->total);
+			cJSON_AddItemToArray(w, cJSON_CreateNumber(round(t->pass_lo * 1e6) / 1e6));
+			cJSON_AddItemToArray(w, cJSON_CreateNumber(round(t->pass_hi * 1e6) / 1e6));
+		}
 		v = cJSON_AddObjectToObject(s, "verdicts");
 		for (i = 0; i < V__COUNT; i++)
 			cJSON_AddNumberToObject(v, pl_verdict_name((enum pl_verdict)i), (double)t->v[i]);
@@ -166,6 +173,24 @@ static cJSON *build(const struct rp_run *r)
 		}
 	}
 
+	{
+		cJSON *pa = cJSON_AddArrayToObject(o, "paired");
+
+		for (k = 0; k < r->npairs; k++) {
+			const struct rp_pair *q = &r->pairs[k];
+			cJSON *x = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(x, "a", r->t[q->a].name);
+			cJSON_AddStringToObject(x, "b", r->t[q->b].name);
+			cJSON_AddNumberToObject(x, "packets", (double)q->n);
+			cJSON_AddNumberToObject(x, "both_pass", (double)q->both_pass);
+			cJSON_AddNumberToObject(x, "a_only", (double)q->a_only);
+			cJSON_AddNumberToObject(x, "b_only", (double)q->b_only);
+			cJSON_AddNumberToObject(x, "both_fail", (double)q->both_fail);
+			cJSON_AddNumberToObject(x, "mcnemar_p", q->mcnemar_p);
+			cJSON_AddItemToArray(pa, x);
+		}
+	}
 	sc = cJSON_AddArrayToObject(o, "scenarios");
 	for (i = 0; i < r->ns; i++) {
 		const struct rp_scenario *s = &r->s[i];

@@ -125,6 +125,32 @@ static void summary(const struct rp_run *r, FILE *f)
 	fprintf(f, "\n");
 }
 
+/* Pass rates with their Wilson intervals, and every pair of targets on the same packets. */
+static void paired(const struct rp_run *r, FILE *f)
+{
+	size_t k;
+
+	if (!r->nt)
+		return;
+	fprintf(f, "\nPass rate per packet with its Wilson 95 %% interval, and each pair of targets on the same "
+		   "packets (A only: A passed where B did not; McNemar's exact two-sided p):\n\n");
+	fprintf(f, "| target | pass rate | 95 %% interval |\n|---|--:|--:|\n");
+	for (k = 0; k < r->nt; k++)
+		if (r->t[k].total)
+			fprintf(f, "| `%s` | %.3f | %.3f – %.3f |\n", r->t[k].name,
+				(double)r->t[k].pass / (double)r->t[k].total, r->t[k].pass_lo, r->t[k].pass_hi);
+	if (!r->npairs)
+		return;
+	fprintf(f, "\n| A | B | packets | both pass | A only | B only | both fail | McNemar p |\n");
+	fprintf(f, "|---|---|--:|--:|--:|--:|--:|--:|\n");
+	for (k = 0; k < r->npairs; k++) {
+		const struct rp_pair *q = &r->pairs[k];
+
+		fprintf(f, "| `%s` | `%s` | %zu | %zu | %zu | %zu | %zu | %.3g |\n", r->t[q->a].name, r->t[q->b].name, q->n,
+			q->both_pass, q->a_only, q->b_only, q->both_fail, q->mcnemar_p);
+	}
+}
+
 static void wrong(const struct rp_run *r, FILE *f)
 {
 	size_t i, n = 0;
@@ -273,6 +299,7 @@ int rp_write_md(const struct rp_run *r, FILE *f)
 	fprintf(f, "How correctly and how fast each target acts as an IPv4 stack answering pings, packet by packet. "
 		   "Method and environment at the end.\n\n");
 	summary(r, f);
+	paired(r, f);
 	wrong(r, f);
 	slowest(r, f);
 	method(r, f);

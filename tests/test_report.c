@@ -419,3 +419,44 @@ Test(report_stats, mcnemar_exact_by_hand)
 	/* large n stays finite: b = 40, c = 60 gives p = 0.0569 (binomial table, n = 100) */
 	cr_assert(fabs(pl_stat_mcnemar_exact(40, 60) - 0.0569) < 5e-4, "%f", pl_stat_mcnemar_exact(40, 60));
 }
+
+/* The fixture's model: 97 of 102 packets pass; the kernel passes all 102 of the same
+ * packets. Wilson 95 %: p = 0.95098, z²/n = 0.037661, centre 0.969811, half
+ * 1.959964 * sqrt(0.00045703 + 0.00009231) = 0.045938, over 1.037661: 0.89034 .. 0.97888;
+ * 102/102: (1 + 0.018831 - 0.018831) / 1.037661 = 0.96371 .. 1. Paired, kernel against
+ * the model: 97 both pass, 5 kernel only, 0 model only: McNemar p = 2 / 2^5 = 0.0625. */
+Test(report_json, wilson_intervals_and_paired_counts_match_the_fixture)
+{
+	char dir[64];
+	cJSON *o;
+	const cJSON *w, *q, *km = NULL, *kr = NULL;
+
+	rf_make(dir, NULL);
+	o = render_json(dir);
+	w = get(o, "summary.mock:sim-test.pass_rate_wilson95");
+	cr_assert(fabs(cJSON_GetArrayItem(w, 0)->valuedouble - 0.89034) < 1e-5, "%f", cJSON_GetArrayItem(w, 0)->valuedouble);
+	cr_assert(fabs(cJSON_GetArrayItem(w, 1)->valuedouble - 0.97888) < 1e-5, "%f", cJSON_GetArrayItem(w, 1)->valuedouble);
+	w = get(o, "summary.kernel.pass_rate_wilson95");
+	cr_assert(fabs(cJSON_GetArrayItem(w, 0)->valuedouble - 0.96371) < 1e-5);
+	cr_assert_eq(cJSON_GetArrayItem(w, 1)->valuedouble, 1);
+	cr_assert_eq(cJSON_GetArraySize(get(o, "paired")), 3, "three targets, three pairs");
+	cJSON_ArrayForEach(q, get(o, "paired")) {
+		const char *a = cJSON_GetObjectItem(q, "a")->valuestring, *b = cJSON_GetObjectItem(q, "b")->valuestring;
+
+		if (!strcmp(a, "kernel") && !strcmp(b, "mock:sim-test"))
+			km = q;
+		if (!strcmp(a, "kernel") && !strcmp(b, "reference"))
+			kr = q;
+	}
+	cr_assert_not_null(km);
+	cr_assert_not_null(kr);
+	cr_assert_eq(num(km, "packets"), 102);
+	cr_assert_eq(num(km, "both_pass"), 97);
+	cr_assert_eq(num(km, "a_only"), 5);
+	cr_assert_eq(num(km, "b_only"), 0);
+	cr_assert_eq(num(km, "both_fail"), 0);
+	cr_assert(fabs(num(km, "mcnemar_p") - 0.0625) < 1e-12, "%f", num(km, "mcnemar_p"));
+	cr_assert_eq(num(kr, "both_pass"), 102);
+	cr_assert_eq(num(kr, "mcnemar_p"), 1);
+	cJSON_Delete(o);
+}
