@@ -141,6 +141,9 @@ static void usage_of(enum pl_api api, const cJSON *u, struct pl_usage *us)
 			us->cache_read = num(u, "cache_read_input_tokens");
 		if (has(u, "cache_creation_input_tokens"))
 			us->cache_write = num(u, "cache_creation_input_tokens");
+		/* API version 2026-10-21: output_tokens_details.thinking_tokens (of output) */
+		if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(u, "output_tokens_details")))
+			us->thinking = num(cJSON_GetObjectItemCaseSensitive(u, "output_tokens_details"), "thinking_tokens");
 	} else {
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens_details");
 		const cJSON *cd = cJSON_GetObjectItemCaseSensitive(u, "completion_tokens_details");
