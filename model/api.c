@@ -120,6 +120,17 @@ static int append_text(struct pl_model_reply *r, const char *t, size_t n)
 	return 0;
 }
 
+/* thinking_chars counts characters, not bytes: UTF-8 continuation bytes are not counted
+ * (thinking text is prose, em dashes and all) */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 static bool has(const cJSON *o, const char *key)
 {
 	return cJSON_GetObjectItemCaseSensitive(o, key) != NULL;
@@ -189,7 +200,7 @@ static void reasoning_of(struct pl_model_reply *r, const cJSON *msg)
 	if (!cJSON_IsString(rc))
 		rc = cJSON_GetObjectItemCaseSensitive(msg, "reasoning");
 	if (cJSON_IsString(rc))
-		r->thinking_chars += strlen(rc->valuestring);
+		r->thinking_chars += utf8_chars(rc->valuestring);
 }
 
 /* llama.cpp server: "timings": {"prompt_ms", "predicted_ms", ...} */
@@ -240,7 +251,7 @@ int pl_api_parse(enum pl_api api, const char *body, size_t len, struct pl_model_
 			if (!strcmp(t, "text") && cJSON_IsString(tx))
 				rc = rc ? rc : append_text(out, tx->valuestring, strlen(tx->valuestring));
 			else if (!strcmp(t, "thinking") && cJSON_IsString(tx))
-				out->thinking_chars += strlen(tx->valuestring);
+				out->thinking_chars += utf8_chars(tx->valuestring);
 		}
 		str_finish(o, "stop_reason", out);
 		usage_of(api, cJSON_GetObjectItemCaseSensitive(o, "usage"), &out->usage);
@@ -351,7 +362,7 @@ static int sse_data(struct pl_sse *s, const char *data, struct pl_err *err)
 					s->first_text = true;
 				rc = append_text(r, tx->valuestring, strlen(tx->valuestring));
 			} else if (!strcmp(k, "thinking_delta") && cJSON_IsString(th)) {
-				r->thinking_chars += strlen(th->valuestring);
+				r->thinking_chars += utf8_chars(th->valuestring);
 			}
 		} else if (!strcmp(t, "message_delta")) {
 			const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "delta");
