@@ -137,11 +137,14 @@ static bool has(const cJSON *o, const char *key)
 }
 
 /* Usage as billed. Anthropic: input_tokens excludes the cache, counts may come in
- * message_start and again in message_delta (the later wins where present). OpenAI:
+ * message_start and again in message_delta (the later wins where present);
+ * output_tokens_details.thinking_tokens is the reasoning part of output_tokens. OpenAI:
  * prompt_tokens includes prompt_tokens_details.cached_tokens, so the uncached input is
  * the difference; completion_tokens includes completion_tokens_details.reasoning_tokens. */
 static void usage_of(enum pl_api api, const cJSON *u, struct pl_usage *us)
 {
+	const cJSON *d;
+
 	if (!cJSON_IsObject(u))
 		return;
 	if (api == PL_API_ANTHROPIC) {
@@ -152,10 +155,16 @@ static void usage_of(enum pl_api api, const cJSON *u, struct pl_usage *us)
 			us->cache_read = num(u, "cache_read_input_tokens");
 		if (has(u, "cache_creation_input_tokens"))
 			us->cache_write = num(u, "cache_creation_input_tokens");
+		/* output_tokens_details.thinking_tokens: of output_tokens, the reasoning */
+		d = cJSON_GetObjectItemCaseSensitive(u, "output_tokens_details");
+		if (cJSON_IsObject(d) && has(d, "thinking_tokens"))
+			us->thinking = num(d, "thinking_tokens");
 	} else {
-		const cJSON *d = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens_details");
 		const cJSON *cd = cJSON_GetObjectItemCaseSensitive(u, "completion_tokens_details");
-		long prompt = num(u, "prompt_tokens"), cached = cJSON_IsObject(d) ? num(d, "cached_tokens") : 0;
+		long prompt = num(u, "prompt_tokens"), cached;
+
+		d = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens_details");
+		cached = cJSON_IsObject(d) ? num(d, "cached_tokens") : 0;
 
 		us->cache_read = cached < prompt ? cached : prompt;
 		us->input = prompt - us->cache_read;
