@@ -120,17 +120,31 @@ static int append_text(struct pl_model_reply *r, const char *t, size_t n)
 	return 0;
 }
 
+/* thinking_chars counts characters, not bytes: UTF-8 continuation bytes are not counted
+ * (thinking text is prose, em dashes and all) */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 static bool has(const cJSON *o, const char *key)
 {
 	return cJSON_GetObjectItemCaseSensitive(o, key) != NULL;
 }
 
 /* Usage as billed. Anthropic: input_tokens excludes the cache, counts may come in
- * message_start and again in message_delta (the later wins where present). OpenAI:
+ * message_start and again in message_delta (the later wins where present);
+ * output_tokens_details.thinking_tokens is the reasoning part of output_tokens. OpenAI:
  * prompt_tokens includes prompt_tokens_details.cached_tokens, so the uncached input is
  * the difference; completion_tokens includes completion_tokens_details.reasoning_tokens. */
 static void usage_of(enum pl_api api, const cJSON *u, struct pl_usage *us)
 {
+	const cJSON *d;
+
 	if (!cJSON_IsObject(u))
 		return;
 	if (api == PL_API_ANTHROPIC) {
@@ -141,13 +155,16 @@ static void usage_of(enum pl_api api, const cJSON *u, struct pl_usage *us)
 			us->cache_read = num(u, "cache_read_input_tokens");
 		if (has(u, "cache_creation_input_tokens"))
 			us->cache_write = num(u, "cache_creation_input_tokens");
-		/* API version 2026-10-21: output_tokens_details.thinking_tokens (of output) */
-		if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(u, "output_tokens_details")))
-			us->thinking = num(cJSON_GetObjectItemCaseSensitive(u, "output_tokens_details"), "thinking_tokens");
+		/* output_tokens_details.thinking_tokens: of output_tokens, the reasoning */
+		d = cJSON_GetObjectItemCaseSensitive(u, "output_tokens_details");
+		if (cJSON_IsObject(d) && has(d, "thinking_tokens"))
+			us->thinking = num(d, "thinking_tokens");
 	} else {
-		const cJSON *d = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens_details");
 		const cJSON *cd = cJSON_GetObjectItemCaseSensitive(u, "completion_tokens_details");
-		long prompt = num(u, "prompt_tokens"), cached = cJSON_IsObject(d) ? num(d, "cached_tokens") : 0;
+		long prompt = num(u, "prompt_tokens"), cached;
+
+		d = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens_details");
+		cached = cJSON_IsObject(d) ? num(d, "cached_tokens") : 0;
 
 		us->cache_read = cached < prompt ? cached : prompt;
 		us->input = prompt - us->cache_read;
@@ -192,7 +209,7 @@ static void reasoning_of(struct pl_model_reply *r, const cJSON *msg)
 	if (!cJSON_IsString(rc))
 		rc = cJSON_GetObjectItemCaseSensitive(msg, "reasoning");
 	if (cJSON_IsString(rc))
-		r->thinking_chars += strlen(rc->valuestring);
+		r->thinking_chars += utf8_chars(rc->valuestring);
 }
 
 /* llama.cpp server: "timings": {"prompt_ms", "predicted_ms", ...} */
@@ -243,7 +260,7 @@ int pl_api_parse(enum pl_api api, const char *body, size_t len, struct pl_model_
 			if (!strcmp(t, "text") && cJSON_IsString(tx))
 				rc = rc ? rc : append_text(out, tx->valuestring, strlen(tx->valuestring));
 			else if (!strcmp(t, "thinking") && cJSON_IsString(tx))
-				out->thinking_chars += strlen(tx->valuestring);
+				out->thinking_chars += utf8_chars(tx->valuestring);
 		}
 		str_finish(o, "stop_reason", out);
 		usage_of(api, cJSON_GetObjectItemCaseSensitive(o, "usage"), &out->usage);
@@ -354,7 +371,7 @@ static int sse_data(struct pl_sse *s, const char *data, struct pl_err *err)
 					s->first_text = true;
 				rc = append_text(r, tx->valuestring, strlen(tx->valuestring));
 			} else if (!strcmp(k, "thinking_delta") && cJSON_IsString(th)) {
-				r->thinking_chars += strlen(th->valuestring);
+				r->thinking_chars += utf8_chars(th->valuestring);
 			}
 		} else if (!strcmp(t, "message_delta")) {
 			const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "delta");
