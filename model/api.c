@@ -131,9 +131,11 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
+/* A count is present: a number (the SDKs type message_delta's counts as nullable, and
+ * a null must not overwrite what message_start said). */
 static bool has(const cJSON *o, const char *key)
 {
-	return cJSON_GetObjectItemCaseSensitive(o, key) != NULL;
+	return cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
 /* Usage as billed. Anthropic: input_tokens excludes the cache, counts may come in

@@ -234,3 +234,28 @@ Test(model_api, stream_error_event_and_openai_done)
 	pl_sse_free(&s);
 	pl_model_reply_free(&r);
 }
+
+/* message_delta's counts may be null (the SDK types them nullable): a null keeps what
+ * message_start said, 667 input tokens; the delta's 40 output tokens win over the start's 1. */
+Test(model_api, null_counts_in_message_delta_keep_the_start)
+{
+	const char *s = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"m\","
+			"\"usage\":{\"input_tokens\":667,\"cache_read_input_tokens\":0,\"output_tokens\":1}}}\n\n"
+			"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+			"\"delta\":{\"type\":\"text_delta\",\"text\":\"REPLY: DROP\"}}\n\n"
+			"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+			"\"usage\":{\"input_tokens\":null,\"cache_read_input_tokens\":null,\"output_tokens\":40}}\n\n"
+			"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+	struct pl_model_reply r;
+	struct pl_sse sse;
+	struct pl_err err;
+
+	pl_sse_init(&sse, PL_API_ANTHROPIC, &r);
+	cr_assert_eq(pl_sse_feed(&sse, s, strlen(s), &err), 0, "%s", err.msg);
+	cr_assert(sse.done);
+	cr_assert_eq(r.usage.input, 667);
+	cr_assert_eq(r.usage.output, 40);
+	cr_assert_str_eq(r.text, "REPLY: DROP");
+	pl_sse_free(&sse);
+	pl_model_reply_free(&r);
+}
