@@ -522,6 +522,10 @@ Test(mockllm, bad_profile_names_file_and_line)
 		{ "\n\nttft_ms\n", ":3: expected \"key = value\"" },
 		{ "fault.reset = 0.6\nfault.stall = 0.6\n", ":3: fault probabilities sum to 1.200" },
 		{ "chatty = 1\nchatty = 0\n", ":2: duplicate key \"chatty\" (first set on line 1)" },
+		{ "models = some\n", ":1: models: expected table or any, got \"some\"" },
+		{ "\nserver = vllm\n", ":2: server: expected api or llama.cpp, got \"vllm\"" },
+		{ "fault.thinking = 2\n", ":1: fault.thinking: expected a probability" },
+		{ "fault.max_tokens = 0.6\nfault.null_content = 0.6\n", ":3: fault probabilities sum to 1.200" },
 	};
 	char path[] = "/tmp/pl-mock-profile-XXXXXX", *err, want[256];
 	size_t i;
