@@ -10,8 +10,8 @@ int mock_anthropic_parse(const char *body, size_t len, struct mock_req *req, str
 /* {"type":"error","error":{"type":type,"message":msg}} with status. */
 int mock_anthropic_error(struct mock_reply *out, unsigned status, const char *type, const char *msg);
 
-/* The message (or its SSE stream when req->stream) for plan; malformed cuts it off. */
+/* The message (or its SSE stream when req->stream) for plan, shaped by sh. */
 int mock_anthropic_answer(struct mock_reply *out, const struct mock_req *req,
-			  const struct mock_plan *plan, const struct mock_usage *u, bool malformed);
+			  const struct mock_plan *plan, const struct mock_usage *u, const struct mock_shape *sh);
 
 #endif

@@ -90,6 +90,11 @@ void mock_log_write(struct mock_log *log, const struct mock_log_rec *r)
 			cJSON_AddStringToObject(o, "answer", p->answer == MOCK_ANSWER_DROP ? "drop" : "none");
 		cJSON_AddNumberToObject(o, "text_len", (double)p->text_len);
 		cJSON_AddStringToObject(o, "id", p->id);
+		if (r->usage) {
+			cJSON_AddStringToObject(o, "stop", p->stop == MOCK_STOP_MAX_TOKENS ? "max_tokens"
+							   : p->stop == MOCK_STOP_REFUSAL ? "refusal" : "end");
+			cJSON_AddNumberToObject(o, "thinking_tokens", p->thinking_tokens);
+		}
 	} else {
 		cJSON_AddStringToObject(o, "injected", "none");
 		cJSON_AddStringToObject(o, "kind", "none");

@@ -148,7 +148,7 @@ static void usage(struct mock_server *s, const struct mock_req *req, const struc
 	memset(u, 0, sizeof(*u));
 	u->output = plan->output_tokens;
 	u->input = total;
-	if (s->profile->prompt_cache && req->system_len) {
+	if (s->profile->prompt_cache && s->profile->server != MOCK_SERVER_LLAMACPP && req->system_len) {
 		unsigned sys = (unsigned)((req->system_len + 3) / 4);
 
 		if (sys > total)
@@ -195,6 +195,7 @@ static enum MHD_Result model_request(struct mock_server *s, struct MHD_Connectio
 	struct mock_reply reply = { 0 };
 	struct mock_plan plan = { 0 };
 	struct mock_usage u = { 0 };
+	struct mock_shape shape = { 0 };
 	struct pl_err err = { "" };
 	uint8_t *pkt = NULL;
 	size_t pkt_len = 0;
@@ -252,6 +253,9 @@ static enum MHD_Result model_request(struct mock_server *s, struct MHD_Connectio
 	rec->pkt = pkt_len ? pkt : NULL;
 	rec->pkt_len = pkt_len;
 	rec->plan = &plan;
+	shape.llamacpp = s->profile->server == MOCK_SERVER_LLAMACPP;
+	shape.malformed = plan.fault == MOCK_F_MALFORMED_JSON;
+	shape.stream_error = plan.fault == MOCK_F_STREAM_ERROR;
 
 	switch (plan.fault) {
 	case MOCK_F_RATE_LIMIT:
@@ -266,6 +270,11 @@ static enum MHD_Result model_request(struct mock_server *s, struct MHD_Connectio
 				 "This request would exceed your organization's monthly spend limit. "
 				 "Raise the limit or wait until next month (simulated by pinglab-mockllm).");
 		break;
+	case MOCK_F_STREAM_ERROR:
+		if (req.stream)
+			goto answer;
+		/* not streamed, the same error comes as an overloaded status */
+		/* fall through */
 	case MOCK_F_OVERLOADED:
 		rc = error_reply(&reply, fmt, fmt == MOCK_FMT_OPENAI ? 503 : 529, "overloaded_error",
 				 "server_error", NULL, "Overloaded");
@@ -282,10 +291,14 @@ static enum MHD_Result model_request(struct mock_server *s, struct MHD_Connectio
 			ret = reset(c);
 		goto out;
 	default:
+	answer:
+		rc = mock_plan_fit(&plan, fmt == MOCK_FMT_OPENAI, 0, false, 0);
+		if (rc)
+			goto out;
 		usage(s, &req, &plan, &u);
 		rec->usage = &u;
-		rc = fmt == MOCK_FMT_OPENAI ? mock_openai_answer(&reply, &req, &plan, &u, plan.fault == MOCK_F_MALFORMED_JSON)
-					    : mock_anthropic_answer(&reply, &req, &plan, &u, plan.fault == MOCK_F_MALFORMED_JSON);
+		rc = fmt == MOCK_FMT_OPENAI ? mock_openai_answer(&reply, &req, &plan, &u, &shape)
+					    : mock_anthropic_answer(&reply, &req, &plan, &u, &shape);
 		wait = req.stream ? plan.latency_ms : plan.total_ms;
 		rec->delay_ms = plan.total_ms;
 		if (plan.fault == MOCK_F_STALL) {

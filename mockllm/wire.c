@@ -93,16 +93,15 @@ size_t mock_content_text(const cJSON *content, char **buf, size_t *len)
 	return added;
 }
 
-size_t mock_chunks(const char *text, size_t len, size_t **starts)
+size_t mock_chunks(size_t len, size_t size, size_t **starts)
 {
-	size_t n = len ? (len + 15) / 16 : 1, i;
+	size_t n = len ? (len + size - 1) / size : 1, i;
 
-	(void)text;
 	*starts = malloc((n + 1) * sizeof(**starts));
 	if (!*starts)
 		return 0;
 	for (i = 0; i < n; i++)
-		(*starts)[i] = i * 16 < len ? i * 16 : len;
+		(*starts)[i] = i * size < len ? i * size : len;
 	(*starts)[n] = len;
 	return n;
 }

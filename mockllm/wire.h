@@ -59,6 +59,14 @@ struct mock_reply {
 	bool streamed;
 };
 
+/* How an answer is sent, beyond its plan. */
+struct mock_shape {
+	bool malformed;        /* fault.malformed_json: the body cut off */
+	bool stream_error;     /* fault.stream_error: the stream breaks off with an error event */
+	bool llamacpp;         /* server = llama.cpp: "timings", no cache details */
+	const char *request_id;
+};
+
 /* Append a segment taking ownership of data (NULL data = out of memory, reported). */
 int mock_reply_seg(struct mock_reply *r, double delay_ms, char *data);
 /* Set a JSON body from a cJSON tree (deleted). */
@@ -80,9 +88,9 @@ void mock_req_message(struct mock_req *req, const char *role, const cJSON *conte
  * system prompt when none came, req freed on error, root deleted. Returns 0 or -errno. */
 int mock_req_finish(struct mock_req *req, const char *bad, cJSON *root, struct pl_err *err);
 
-/* Split text into stream chunks of about 16 characters; returns the chunk count and
- * fills starts (caller frees). */
-size_t mock_chunks(const char *text, size_t len, size_t **starts);
+/* Split len characters into stream chunks of size characters (at least one chunk, empty
+ * when len is 0); returns the chunk count and fills starts (caller frees). */
+size_t mock_chunks(size_t len, size_t size, size_t **starts);
 
 /* The cut-off JSON of a malformed_json fault: the first half of a real body. */
 char *mock_cut_json(const char *json);
