@@ -5,6 +5,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The system prompt: a string, or text blocks; a block with cache_control ends the
+ * cacheable prefix (the last such block wins, as the API caches up to it). */
+static const char *system_text(const cJSON *sys, struct mock_req *req)
+{
+	const cJSON *block;
+
+	if (!sys)
+		return NULL;
+	if (cJSON_IsString(sys)) {
+		req->chars += mock_content_text(sys, &req->system, &req->system_len);
+		return NULL;
+	}
+	if (!cJSON_IsArray(sys))
+		return "system: Input should be a valid string or a list of text blocks";
+	cJSON_ArrayForEach(block, sys) {
+		const cJSON *text = cJSON_GetObjectItemCaseSensitive(block, "text");
+
+		if (!cJSON_IsString(text))
+			return "system: each block needs a \"text\" string";
+		if (req->system_len)
+			req->chars += mock_text_append(&req->system, &req->system_len, "\n", 1);
+		req->chars += mock_text_append(&req->system, &req->system_len, text->valuestring,
+					       strlen(text->valuestring));
+		if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(block, "cache_control"))) {
+			req->cache_marked = true;
+			req->cache_len = req->system_len;
+		}
+	}
+	return NULL;
+}
+
+/* thinking: {"type": "enabled", "budget_tokens": N} or {"type": "disabled"} */
+static const char *thinking(const cJSON *th, struct mock_req *req)
+{
+	const cJSON *type, *budget;
+
+	if (!th)
+		return NULL;
+	type = cJSON_GetObjectItemCaseSensitive(th, "type");
+	if (!cJSON_IsObject(th) || !cJSON_IsString(type))
+		return "thinking.type: Field required";
+	if (!strcmp(type->valuestring, "disabled"))
+		return NULL;
+	if (strcmp(type->valuestring, "enabled"))
+		return "thinking.type: Input tag found using 'type' does not match any of the expected tags: 'disabled', 'enabled'";
+	req->thinking = true;
+	budget = cJSON_GetObjectItemCaseSensitive(th, "budget_tokens");
+	if (!budget)
+		return NULL; /* the model table's check says it is required */
+	if (!cJSON_IsNumber(budget) || budget->valuedouble != (double)(long long)budget->valuedouble)
+		return "thinking.enabled.budget_tokens: Input should be a valid integer";
+	req->has_budget = true;
+	req->budget_tokens = budget->valuedouble;
+	return NULL;
+}
+
 int mock_anthropic_parse(const char *body, size_t len, struct mock_req *req, struct pl_err *err)
 {
 	cJSON *root = cJSON_ParseWithLength(body, len), *msgs, *m, *it;
@@ -18,24 +74,46 @@ int mock_anthropic_parse(const char *body, size_t len, struct mock_req *req, str
 		bad = "request body must be a JSON object";
 		goto out;
 	}
+	cJSON_ArrayForEach(it, root)
+		if (!req->unknown[0] && it->string && !mock_known_param(MOCK_FMT_ANTHROPIC, it->string))
+			snprintf(req->unknown, sizeof(req->unknown), "%s", it->string);
 	it = cJSON_GetObjectItemCaseSensitive(root, "model");
 	if (it && !cJSON_IsString(it)) {
-		bad = "model: must be a string";
+		bad = "model: Input should be a valid string";
 		goto out;
 	}
-	if (it)
+	if (it) {
 		snprintf(req->model, sizeof(req->model), "%s", it->valuestring);
+		req->has_model = true;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(root, "max_tokens");
+	if (it && (!cJSON_IsNumber(it) || it->valuedouble != (double)(long long)it->valuedouble)) {
+		bad = "max_tokens: Input should be a valid integer";
+		goto out;
+	}
+	if (it) {
+		req->has_max_tokens = true;
+		req->max_tokens = it->valuedouble;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(root, "temperature");
+	if (it && !cJSON_IsNumber(it)) {
+		bad = "temperature: Input should be a valid number";
+		goto out;
+	}
+	if (it) {
+		req->has_temperature = true;
+		req->temperature = it->valuedouble;
+	}
+	req->has_top_p = cJSON_GetObjectItemCaseSensitive(root, "top_p") != NULL;
+	if ((bad = thinking(cJSON_GetObjectItemCaseSensitive(root, "thinking"), req)))
+		goto out;
 	it = cJSON_GetObjectItemCaseSensitive(root, "stream");
 	req->stream = cJSON_IsTrue(it);
-	it = cJSON_GetObjectItemCaseSensitive(root, "system");
-	if (it && !cJSON_IsString(it) && !cJSON_IsArray(it)) {
-		bad = "system: must be a string or an array of text blocks";
+	if ((bad = system_text(cJSON_GetObjectItemCaseSensitive(root, "system"), req)))
 		goto out;
-	}
-	req->chars += mock_content_text(it, &req->system, &req->system_len);
 	msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
 	if (!cJSON_IsArray(msgs) || !cJSON_GetArraySize(msgs)) {
-		bad = "messages: Field required (a non-empty array)";
+		bad = msgs ? "messages: Input should be a non-empty list" : "messages: Field required";
 		goto out;
 	}
 	cJSON_ArrayForEach(m, msgs) {
@@ -53,7 +131,8 @@ out:
 	return mock_req_finish(req, bad, root, err);
 }
 
-int mock_anthropic_error(struct mock_reply *out, unsigned status, const char *type, const char *msg)
+int mock_anthropic_error(struct mock_reply *out, unsigned status, const char *type, const char *msg,
+			 const char *request_id)
 {
 	cJSON *root = cJSON_CreateObject(), *e;
 
@@ -61,6 +140,8 @@ int mock_anthropic_error(struct mock_reply *out, unsigned status, const char *ty
 	e = cJSON_AddObjectToObject(root, "error");
 	cJSON_AddStringToObject(e, "type", type);
 	cJSON_AddStringToObject(e, "message", msg);
+	if (request_id)
+		cJSON_AddStringToObject(root, "request_id", request_id);
 	return mock_reply_json(out, status, root);
 }
 

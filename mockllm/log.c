@@ -67,6 +67,10 @@ void mock_log_write(struct mock_log *log, const struct mock_log_rec *r)
 	cJSON_AddNumberToObject(o, "status", r->status);
 	if (r->error)
 		cJSON_AddStringToObject(o, "error", r->error);
+	if (r->request_id)
+		cJSON_AddStringToObject(o, "request_id", r->request_id);
+	if (r->model)
+		cJSON_AddStringToObject(o, "model", r->model);
 	if (r->pkt)
 		add_hex(o, "packet", r->pkt, r->pkt_len);
 	else

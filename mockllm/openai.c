@@ -6,32 +6,74 @@
 #include <string.h>
 #include <time.h>
 
+/* A number field: absent, or a number (is_int: a whole one). */
+static const char *number_field(const cJSON *root, const char *key, bool is_int, bool *has, double *v)
+{
+	static char msg[128];
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, key);
+
+	if (!it || cJSON_IsNull(it))
+		return NULL;
+	if (!cJSON_IsNumber(it) || (is_int && it->valuedouble != (double)(long long)it->valuedouble)) {
+		snprintf(msg, sizeof(msg), "Invalid type for '%s': expected %s.", key, is_int ? "an integer" : "a number");
+		return msg;
+	}
+	*has = true;
+	*v = it->valuedouble;
+	return NULL;
+}
+
 int mock_openai_parse(const char *body, size_t len, struct mock_req *req, struct pl_err *err)
 {
 	cJSON *root = cJSON_ParseWithLength(body, len), *msgs, *m, *it;
 	const char *bad = NULL;
+	double unused;
 
 	memset(req, 0, sizeof(*req));
 	req->format = MOCK_FMT_OPENAI;
 	if (!root)
-		return pl_errf(err, -EINVAL, "We could not parse the JSON body of your request.");
+		return pl_errf(err, -EINVAL, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)");
 	if (!cJSON_IsObject(root)) {
 		bad = "The request body must be a JSON object.";
 		goto out;
 	}
+	cJSON_ArrayForEach(it, root)
+		if (!req->unknown[0] && it->string && !mock_known_param(MOCK_FMT_OPENAI, it->string))
+			snprintf(req->unknown, sizeof(req->unknown), "%s", it->string);
 	it = cJSON_GetObjectItemCaseSensitive(root, "model");
 	if (it && !cJSON_IsString(it)) {
-		bad = "model: must be a string";
+		bad = "Invalid type for 'model': expected a string.";
 		goto out;
 	}
-	if (it)
+	if (it) {
 		snprintf(req->model, sizeof(req->model), "%s", it->valuestring);
+		req->has_model = true;
+	}
+	if ((bad = number_field(root, "max_tokens", true, &req->has_max_tokens, &req->max_tokens)) ||
+	    (bad = number_field(root, "max_completion_tokens", true, &req->has_max_completion_tokens,
+				&req->max_completion_tokens)) ||
+	    (bad = number_field(root, "temperature", false, &req->has_temperature, &req->temperature)) ||
+	    (bad = number_field(root, "top_p", false, &req->has_top_p, &unused)))
+		goto out;
+	it = cJSON_GetObjectItemCaseSensitive(root, "reasoning_effort");
+	if (it && !cJSON_IsNull(it)) {
+		if (!cJSON_IsString(it)) {
+			bad = "Invalid type for 'reasoning_effort': expected a string.";
+			goto out;
+		}
+		req->has_effort = true;
+		snprintf(req->effort, sizeof(req->effort), "%s", it->valuestring);
+	}
 	req->stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "stream"));
 	it = cJSON_GetObjectItemCaseSensitive(root, "stream_options");
 	req->include_usage = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "include_usage"));
 	msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
+	if (!msgs) {
+		bad = "Missing required parameter: 'messages'.";
+		goto out;
+	}
 	if (!cJSON_IsArray(msgs) || !cJSON_GetArraySize(msgs)) {
-		bad = "messages: a non-empty array is required";
+		bad = "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.";
 		goto out;
 	}
 	cJSON_ArrayForEach(m, msgs) {
@@ -39,7 +81,7 @@ int mock_openai_parse(const char *body, size_t len, struct mock_req *req, struct
 		const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
 
 		if (!cJSON_IsString(role)) {
-			bad = "messages: each message needs a role";
+			bad = "Missing required parameter: 'messages[0].role'.";
 			goto out;
 		}
 		req->messages++;
@@ -56,18 +98,32 @@ out:
 }
 
 int mock_openai_error(struct mock_reply *out, unsigned status, const char *type, const char *code,
-		      const char *msg)
+		      const char *param, const char *msg)
 {
 	cJSON *root = cJSON_CreateObject(), *e;
 
 	e = cJSON_AddObjectToObject(root, "error");
 	cJSON_AddStringToObject(e, "message", msg);
 	cJSON_AddStringToObject(e, "type", type);
-	cJSON_AddNullToObject(e, "param");
+	if (param)
+		cJSON_AddStringToObject(e, "param", param);
+	else
+		cJSON_AddNullToObject(e, "param");
 	if (code)
 		cJSON_AddStringToObject(e, "code", code);
 	else
 		cJSON_AddNullToObject(e, "code");
+	return mock_reply_json(out, status, root);
+}
+
+int mock_llamacpp_error(struct mock_reply *out, unsigned status, const char *type, const char *msg)
+{
+	cJSON *root = cJSON_CreateObject(), *e;
+
+	e = cJSON_AddObjectToObject(root, "error");
+	cJSON_AddNumberToObject(e, "code", status);
+	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_AddStringToObject(e, "type", type);
 	return mock_reply_json(out, status, root);
 }
 

@@ -148,3 +148,32 @@ int mock_req_finish(struct mock_req *req, const char *bad, cJSON *root, struct p
 	cJSON_Delete(root);
 	return rc;
 }
+
+/* Top-level parameters of POST /v1/messages and POST /v1/chat/completions as the API
+ * references list them (2026-12); anything else is refused where the model table
+ * rules (the real services' "Extra inputs are not permitted" / "Unrecognized request
+ * argument supplied"). */
+static const char *const anthropic_params[] = {
+	"model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream",
+	"temperature", "top_p", "top_k", "tools", "tool_choice", "thinking", "service_tier",
+	"container", "mcp_servers", "context_management", "output_config", "inference_geo", NULL,
+};
+
+static const char *const openai_params[] = {
+	"model", "messages", "audio", "frequency_penalty", "function_call", "functions", "logit_bias",
+	"logprobs", "max_completion_tokens", "max_tokens", "metadata", "modalities", "n",
+	"parallel_tool_calls", "prediction", "presence_penalty", "prompt_cache_key",
+	"prompt_cache_retention", "reasoning_effort", "response_format", "safety_identifier", "seed",
+	"service_tier", "stop", "store", "stream", "stream_options", "temperature", "tool_choice",
+	"tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options", NULL,
+};
+
+bool mock_known_param(enum mock_format fmt, const char *key)
+{
+	const char *const *k = fmt == MOCK_FMT_OPENAI ? openai_params : anthropic_params;
+
+	for (; *k; k++)
+		if (!strcmp(*k, key))
+			return true;
+	return false;
+}

@@ -21,15 +21,30 @@ enum mock_format {
 struct mock_req {
 	enum mock_format format;
 	char model[128];
+	bool has_model;        /* the body named one ("model" may be filled in from the profile) */
 	bool stream;
 	bool include_usage;    /* openai stream_options.include_usage */
 	char *system;          /* all system text, malloc'd ("" when none) */
 	size_t system_len;
+	size_t cache_len;      /* anthropic: system text up to its last cache_control block */
+	bool cache_marked;     /* anthropic: some system block carries cache_control */
 	char *last_user;       /* text of the last user message, malloc'd */
 	size_t last_user_len;
 	size_t chars;          /* characters of every text in the prompt */
 	size_t messages;
+	/* the knobs the model table rules on (has_*: present in the body) */
+	bool has_max_tokens, has_max_completion_tokens, has_temperature, has_top_p;
+	double max_tokens, max_completion_tokens, temperature;
+	bool thinking;         /* anthropic thinking.type "enabled" */
+	bool has_budget;
+	double budget_tokens;  /* thinking.budget_tokens */
+	bool has_effort;
+	char effort[32];       /* openai reasoning_effort */
+	char unknown[64];      /* the first top-level parameter the API does not define, or "" */
 };
+
+/* Is key a top-level request parameter of the wire format (the real APIs' lists)? */
+bool mock_known_param(enum mock_format fmt, const char *key);
 
 void mock_req_free(struct mock_req *req);
 
@@ -49,6 +64,8 @@ struct mock_seg {
 
 struct mock_reply {
 	unsigned status;
+	const char *request_id_header; /* "request-id" (anthropic) or "x-request-id" (openai) */
+	char request_id[48];
 	const char *content_type;
 	bool has_retry_after;
 	unsigned retry_after;

@@ -41,7 +41,7 @@ static void post(enum tm_api api, bool stream, long timeout_ms, struct tm_resp *
 	char *body = tm_body(api, "sys", tm_user_msg(req, n), stream);
 
 	tm_post(srv.url, api == TM_ANTHROPIC ? "/v1/messages" : "/v1/chat/completions", body,
-		api == TM_ANTHROPIC, timeout_ms, r);
+		true, timeout_ms, r);
 	free(body);
 }
 
@@ -383,6 +383,7 @@ Test(mockllm_faults, stream_error_mid_stream)
 	cr_expect_str_eq(jstr(e, "type"), "error");
 	cr_expect_str_eq(jstr(cJSON_GetObjectItem(e, "error"), "type"), "overloaded_error");
 	cr_expect_str_eq(jstr(cJSON_GetObjectItem(e, "error"), "message"), "Overloaded");
+	cr_expect_str_eq(jstr(e, "request_id"), r.request_id);
 	cJSON_Delete(e);
 	cr_expect_null(strstr(r.body, "message_stop"), "%s", r.body);
 	cr_expect_null(strstr(ev + 1, "event:"), "something after the error: %s", ev);
