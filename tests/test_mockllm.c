@@ -555,7 +555,8 @@ Test(mockllm, bad_profile_names_file_and_line)
 /* The shipped profiles load. */
 Test(mockllm, shipped_profiles_load)
 {
-	const char *names[] = { "sim-perfect", "sim-haiku-like", "sim-sloppy", "sim-faults" };
+	const char *names[] = { "sim-perfect", "sim-haiku-like", "sim-sloppy", "sim-opus-4-7", "sim-gpt-5-mini",
+				"sim-llamacpp", "sim-faults" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

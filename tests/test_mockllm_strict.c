@@ -939,3 +939,47 @@ Test(mockllm_strict, answers_are_cut_at_the_token_limit)
 	cJSON_Delete(root);
 	tm_resp_free(&r);
 }
+
+/* The shipped profiles of the three acceptance setups: each model's own refusals, and
+ * the careful answer to what pinglab sends it. */
+Test(mockllm_strict, shipped_model_profiles)
+{
+	struct tm_resp r;
+	cJSON *root;
+
+	tm_start(&srv, "", (const char *const[]){ "--profile", "sim-opus-4-7", "--scale", "0", NULL });
+	post(TM_ANTHROPIC, "claude-opus-4-7", false, "{\"temperature\":0}", &r);
+	anthropic_error(&r, 400, BAD, "`temperature` is deprecated for this model.");
+	tm_resp_free(&r);
+	post(TM_ANTHROPIC, "claude-opus-4-7", false, NULL, &r);
+	root = ok(&r);
+	cr_expect_str_eq(str(cJSON_GetArrayItem(get(root, "content"), 0), "text"), ANSWER);
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+	tm_stop(&srv);
+
+	tm_start(&srv, "", (const char *const[]){ "--profile", "sim-gpt-5-mini", "--scale", "0", NULL });
+	post(TM_OPENAI, "gpt-5-mini", false, "{\"temperature\":0}", &r);
+	cr_expect_eq(r.status, 400, "%s", r.body);
+	tm_resp_free(&r);
+	post(TM_OPENAI, "gpt-5-mini", false, "{\"max_completion_tokens\":16384}", &r);
+	root = ok(&r);
+	cr_expect_str_eq(content(root), ANSWER);
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+	tm_stop(&srv);
+
+	tm_start(&srv, "", (const char *const[]){ "--profile", "sim-llamacpp", "--scale", "0", NULL });
+	{
+		const char *const none[] = { NULL };
+		char *body = tm_body_x(TM_OPENAI, "qwen2.5", "sys", user(), false, "{\"max_tokens\":2048,\"temperature\":0}");
+
+		tm_post_headers(srv.url, CHAT, body, none, &r);
+		root = ok(&r);
+		cr_expect_str_eq(content(root), ANSWER);
+		get(root, "timings");
+		cJSON_Delete(root);
+		tm_resp_free(&r);
+		free(body);
+	}
+}
