@@ -9,7 +9,7 @@
 /* A number field: absent, or a number (is_int: a whole one). */
 static const char *number_field(const cJSON *root, const char *key, bool is_int, bool *has, double *v)
 {
-	static char msg[128];
+	static __thread char msg[128]; /* per request: one thread each */
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, key);
 
 	if (!it || cJSON_IsNull(it))
@@ -81,7 +81,10 @@ int mock_openai_parse(const char *body, size_t len, struct mock_req *req, struct
 		const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
 
 		if (!cJSON_IsString(role)) {
-			bad = "Missing required parameter: 'messages[0].role'.";
+			static __thread char msg[80];
+
+			snprintf(msg, sizeof(msg), "Missing required parameter: 'messages[%zu].role'.", req->messages);
+			bad = msg;
 			goto out;
 		}
 		req->messages++;

@@ -496,7 +496,12 @@ Test(mockllm_strict, the_clients_requests_are_accepted)
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 		snprintf(body, sizeof(body), bodies[i][1], esc);
 #pragma GCC diagnostic pop
-		cr_assert_not_null(cJSON_Parse(body), "%s", body);
+		{
+			cJSON *parsed = cJSON_Parse(body);
+
+			cr_assert_not_null(parsed, "%s", body);
+			cJSON_Delete(parsed);
+		}
 		tm_post(srv.url, bodies[i][0], body, true, 0, &r);
 		cr_expect_eq(r.status, 200, "%s: %s", body, r.body);
 		if (strstr(body, "\"stream\":true")) {
