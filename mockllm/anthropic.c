@@ -61,13 +61,14 @@ static const char *thinking(const cJSON *th, struct mock_req *req)
 	return NULL;
 }
 
-int mock_anthropic_parse(const char *body, size_t len, struct mock_req *req, struct pl_err *err)
+int mock_anthropic_parse(const char *body, size_t len, bool v2026, struct mock_req *req, struct pl_err *err)
 {
 	cJSON *root = cJSON_ParseWithLength(body, len), *msgs, *m, *it;
 	const char *bad = NULL;
 
 	memset(req, 0, sizeof(*req));
 	req->format = MOCK_FMT_ANTHROPIC;
+	req->v2026 = v2026;
 	if (!root)
 		return pl_errf(err, -EINVAL, "request body is not valid JSON");
 	if (!cJSON_IsObject(root)) {
@@ -75,7 +76,7 @@ int mock_anthropic_parse(const char *body, size_t len, struct mock_req *req, str
 		goto out;
 	}
 	cJSON_ArrayForEach(it, root)
-		if (!req->unknown[0] && it->string && !mock_known_param(MOCK_FMT_ANTHROPIC, it->string))
+		if (!req->unknown[0] && it->string && !mock_known_param(MOCK_FMT_ANTHROPIC, v2026, it->string))
 			snprintf(req->unknown, sizeof(req->unknown), "%s", it->string);
 	it = cJSON_GetObjectItemCaseSensitive(root, "model");
 	if (it && !cJSON_IsString(it)) {
@@ -111,6 +112,11 @@ int mock_anthropic_parse(const char *body, size_t len, struct mock_req *req, str
 	req->stream = cJSON_IsTrue(it);
 	if ((bad = system_text(cJSON_GetObjectItemCaseSensitive(root, "system"), req)))
 		goto out;
+	if (v2026 && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "cache_control")) && req->system_len) {
+		/* 2026-10-21's top-level cache_control: the prompt's stable prefix, the system */
+		req->cache_marked = true;
+		req->cache_len = req->system_len;
+	}
 	msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
 	if (!cJSON_IsArray(msgs) || !cJSON_GetArraySize(msgs)) {
 		bad = msgs ? "messages: Input should be a non-empty list" : "messages: Field required";
@@ -150,14 +156,30 @@ static const char *stop_reason(const struct mock_plan *plan)
 	return plan->stop == MOCK_STOP_MAX_TOKENS ? "max_tokens" : plan->stop == MOCK_STOP_REFUSAL ? "refusal" : "end_turn";
 }
 
-static void add_usage(cJSON *obj, const struct mock_usage *u, unsigned output)
+/* output_tokens_details.thinking_tokens: the thinking part of output_tokens, sent when
+ * the answer thinks (null without thinking under 2026-10-21, absent before) */
+static void add_details(cJSON *usage, const struct mock_plan *plan, const struct mock_shape *sh)
 {
+	if (plan->thinking_tokens)
+		cJSON_AddNumberToObject(cJSON_AddObjectToObject(usage, "output_tokens_details"), "thinking_tokens",
+					plan->thinking_tokens);
+	else if (sh->v2026)
+		cJSON_AddNullToObject(usage, "output_tokens_details");
+}
+
+/* usage; the details only with the final count (not message_start's) */
+static void add_usage(cJSON *obj, const struct mock_usage *u, bool final, const struct mock_plan *plan,
+		      const struct mock_shape *sh)
+{
+	unsigned output = final ? u->output : 1;
 	cJSON *usage = cJSON_AddObjectToObject(obj, "usage");
 
 	cJSON_AddNumberToObject(usage, "input_tokens", u->input);
 	cJSON_AddNumberToObject(usage, "cache_creation_input_tokens", u->cache_write);
 	cJSON_AddNumberToObject(usage, "cache_read_input_tokens", u->cache_read);
 	cJSON_AddNumberToObject(usage, "output_tokens", output);
+	if (final)
+		add_details(usage, plan, sh);
 }
 
 /* Does the answer have text blocks? Not a refusal, and not an answer whose whole
@@ -179,7 +201,7 @@ static cJSON *text_block(const char *text, size_t n)
 }
 
 static cJSON *message(const struct mock_req *req, const struct mock_plan *plan,
-		      const struct mock_usage *u, bool streamed)
+		      const struct mock_usage *u, const struct mock_shape *sh, bool streamed)
 {
 	cJSON *root = cJSON_CreateObject(), *content, *block;
 	char id[64];
@@ -209,7 +231,7 @@ static cJSON *message(const struct mock_req *req, const struct mock_plan *plan,
 		cJSON_AddNullToObject(root, "stop_reason");
 	}
 	cJSON_AddNullToObject(root, "stop_sequence");
-	add_usage(root, u, streamed ? 1 : u->output);
+	add_usage(root, u, !streamed, plan, sh);
 	return root;
 }
 
@@ -354,7 +376,7 @@ static int stream(struct mock_reply *out, const struct mock_req *req, const stru
 	out->status = 200;
 	out->content_type = "text/event-stream";
 	o = typed("message_start");
-	cJSON_AddItemToObject(o, "message", message(req, plan, u, true));
+	cJSON_AddItemToObject(o, "message", message(req, plan, u, sh, true));
 	emit(&st, 0, event("message_start", o));
 	if (plan->thinking) {
 		/* thinking_delta pieces, then the signature, in block 0 */
@@ -399,6 +421,7 @@ static int stream(struct mock_reply *out, const struct mock_req *req, const stru
 	cJSON_AddNullToObject(x, "stop_sequence");
 	x = cJSON_AddObjectToObject(o, "usage");
 	cJSON_AddNumberToObject(x, "output_tokens", u->output);
+	add_details(x, plan, sh);
 	emit(&st, 0, event("message_delta", o));
 	emit(&st, 0, event("message_stop", typed("message_stop")));
 	return st.rc;
@@ -411,7 +434,7 @@ int mock_anthropic_answer(struct mock_reply *out, const struct mock_req *req,
 
 	if (req->stream)
 		return stream(out, req, plan, u, sh);
-	rc = mock_reply_json(out, 200, message(req, plan, u, false));
+	rc = mock_reply_json(out, 200, message(req, plan, u, sh, false));
 	if (!rc && sh->malformed) {
 		char *cut = mock_cut_json(out->body);
 

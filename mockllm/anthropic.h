@@ -4,8 +4,9 @@
 
 #include "mockllm/wire.h"
 
-/* Parse a request body; errors name what is wrong, for a 400 invalid_request_error. */
-int mock_anthropic_parse(const char *body, size_t len, struct mock_req *req, struct pl_err *err);
+/* Parse a request body (v2026: for anthropic-version 2026-10-21); errors name what is
+ * wrong, for a 400 invalid_request_error. */
+int mock_anthropic_parse(const char *body, size_t len, bool v2026, struct mock_req *req, struct pl_err *err);
 
 /* {"type":"error","error":{"type":type,"message":msg},"request_id":request_id} with
  * status (no request_id when it is NULL). */

@@ -38,7 +38,7 @@ int mock_openai_parse(const char *body, size_t len, struct mock_req *req, struct
 		goto out;
 	}
 	cJSON_ArrayForEach(it, root)
-		if (!req->unknown[0] && it->string && !mock_known_param(MOCK_FMT_OPENAI, it->string))
+		if (!req->unknown[0] && it->string && !mock_known_param(MOCK_FMT_OPENAI, false, it->string))
 			snprintf(req->unknown, sizeof(req->unknown), "%s", it->string);
 	it = cJSON_GetObjectItemCaseSensitive(root, "model");
 	if (it && !cJSON_IsString(it)) {

@@ -280,10 +280,11 @@ static const char *auth(struct mock_server *s, enum mock_format fmt, struct MHD_
 	return NULL;
 }
 
-/* The versions the Anthropic API accepts in anthropic-version. */
+/* The versions the Anthropic API accepts in anthropic-version (2026-10-21: the one the
+ * official SDKs from 1.0 send). */
 static bool known_version(const char *v)
 {
-	return !strcmp(v, "2023-06-01") || !strcmp(v, "2023-01-01");
+	return !strcmp(v, "2023-06-01") || !strcmp(v, "2023-01-01") || !strcmp(v, "2026-10-21");
 }
 
 /* A model request, complete. */
@@ -332,7 +333,8 @@ static enum MHD_Result model_request(struct mock_server *s, struct MHD_Connectio
 		goto refuse;
 	}
 	rc = fmt == MOCK_FMT_OPENAI ? mock_openai_parse(k->body ? k->body : "", k->len, &req, &err)
-				    : mock_anthropic_parse(k->body ? k->body : "", k->len, &req, &err);
+				    : mock_anthropic_parse(k->body ? k->body : "", k->len,
+							   version && !strcmp(version, "2026-10-21"), &req, &err);
 	if (rc == -ENOMEM)
 		return MHD_NO;
 	if (rc) {
@@ -366,6 +368,7 @@ static enum MHD_Result model_request(struct mock_server *s, struct MHD_Connectio
 	rec->plan = &plan;
 	shape.request_id = reply.request_id;
 	shape.llamacpp = s->profile->server == MOCK_SERVER_LLAMACPP;
+	shape.v2026 = req.v2026;
 	shape.malformed = plan.fault == MOCK_F_MALFORMED_JSON;
 	shape.stream_error = plan.fault == MOCK_F_STREAM_ERROR;
 

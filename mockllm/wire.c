@@ -152,11 +152,18 @@ int mock_req_finish(struct mock_req *req, const char *bad, cJSON *root, struct p
 /* Top-level parameters of POST /v1/messages and POST /v1/chat/completions as the API
  * references list them (2026-12); anything else is refused where the model table
  * rules (the real services' "Extra inputs are not permitted" / "Unrecognized request
- * argument supplied"). */
+ * argument supplied"). The Anthropic version 2026-10-21's list is the official
+ * TypeScript SDK 1.16's MessageCreateParams. */
 static const char *const anthropic_params[] = {
 	"model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream",
 	"temperature", "top_p", "top_k", "tools", "tool_choice", "thinking", "service_tier",
 	"container", "mcp_servers", "context_management", "output_config", "inference_geo", NULL,
+};
+
+static const char *const anthropic_2026_params[] = {
+	"model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream",
+	"tools", "tool_choice", "thinking", "service_tier", "container", "output_config",
+	"inference_geo", "cache_control", "diagnostics", "speed", "user_profile_id", "workspace_id", NULL,
 };
 
 static const char *const openai_params[] = {
@@ -168,9 +175,9 @@ static const char *const openai_params[] = {
 	"tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options", NULL,
 };
 
-bool mock_known_param(enum mock_format fmt, const char *key)
+bool mock_known_param(enum mock_format fmt, bool v2026, const char *key)
 {
-	const char *const *k = fmt == MOCK_FMT_OPENAI ? openai_params : anthropic_params;
+	const char *const *k = fmt == MOCK_FMT_OPENAI ? openai_params : v2026 ? anthropic_2026_params : anthropic_params;
 
 	for (; *k; k++)
 		if (!strcmp(*k, key))

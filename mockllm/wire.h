@@ -40,11 +40,14 @@ struct mock_req {
 	double budget_tokens;  /* thinking.budget_tokens */
 	bool has_effort;
 	char effort[32];       /* openai reasoning_effort */
+	bool v2026;            /* anthropic-version 2026-10-21 */
 	char unknown[64];      /* the first top-level parameter the API does not define, or "" */
 };
 
-/* Is key a top-level request parameter of the wire format (the real APIs' lists)? */
-bool mock_known_param(enum mock_format fmt, const char *key);
+/* Is key a top-level request parameter of the wire format (the real APIs' lists)?
+ * v2026: the Anthropic API version 2026-10-21, whose Messages API has no sampling
+ * parameters (temperature, top_p, top_k) and takes a top-level cache_control. */
+bool mock_known_param(enum mock_format fmt, bool v2026, const char *key);
 
 void mock_req_free(struct mock_req *req);
 
@@ -81,6 +84,7 @@ struct mock_shape {
 	bool malformed;        /* fault.malformed_json: the body cut off */
 	bool stream_error;     /* fault.stream_error: the stream breaks off with an error event */
 	bool llamacpp;         /* server = llama.cpp: "timings", no cache details */
+	bool v2026;            /* anthropic-version 2026-10-21: usage.output_tokens_details always */
 	const char *request_id;
 };
 

@@ -291,7 +291,8 @@ Test(mockllm_faults, thinking_before_the_answer)
 	cr_expect(strstr(r.body, "\"type\":\"signature_delta\""), "%s", r.body);
 	cr_expect(strstr(r.body, "{\"type\":\"content_block_stop\",\"index\":0}"), "%s", r.body);
 	cr_expect(strstr(r.body, "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"text\""), "%s", r.body);
-	cr_expect(strstr(r.body, "\"usage\":{\"output_tokens\":67}"), "%s", r.body);
+	cr_expect(strstr(r.body, "\"usage\":{\"output_tokens\":67,\"output_tokens_details\":{\"thinking_tokens\":48}}"),
+		  "%s", r.body);
 	tm_resp_free(&r);
 
 	post(TM_OPENAI, false, 0, &r);

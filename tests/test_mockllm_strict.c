@@ -34,6 +34,7 @@
 #define MSG "/v1/messages"
 #define CHAT "/v1/chat/completions"
 #define VERSION "anthropic-version: 2023-06-01"
+#define BAD "invalid_request_error"
 
 static struct tm_server srv, srv2;
 static char keyfile[64];
@@ -272,6 +273,7 @@ Test(mockllm_strict, anthropic_version_must_be_a_real_one)
 	} c[] = {
 		{ "anthropic-version: 2023-06-01", 200, NULL },
 		{ "anthropic-version: 2023-01-01", 200, NULL },
+		{ "anthropic-version: 2026-10-21", 200, NULL },
 		{ "anthropic-version: 2024-10-22", 400, "anthropic-version: \"2024-10-22\" is not a valid version" },
 		{ "anthropic-version: latest", 400, "anthropic-version: \"latest\" is not a valid version" },
 		{ NULL, 400, "anthropic-version: header is required" },
@@ -292,6 +294,55 @@ Test(mockllm_strict, anthropic_version_must_be_a_real_one)
 		tm_resp_free(&r);
 	}
 	free(body);
+}
+
+/* API version 2026-10-21 (what the official SDKs from 1.0 send): its Messages API has no
+ * sampling parameters (the SDK 1.16's MessageCreateParams lists none), takes a top-level
+ * cache_control, and its usage always has output_tokens_details (null without
+ * thinking). claude-haiku-4-5 caches from 4096 tokens: a 16384-character system prompt
+ * under a top-level cache_control is 4096 tokens, written once (the request:
+ * ceil((16384 + 117) / 4) + 8 = 4134 tokens, 38 of them not cached). */
+Test(mockllm_strict, anthropic_version_2026_10_21)
+{
+	const char *const h26[] = { "x-api-key: k", "anthropic-version: 2026-10-21", NULL };
+	char *sys = malloc(16385), *body;
+	struct tm_resp r;
+	cJSON *root;
+	const cJSON *u;
+
+	memset(sys, 's', 16384);
+	sys[16384] = '\0';
+	tm_start(&srv, PERFECT, NULL);
+	body = tm_body_x(TM_ANTHROPIC, "claude-haiku-4-5", "sys", user(), false, "{\"temperature\":0}");
+	tm_post_headers(srv.url, MSG, body, h26, &r);
+	anthropic_error(&r, 400, BAD, "temperature: Extra inputs are not permitted");
+	tm_resp_free(&r);
+	free(body);
+	body = tm_body_x(TM_ANTHROPIC, "claude-haiku-4-5", "sys", user(), false, "{\"top_k\":5}");
+	tm_post_headers(srv.url, MSG, body, h26, &r);
+	anthropic_error(&r, 400, BAD, "top_k: Extra inputs are not permitted");
+	tm_resp_free(&r);
+	free(body);
+	body = tm_body_x(TM_ANTHROPIC, "claude-haiku-4-5", sys, user(), false, "{\"cache_control\":{\"type\":\"ephemeral\"}}");
+	tm_post_headers(srv.url, MSG, body, h26, &r);
+	root = ok(&r);
+	u = get(root, "usage");
+	cr_expect(num(u, "cache_creation_input_tokens") == 4096 && num(u, "input_tokens") == 38, "%s", r.body);
+	cr_expect(cJSON_IsNull(get(u, "output_tokens_details")), "%s", r.body);
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+	/* the same top-level cache_control under 2023-06-01 is an unknown parameter */
+	tm_post(srv.url, MSG, body, true, 0, &r);
+	anthropic_error(&r, 400, BAD, "cache_control: Extra inputs are not permitted");
+	tm_resp_free(&r);
+	free(body);
+	/* and under 2023-06-01 an answer without thinking has no output_tokens_details */
+	post(TM_ANTHROPIC, "claude-haiku-4-5", false, NULL, &r);
+	root = ok(&r);
+	cr_expect_null(cJSON_GetObjectItem(get(root, "usage"), "output_tokens_details"), "%s", r.body);
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+	free(sys);
 }
 
 /* ---- request ids ---- */
@@ -372,7 +423,6 @@ static void expect_refusals(const struct refusal *c, size_t n)
 	}
 }
 
-#define BAD "invalid_request_error"
 #define OK(api, model, extra) { api, model, extra, 200, NULL, NULL, NULL, NULL }
 
 Test(mockllm_strict, anthropic_refuses_what_the_table_says)
@@ -816,6 +866,7 @@ Test(mockllm_strict, anthropic_thinking_comes_before_the_answer)
 	cr_expect_str_eq(str(cJSON_GetArrayItem(c, 1), "text"), ANSWER);
 	cr_expect_str_eq(str(root, "stop_reason"), "end_turn");
 	cr_expect_eq(num(get(root, "usage"), "output_tokens"), 1048);
+	cr_expect_eq(num(get(get(root, "usage"), "output_tokens_details"), "thinking_tokens"), 1024);
 	cJSON_Delete(root);
 	tm_resp_free(&r);
 
@@ -829,7 +880,8 @@ Test(mockllm_strict, anthropic_thinking_comes_before_the_answer)
 	cr_expect(strstr(r.body, "\"index\":0,\"delta\":{\"type\":\"signature_delta\""), "%.2000s", r.body);
 	cr_expect(strstr(r.body, "\"index\":1,\"content_block\":{\"type\":\"text\""), "%s", r.body);
 	cr_expect(strstr(r.body, "\"index\":1,\"delta\":{\"type\":\"text_delta\""), "%s", r.body);
-	cr_expect(strstr(r.body, "\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":1048}"),
+	cr_expect(strstr(r.body, "\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":1048,"
+			  "\"output_tokens_details\":{\"thinking_tokens\":1024}}"),
 		  "%s", strstr(r.body, "message_delta"));
 	tm_resp_free(&r);
 }
