@@ -265,6 +265,104 @@ void mock_plan_free(struct mock_plan *plan)
 {
 	free(plan->text);
 	free(plan->answer_pkt);
+	free(plan->thinking);
 	plan->text = NULL;
 	plan->answer_pkt = NULL;
+	plan->thinking = NULL;
+}
+
+/* The simulated model's thinking: a check-list of the header fields, repeated to n
+ * characters (n / 4 tokens). No hex digits: a client that took it for the answer would
+ * find no packet in it. */
+static char *think_text(size_t n)
+{
+	static const char list[] =
+		"Checking the IPv4 header field by field: version, header length, total length, "
+		"identification, flags, time to live, protocol, header checksum, source, destination; "
+		"then the ICMP type, code, checksum, identifier and sequence. ";
+	char *t = malloc(n + 1);
+	size_t i;
+
+	if (!t)
+		return NULL;
+	for (i = 0; i < n; i++)
+		t[i] = list[i % (sizeof(list) - 1)];
+	t[n] = '\0';
+	return t;
+}
+
+static void cut_text(struct mock_plan *plan, size_t n)
+{
+	if (n < plan->text_len) {
+		plan->text_len = n;
+		plan->text[n] = '\0';
+	}
+}
+
+int mock_plan_fit(struct mock_plan *plan, bool openai, unsigned think, bool reasons, unsigned limit)
+{
+	bool shown = !openai || plan->fault == MOCK_F_THINKING;
+	unsigned text_tok;
+	uint64_t h;
+	size_t i;
+
+	if (plan->fault == MOCK_F_THINKING && !think)
+		think = MOCK_FAULT_THINK_TOKENS;
+	if (plan->fault == MOCK_F_NULL_CONTENT) {
+		/* a refusal instead of the answer: nothing else */
+		think = 0;
+		cut_text(plan, 0);
+		plan->answer = MOCK_ANSWER_NONE;
+		plan->stop = MOCK_STOP_REFUSAL;
+	}
+	if (plan->fault == MOCK_F_MAX_TOKENS) {
+		cut_text(plan, plan->text_len / 2);
+		plan->stop = MOCK_STOP_MAX_TOKENS;
+	}
+	text_tok = (unsigned)((plan->text_len + 3) / 4);
+	if (limit && think >= limit) {
+		/* the whole limit spent thinking: no answer at all */
+		think = limit;
+		cut_text(plan, 0);
+		text_tok = 0;
+		plan->stop = MOCK_STOP_MAX_TOKENS;
+	} else if (limit && think + text_tok > limit) {
+		text_tok = limit - think;
+		/* a reasoning model's cut answer is withheld: content "" */
+		cut_text(plan, reasons ? 0 : (size_t)text_tok * 4);
+		plan->stop = MOCK_STOP_MAX_TOKENS;
+	}
+	plan->thinking_tokens = think;
+	if (think && shown) {
+		plan->thinking_len = (size_t)think * 4;
+		plan->thinking = think_text(plan->thinking_len);
+		if (!plan->thinking)
+			return -ENOMEM;
+	}
+	if (plan->stop == MOCK_STOP_REFUSAL)
+		plan->output_tokens = openai ? (unsigned)((strlen(MOCK_REFUSAL_TEXT) + 3) / 4) : 0;
+	else
+		plan->output_tokens = think + text_tok > 0 ? think + text_tok : 1;
+	if (plan->fault == MOCK_F_MULTI_TEXT && !openai && plan->text_len >= 2) {
+		/* two text blocks, split at the line break nearest the middle if there is one */
+		size_t mid = plan->text_len / 2, best = mid, bestd = (size_t)-1;
+
+		for (i = 1; i < plan->text_len; i++)
+			if (plan->text[i - 1] == '\n' && (i > mid ? i - mid : mid - i) < bestd) {
+				bestd = i > mid ? i - mid : mid - i;
+				best = i;
+			}
+		plan->split = best;
+	}
+	h = mock_hash(plan->id, strlen(plan->id));
+	for (i = 0; i + 1 < sizeof(plan->signature); i++) {
+		static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+		if (i % 10 == 0)
+			h = mix64(h + i);
+		plan->signature[i] = b64[(h >> (6 * (i % 10))) & 63];
+	}
+	plan->signature[sizeof(plan->signature) - 1] = '\0';
+	plan->total_ms = plan->latency_ms + plan->ttft_ms + plan->per_token_ms * (double)plan->output_tokens;
+	return 0;
 }

@@ -55,6 +55,16 @@ enum mock_answer {
 	MOCK_ANSWER_DROP,
 };
 
+/* Why the answer ended (stop_reason / finish_reason). */
+enum mock_stop {
+	MOCK_STOP_END = 0,     /* end_turn / stop */
+	MOCK_STOP_MAX_TOKENS,  /* max_tokens / length: cut at the token limit */
+	MOCK_STOP_REFUSAL,     /* refusal (anthropic) / message.refusal (openai) */
+};
+
+#define MOCK_REFUSAL_TEXT "I'm sorry, but I can't help with that."
+#define MOCK_FAULT_THINK_TOKENS 48 /* the thinking of fault.thinking when none was asked for */
+
 struct mock_plan {
 	/* the request */
 	bool have_packet;
@@ -70,7 +80,14 @@ struct mock_plan {
 	enum mock_answer answer;
 	uint8_t *answer_pkt;   /* malloc'd when answer == PACKET */
 	size_t answer_len;
-	unsigned output_tokens;
+	unsigned output_tokens; /* thinking included */
+	/* the answer's shape, fitted to the request by mock_plan_fit */
+	char *thinking;        /* thinking text (malloc'd), NULL when none is shown */
+	size_t thinking_len;
+	unsigned thinking_tokens; /* of output_tokens (shown or not) */
+	size_t split;          /* multi_text: the first text block's length (0: one block) */
+	enum mock_stop stop;
+	char signature[64];    /* of the thinking block */
 	/* timing, already multiplied by --scale */
 	double latency_ms;     /* before anything is sent */
 	double ttft_ms;
@@ -85,5 +102,13 @@ struct mock_plan {
 int mock_plan_make(const struct mock_profile *p, uint64_t seed, double scale, const uint8_t *pkt,
 		   size_t len, unsigned attempt, struct mock_plan *plan, struct pl_err *err);
 void mock_plan_free(struct mock_plan *plan);
+
+/* Fit the answer to the request: think_tokens of thinking first (0 = none asked for;
+ * fault.thinking adds some anyway), the text cut where thinking and text exceed limit
+ * (0 = no limit), a reasoning model's cut answer withheld (OpenAI content ""), the
+ * faults that shape a 200 (thinking, multi_text, null_content, max_tokens) applied.
+ * openai: the OpenAI format (thinking shown only for fault.thinking, as
+ * reasoning_content; multi_text does not apply). Updates output_tokens and total_ms. */
+int mock_plan_fit(struct mock_plan *plan, bool openai, unsigned think_tokens, bool reasons, unsigned limit);
 
 #endif

@@ -67,6 +67,10 @@ void mock_log_write(struct mock_log *log, const struct mock_log_rec *r)
 	cJSON_AddNumberToObject(o, "status", r->status);
 	if (r->error)
 		cJSON_AddStringToObject(o, "error", r->error);
+	if (r->request_id)
+		cJSON_AddStringToObject(o, "request_id", r->request_id);
+	if (r->model)
+		cJSON_AddStringToObject(o, "model", r->model);
 	if (r->pkt)
 		add_hex(o, "packet", r->pkt, r->pkt_len);
 	else
@@ -90,6 +94,11 @@ void mock_log_write(struct mock_log *log, const struct mock_log_rec *r)
 			cJSON_AddStringToObject(o, "answer", p->answer == MOCK_ANSWER_DROP ? "drop" : "none");
 		cJSON_AddNumberToObject(o, "text_len", (double)p->text_len);
 		cJSON_AddStringToObject(o, "id", p->id);
+		if (r->usage) {
+			cJSON_AddStringToObject(o, "stop", p->stop == MOCK_STOP_MAX_TOKENS ? "max_tokens"
+							   : p->stop == MOCK_STOP_REFUSAL ? "refusal" : "end");
+			cJSON_AddNumberToObject(o, "thinking_tokens", p->thinking_tokens);
+		}
 	} else {
 		cJSON_AddStringToObject(o, "injected", "none");
 		cJSON_AddStringToObject(o, "kind", "none");

@@ -23,6 +23,8 @@ struct mock_log_rec {
 	bool stream;
 	unsigned status;       /* 0 for a reset connection */
 	const char *error;     /* why a request was refused (4xx), or NULL */
+	const char *request_id;/* the request-id / x-request-id sent */
+	const char *model;     /* the model the request named (or was given), or NULL */
 	const uint8_t *pkt;    /* the packet found in the prompt, or NULL */
 	size_t pkt_len;
 	const struct mock_plan *plan; /* NULL when the request was refused before planning */

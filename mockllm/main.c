@@ -2,10 +2,11 @@
  * OpenAI chat-completions APIs, so the lab runs with no key and no network.
  *
  *   pinglab-mockllm [--listen 127.0.0.1:PORT] [--profile NAME|FILE] [--seed N]
- *                   [--scale F] [--log FILE]
+ *                   [--scale F] [--log FILE] [--key-file FILE] [--models FILE]
  *
  * Prints its URL (the address and port bound) on stdout once listening, runs until SIGTERM or SIGINT, exits 0.
- * Exit 2 on a usage error, a bad profile or a non-loopback --listen address.
+ * Exit 2 on a usage error, a bad profile, a non-loopback --listen address, or no model
+ * table (unless the profile says models = any).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,18 +23,21 @@
 #include "mockllm/log.h"
 #include "mockllm/profile.h"
 #include "mockllm/server.h"
+#include "model/table.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pinglab-mockllm [--listen 127.0.0.1:PORT] [--profile NAME|FILE] [--seed N]\n"
-		   "                       [--scale F] [--log FILE] [--key-file FILE]\n"
+		   "                       [--scale F] [--log FILE] [--key-file FILE] [--models FILE]\n"
 		   "  --listen   loopback address and port (default 127.0.0.1:0 = any free port)\n"
 		   "  --profile  behaviour profile: a name in mockllm/profiles/ (or $PINGLAB_PROFILES),\n"
 		   "             or a file path containing '/' (default sim-perfect)\n"
 		   "  --seed     seed of every random choice (default 1)\n"
 		   "  --scale    multiplies every simulated delay except stall_ms (default 1, 0 = none)\n"
 		   "  --log      append one JSON line per request to FILE\n"
-		   "  --key-file accept only the API key in FILE (mode 0600); others get 401\n");
+		   "  --key-file accept only the API key in FILE (mode 0600); others get 401\n"
+		   "  --models   the model table (default: the newest model/models-*.tsv found from the\n"
+		   "             binary's directory, or $PINGLAB_MODELS)\n");
 }
 
 /* "127.0.0.1:PORT", "localhost:PORT" or ":PORT"; only 127.0.0.0/8. */
@@ -92,10 +96,14 @@ int main(int argc, char **argv)
 		{ "scale", required_argument, NULL, 'x' },
 		{ "log", required_argument, NULL, 'g' },
 		{ "key-file", required_argument, NULL, 'k' },
+		{ "models", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listen_arg = "127.0.0.1:0", *profile_arg = "sim-perfect", *log_path = NULL, *key_path = NULL;
+	const char *models_arg = NULL;
+	struct pl_mtab table = { 0 };
+	char models[PATH_MAX];
 	struct mock_server srv;
 	struct mock_profile prof;
 	struct mock_log log;
@@ -137,6 +145,9 @@ int main(int argc, char **argv)
 		case 'k':
 			key_path = optarg;
 			break;
+		case 'm':
+			models_arg = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -161,14 +172,31 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	srv.profile = &prof;
+	/* the model table says what each model refuses; a local server (models = any)
+	 * needs none, but a table asked for by name is read (and must be good) all the same */
+	models[0] = '\0';
+	if (models_arg)
+		snprintf(models, sizeof(models), "%s", models_arg);
+	else if (prof.models == MOCK_MODELS_TABLE && pl_mtab_locate(dir, models, sizeof(models))) {
+		fprintf(stderr, "pinglab-mockllm: no model table: no model/models-*.tsv found from %s (give --models "
+			"FILE, or set PINGLAB_MODELS; a profile with models = any needs none)\n", dir);
+		return 2;
+	}
+	if (models[0] && pl_mtab_load(models, &table, &err)) {
+		fprintf(stderr, "pinglab-mockllm: --models: %s\n", err.msg);
+		return 2;
+	}
+	srv.table = prof.models == MOCK_MODELS_TABLE ? &table : NULL;
 	if (mock_log_open(&log, log_path, &err)) {
 		fprintf(stderr, "pinglab-mockllm: %s\n", err.msg);
+		pl_mtab_free(&table);
 		return 2;
 	}
 	srv.log = &log;
 	if (key_path && !(key = pl_key_file_read(key_path, &err))) {
 		fprintf(stderr, "pinglab-mockllm: %s\n", err.msg);
 		mock_log_close(&log);
+		pl_mtab_free(&table);
 		return 2;
 	}
 	srv.key = key;
@@ -184,6 +212,7 @@ int main(int argc, char **argv)
 	if (mock_server_start(&srv, &err)) {
 		fprintf(stderr, "pinglab-mockllm: %s\n", err.msg);
 		mock_log_close(&log);
+		pl_mtab_free(&table);
 		free(key);
 		return 2;
 	}
@@ -195,13 +224,16 @@ int main(int argc, char **argv)
 		printf("http://%s:%u\n", ip, srv.port);
 		fflush(stdout);
 	}
-	fprintf(stderr, "pinglab-mockllm: profile %s (%s), seed %llu, scale %g (simulated model)\n",
-		prof.name, path, (unsigned long long)srv.seed, srv.scale);
+	fprintf(stderr, "pinglab-mockllm: profile %s (%s), seed %llu, scale %g, models %s%s%s%s (simulated model)\n",
+		prof.name, path, (unsigned long long)srv.seed, srv.scale,
+		prof.models == MOCK_MODELS_ANY ? "any" : models, table.as_of[0] ? " as of " : "", table.as_of,
+		prof.server == MOCK_SERVER_LLAMACPP ? ", a llama.cpp server" : "");
 
 	while (sigwait(&sigs, &sig) == 0 && sig != SIGTERM && sig != SIGINT)
 		;
 	mock_server_stop(&srv);
 	mock_log_close(&log);
+	pl_mtab_free(&table);
 	if (key) {
 		explicit_bzero(key, strlen(key));
 		free(key);

@@ -34,6 +34,11 @@ static const char *const fault_names[MOCK_F_COUNT] = {
 	[MOCK_F_MALFORMED_JSON] = "malformed_json",
 	[MOCK_F_STALL] = "stall",
 	[MOCK_F_RESET] = "reset",
+	[MOCK_F_THINKING] = "thinking",
+	[MOCK_F_MULTI_TEXT] = "multi_text",
+	[MOCK_F_STREAM_ERROR] = "stream_error",
+	[MOCK_F_NULL_CONTENT] = "null_content",
+	[MOCK_F_MAX_TOKENS] = "max_tokens",
 };
 
 const char *mock_mistake_name(enum mock_mistake m)
@@ -46,10 +51,20 @@ const char *mock_fault_name(enum mock_fault f)
 	return (unsigned)f < MOCK_F_COUNT ? fault_names[f] : "?";
 }
 
+const char *mock_models_name(enum mock_models m)
+{
+	return m == MOCK_MODELS_ANY ? "any" : "table";
+}
+
+const char *mock_server_name(enum mock_server_kind k)
+{
+	return k == MOCK_SERVER_LLAMACPP ? "llama.cpp" : "api";
+}
+
 /* Slots in seen_line: fixed keys first, then mistakes, then faults. */
 enum {
 	K_NAME, K_MODEL, K_LATENCY, K_LATENCY_MAX, K_TTFT, K_PER_TOKEN, K_CHATTY, K_STALL,
-	K_RETRY_AFTER, K_PROMPT_CACHE, K_FAULT_ATTEMPTS, K_FIXED_COUNT,
+	K_RETRY_AFTER, K_PROMPT_CACHE, K_FAULT_ATTEMPTS, K_MODELS, K_SERVER, K_FIXED_COUNT,
 	K_MISTAKE0 = K_FIXED_COUNT,
 	K_FAULT0 = K_MISTAKE0 + MOCK_M_COUNT,
 	K_COUNT = K_FAULT0 + MOCK_F_COUNT,
@@ -57,7 +72,7 @@ enum {
 
 static const char *const fixed_keys[K_FIXED_COUNT] = {
 	"name", "model", "latency", "latency_max_ms", "ttft_ms", "per_token_ms", "chatty",
-	"stall_ms", "retry_after_s", "prompt_cache", "fault_attempts",
+	"stall_ms", "retry_after_s", "prompt_cache", "fault_attempts", "models", "server",
 };
 
 _Static_assert(K_COUNT <= 64, "seen_line too small");
@@ -176,6 +191,22 @@ static int set_key(struct mock_profile_parser *ps, int slot, const char *key, co
 	case K_PROMPT_CACHE:
 		if (boolean(val, &p->prompt_cache))
 			return fail(ps, err, "%s: expected yes or no, got \"%s\"", key, val);
+		return 0;
+	case K_MODELS:
+		if (!strcmp(val, "table"))
+			p->models = MOCK_MODELS_TABLE;
+		else if (!strcmp(val, "any"))
+			p->models = MOCK_MODELS_ANY;
+		else
+			return fail(ps, err, "%s: expected table or any, got \"%s\"", key, val);
+		return 0;
+	case K_SERVER:
+		if (!strcmp(val, "api"))
+			p->server = MOCK_SERVER_API;
+		else if (!strcmp(val, "llama.cpp"))
+			p->server = MOCK_SERVER_LLAMACPP;
+		else
+			return fail(ps, err, "%s: expected api or llama.cpp, got \"%s\"", key, val);
 		return 0;
 	default:
 		break;

@@ -42,8 +42,22 @@ enum mock_fault {
 	MOCK_F_MALFORMED_JSON, /* 200 with a cut-off JSON body */
 	MOCK_F_STALL,          /* sleeps stall_ms before answering */
 	MOCK_F_RESET,          /* connection closed with RST, no response */
+	/* answer shapes: a 200 whose body is unusual but valid (stream_error: broken) */
+	MOCK_F_THINKING,       /* the answer comes after a thinking block / reasoning_content */
+	MOCK_F_MULTI_TEXT,     /* the (anthropic) answer in two text blocks */
+	MOCK_F_STREAM_ERROR,   /* a stream that breaks off with the service's error event */
+	MOCK_F_NULL_CONTENT,   /* a refusal: content null / stop_reason refusal */
+	MOCK_F_MAX_TOKENS,     /* the answer cut at about half: max_tokens / length */
 	MOCK_F_COUNT,
 };
+
+/* Which model names a server takes: the model table's (refusing what it says each
+ * refuses), or any name with any parameter (a local server). */
+enum mock_models { MOCK_MODELS_TABLE = 0, MOCK_MODELS_ANY };
+
+/* What kind of server: the hosted APIs, or a llama.cpp server (no key, no cache,
+ * "timings" in its OpenAI answers). */
+enum mock_server_kind { MOCK_SERVER_API = 0, MOCK_SERVER_LLAMACPP };
 
 enum mock_latency {
 	MOCK_LAT_FIXED = 0,    /* a ms */
@@ -66,10 +80,14 @@ struct mock_profile {
 	unsigned retry_after_s;
 	unsigned fault_attempts; /* faults only on a packet's first N attempts (0 = on all) */
 	bool prompt_cache;
+	enum mock_models models;
+	enum mock_server_kind server;
 };
 
 const char *mock_mistake_name(enum mock_mistake m);
 const char *mock_fault_name(enum mock_fault f);
+const char *mock_models_name(enum mock_models m);
+const char *mock_server_name(enum mock_server_kind k);
 
 /* Parser state: one line at a time, so a fuzzer can drive it. */
 struct mock_profile_parser {

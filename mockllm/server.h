@@ -13,6 +13,7 @@
 #include "mockllm/behave.h"
 #include "mockllm/log.h"
 #include "mockllm/profile.h"
+#include "model/table.h"
 
 struct mock_server {
 	/* configuration, set before mock_server_start */
@@ -22,6 +23,7 @@ struct mock_server {
 	double scale;
 	struct mock_log *log;
 	const char *key;           /* when set, the one API key accepted (else any) */
+	const struct pl_mtab *table; /* the model table; NULL only with profile models = any */
 	/* state */
 	struct MHD_Daemon *daemon;
 	uint16_t port;             /* the port actually bound */

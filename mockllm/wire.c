@@ -93,16 +93,15 @@ size_t mock_content_text(const cJSON *content, char **buf, size_t *len)
 	return added;
 }
 
-size_t mock_chunks(const char *text, size_t len, size_t **starts)
+size_t mock_chunks(size_t len, size_t size, size_t **starts)
 {
-	size_t n = len ? (len + 15) / 16 : 1, i;
+	size_t n = len ? (len + size - 1) / size : 1, i;
 
-	(void)text;
 	*starts = malloc((n + 1) * sizeof(**starts));
 	if (!*starts)
 		return 0;
 	for (i = 0; i < n; i++)
-		(*starts)[i] = i * 16 < len ? i * 16 : len;
+		(*starts)[i] = i * size < len ? i * size : len;
 	(*starts)[n] = len;
 	return n;
 }
@@ -148,4 +147,40 @@ int mock_req_finish(struct mock_req *req, const char *bad, cJSON *root, struct p
 		mock_req_free(req);
 	cJSON_Delete(root);
 	return rc;
+}
+
+/* Top-level parameters of POST /v1/messages and POST /v1/chat/completions as the API
+ * references list them (2026-12); anything else is refused where the model table
+ * rules (the real services' "Extra inputs are not permitted" / "Unrecognized request
+ * argument supplied"). The Anthropic version 2026-10-21's list is the official
+ * TypeScript SDK 1.16's MessageCreateParams. */
+static const char *const anthropic_params[] = {
+	"model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream",
+	"temperature", "top_p", "top_k", "tools", "tool_choice", "thinking", "service_tier",
+	"container", "mcp_servers", "context_management", "output_config", "inference_geo", NULL,
+};
+
+static const char *const anthropic_2026_params[] = {
+	"model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream",
+	"tools", "tool_choice", "thinking", "service_tier", "container", "output_config",
+	"inference_geo", "cache_control", "diagnostics", "speed", "user_profile_id", "workspace_id", NULL,
+};
+
+static const char *const openai_params[] = {
+	"model", "messages", "audio", "frequency_penalty", "function_call", "functions", "logit_bias",
+	"logprobs", "max_completion_tokens", "max_tokens", "metadata", "modalities", "n",
+	"parallel_tool_calls", "prediction", "presence_penalty", "prompt_cache_key",
+	"prompt_cache_retention", "reasoning_effort", "response_format", "safety_identifier", "seed",
+	"service_tier", "stop", "store", "stream", "stream_options", "temperature", "tool_choice",
+	"tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options", NULL,
+};
+
+bool mock_known_param(enum mock_format fmt, bool v2026, const char *key)
+{
+	const char *const *k = fmt == MOCK_FMT_OPENAI ? openai_params : v2026 ? anthropic_2026_params : anthropic_params;
+
+	for (; *k; k++)
+		if (!strcmp(*k, key))
+			return true;
+	return false;
 }

@@ -21,15 +21,33 @@ enum mock_format {
 struct mock_req {
 	enum mock_format format;
 	char model[128];
+	bool has_model;        /* the body named one ("model" may be filled in from the profile) */
 	bool stream;
 	bool include_usage;    /* openai stream_options.include_usage */
 	char *system;          /* all system text, malloc'd ("" when none) */
 	size_t system_len;
+	size_t cache_len;      /* anthropic: system text up to its last cache_control block */
+	bool cache_marked;     /* anthropic: some system block carries cache_control */
 	char *last_user;       /* text of the last user message, malloc'd */
 	size_t last_user_len;
 	size_t chars;          /* characters of every text in the prompt */
 	size_t messages;
+	/* the knobs the model table rules on (has_*: present in the body) */
+	bool has_max_tokens, has_max_completion_tokens, has_temperature, has_top_p;
+	double max_tokens, max_completion_tokens, temperature;
+	bool thinking;         /* anthropic thinking.type "enabled" */
+	bool has_budget;
+	double budget_tokens;  /* thinking.budget_tokens */
+	bool has_effort;
+	char effort[32];       /* openai reasoning_effort */
+	bool v2026;            /* anthropic-version 2026-10-21 */
+	char unknown[64];      /* the first top-level parameter the API does not define, or "" */
 };
+
+/* Is key a top-level request parameter of the wire format (the real APIs' lists)?
+ * v2026: the Anthropic API version 2026-10-21, whose Messages API has no sampling
+ * parameters (temperature, top_p, top_k) and takes a top-level cache_control. */
+bool mock_known_param(enum mock_format fmt, bool v2026, const char *key);
 
 void mock_req_free(struct mock_req *req);
 
@@ -49,6 +67,8 @@ struct mock_seg {
 
 struct mock_reply {
 	unsigned status;
+	const char *request_id_header; /* "request-id" (anthropic) or "x-request-id" (openai) */
+	char request_id[48];
 	const char *content_type;
 	bool has_retry_after;
 	unsigned retry_after;
@@ -57,6 +77,15 @@ struct mock_reply {
 	struct mock_seg *segs; /* when streamed */
 	size_t nsegs;
 	bool streamed;
+};
+
+/* How an answer is sent, beyond its plan. */
+struct mock_shape {
+	bool malformed;        /* fault.malformed_json: the body cut off */
+	bool stream_error;     /* fault.stream_error: the stream breaks off with an error event */
+	bool llamacpp;         /* server = llama.cpp: "timings", no cache details */
+	bool v2026;            /* anthropic-version 2026-10-21: usage.output_tokens_details always */
+	const char *request_id;
 };
 
 /* Append a segment taking ownership of data (NULL data = out of memory, reported). */
@@ -80,9 +109,9 @@ void mock_req_message(struct mock_req *req, const char *role, const cJSON *conte
  * system prompt when none came, req freed on error, root deleted. Returns 0 or -errno. */
 int mock_req_finish(struct mock_req *req, const char *bad, cJSON *root, struct pl_err *err);
 
-/* Split text into stream chunks of about 16 characters; returns the chunk count and
- * fills starts (caller frees). */
-size_t mock_chunks(const char *text, size_t len, size_t **starts);
+/* Split len characters into stream chunks of size characters (at least one chunk, empty
+ * when len is 0); returns the chunk count and fills starts (caller frees). */
+size_t mock_chunks(size_t len, size_t size, size_t **starts);
 
 /* The cut-off JSON of a malformed_json fault: the first half of a real body. */
 char *mock_cut_json(const char *json);

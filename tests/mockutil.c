@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -215,12 +216,19 @@ const char *tm_user_msg(const uint8_t *pkt, size_t len)
 	return msg;
 }
 
-char *tm_body(enum tm_api api, const char *system, const char *user, bool stream)
+const char *tm_model(enum tm_api api)
 {
-	cJSON *root = cJSON_CreateObject(), *msgs, *m;
+	return api == TM_ANTHROPIC ? "claude-haiku-4-5" : "gpt-4o-mini";
+}
+
+char *tm_body_x(enum tm_api api, const char *model, const char *system, const char *user, bool stream,
+		const char *extra)
+{
+	cJSON *root = cJSON_CreateObject(), *msgs, *m, *x, *it;
 	char *s;
 
-	cJSON_AddStringToObject(root, "model", "claude-haiku-4-5");
+	if (model)
+		cJSON_AddStringToObject(root, "model", model);
 	if (api == TM_ANTHROPIC) {
 		cJSON_AddNumberToObject(root, "max_tokens", 2048);
 		cJSON_AddStringToObject(root, "system", system);
@@ -238,10 +246,28 @@ char *tm_body(enum tm_api api, const char *system, const char *user, bool stream
 	cJSON_AddItemToArray(msgs, m);
 	if (stream)
 		cJSON_AddTrueToObject(root, "stream");
+	if (extra) {
+		x = cJSON_Parse(extra);
+		cr_assert(cJSON_IsObject(x), "bad extra JSON: %s", extra);
+		while ((it = x->child)) {
+			cJSON_DetachItemViaPointer(x, it);
+			cJSON_DeleteItemFromObjectCaseSensitive(root, it->string);
+			if (cJSON_IsNull(it))
+				cJSON_Delete(it);
+			else
+				cJSON_AddItemToObject(root, it->string, it);
+		}
+		cJSON_Delete(x);
+	}
 	s = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	cr_assert_not_null(s);
 	return s;
+}
+
+char *tm_body(enum tm_api api, const char *system, const char *user, bool stream)
+{
+	return tm_body_x(api, tm_model(api), system, user, stream, NULL);
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -265,6 +291,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 		snprintf(r->retry_after, sizeof(r->retry_after), "%.*s", (int)(len - 12), p + 12);
 		r->retry_after[strcspn(r->retry_after, "\r\n")] = '\0';
 	}
+	if ((len > 11 && !strncasecmp(p, "request-id:", 11)) || (len > 13 && !strncasecmp(p, "x-request-id:", 13))) {
+		const char *v = strchr(p, ':') + 1;
+
+		while (*v == ' ')
+			v++;
+		snprintf(r->request_id, sizeof(r->request_id), "%.*s", (int)(len - (size_t)(v - p)), v);
+		r->request_id[strcspn(r->request_id, "\r\n")] = '\0';
+	}
 	return len;
 }
 
@@ -284,8 +318,8 @@ static void perform(CURL *c, struct tm_resp *r)
 		r->body = strdup("");
 }
 
-void tm_post(const char *url, const char *path, const char *body, bool anthropic_headers,
-	     long timeout_ms, struct tm_resp *r)
+void tm_post_headers(const char *url, const char *path, const char *body, const char *const *headers,
+		     struct tm_resp *r)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
@@ -295,7 +329,31 @@ void tm_post(const char *url, const char *path, const char *body, bool anthropic
 	snprintf(full, sizeof(full), "%s%s", url, path);
 	h = curl_slist_append(h, "content-type: application/json");
 	h = curl_slist_append(h, "Expect:");
-	if (anthropic_headers) {
+	while (headers && *headers)
+		h = curl_slist_append(h, *headers++);
+	curl_easy_setopt(c, CURLOPT_URL, full);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+	perform(c, r);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+}
+
+void tm_post(const char *url, const char *path, const char *body, bool auth, long timeout_ms,
+	     struct tm_resp *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char full[256];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(full, sizeof(full), "%s%s", url, path);
+	h = curl_slist_append(h, "content-type: application/json");
+	h = curl_slist_append(h, "Expect:");
+	if (auth && strstr(path, "/chat/completions")) {
+		h = curl_slist_append(h, "Authorization: Bearer test-key-not-secret");
+	} else if (auth) {
 		h = curl_slist_append(h, "x-api-key: test-key-not-secret");
 		h = curl_slist_append(h, "anthropic-version: 2023-06-01");
 	}
@@ -350,8 +408,7 @@ char *tm_ask(const struct tm_server *s, enum tm_api api, const uint8_t *pkt, siz
 	struct tm_resp r;
 	char *text;
 
-	tm_post(s->url, api == TM_ANTHROPIC ? "/v1/messages" : "/v1/chat/completions", body,
-		api == TM_ANTHROPIC, 0, &r);
+	tm_post(s->url, api == TM_ANTHROPIC ? "/v1/messages" : "/v1/chat/completions", body, true, 0, &r);
 	free(body);
 	cr_assert_eq(r.curl_code, CURLE_OK, "curl: %s", curl_easy_strerror(r.curl_code));
 	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
@@ -436,4 +493,19 @@ char *tm_log(const struct tm_server *s)
 
 	cr_assert_not_null(t, "no log at %s", s->log);
 	return t;
+}
+
+void tm_file(char *out, const char *text)
+{
+	int fd;
+	FILE *f;
+
+	snprintf(out, 64, "/tmp/pl-mock-file-XXXXXX");
+	fd = mkstemp(out);
+	cr_assert_geq(fd, 0, "mkstemp: %s", strerror(errno));
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	cr_assert_eq(chmod(out, 0600), 0);
 }

@@ -34,6 +34,7 @@ struct tm_resp {
 	size_t len;
 	bool has_retry_after;
 	char retry_after[32];
+	char request_id[64];   /* the request-id or x-request-id header, "" when none */
 	double secs;
 };
 
@@ -41,11 +42,22 @@ enum tm_api { TM_ANTHROPIC, TM_OPENAI };
 
 /* The per-packet user message of prompts/packet.md for pkt. Returns a static buffer. */
 const char *tm_user_msg(const uint8_t *pkt, size_t len);
+/* The model the requests of api name: a model the table takes with temperature and
+ * max_tokens (claude-haiku-4-5, gpt-4o-mini). */
+const char *tm_model(enum tm_api api);
 /* A request body of api for (system, user) (malloc'd). */
 char *tm_body(enum tm_api api, const char *system, const char *user, bool stream);
-/* POST body to url+path; anthropic headers added unless no_auth; timeout_ms 0 = 10 s. */
-void tm_post(const char *url, const char *path, const char *body, bool anthropic_headers,
-	     long timeout_ms, struct tm_resp *r);
+/* The same for model (NULL: none), with the members of the JSON object extra (may be
+ * NULL) set in it, replacing those there (a null member removes one). */
+char *tm_body_x(enum tm_api api, const char *model, const char *system, const char *user, bool stream,
+		const char *extra);
+/* POST body to url+path; with auth, the headers a client sends (/v1/messages: x-api-key
+ * and anthropic-version; /v1/chat/completions: Authorization: Bearer); timeout_ms 0 = 10 s. */
+void tm_post(const char *url, const char *path, const char *body, bool auth, long timeout_ms,
+	     struct tm_resp *r);
+/* POST with exactly these headers (NULL-terminated, besides content-type). */
+void tm_post_headers(const char *url, const char *path, const char *body, const char *const *headers,
+		     struct tm_resp *r);
 void tm_get(const char *url, const char *path, struct tm_resp *r);
 void tm_resp_free(struct tm_resp *r);
 
@@ -62,5 +74,8 @@ size_t tm_echo(uint8_t *out, uint16_t seq, const char *payload);
 
 /* Whole log file (malloc'd). */
 char *tm_log(const struct tm_server *s);
+
+/* Write text to a new temp file of mode 0600 (path in out, at least 64 bytes). */
+void tm_file(char *out, const char *text);
 
 #endif

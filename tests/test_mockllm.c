@@ -158,14 +158,14 @@ Test(mockllm, openai_reply_drop_shape_and_models)
 
 	tm_start(&srv, PERFECT "model = sim-test\n", NULL);
 	body = tm_body(TM_OPENAI, "You are the IPv4 stack of 10.77.2.2.", tm_user_msg(req, n), false);
-	tm_post(srv.url, "/v1/chat/completions", body, false, 0, &r); /* no key: fine for openai */
+	tm_post(srv.url, "/v1/chat/completions", body, true, 0, &r);
 	free(body);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	root = cJSON_Parse(r.body);
 	cr_assert_not_null(root);
 	cr_assert_eq(strncmp(str(root, "id"), "chatcmpl-", 9), 0);
 	cr_assert_str_eq(str(root, "object"), "chat.completion");
-	cr_assert_str_eq(str(root, "model"), "claude-haiku-4-5");
+	cr_assert_str_eq(str(root, "model"), "gpt-4o-mini");
 	c = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "choices"), 0);
 	cr_assert_str_eq(str(c, "finish_reason"), "stop");
 	cr_assert_str_eq(str(cJSON_GetObjectItem(c, "message"), "role"), "assistant");
@@ -190,8 +190,10 @@ Test(mockllm, openai_reply_drop_shape_and_models)
 	tm_resp_free(&r);
 }
 
-/* input tokens follow the prompt's size, output tokens the answer's; the system prompt is
- * written to the simulated cache once, then read from it */
+/* input tokens follow the prompt's size, output tokens the answer's. For a model with
+ * no minimum cacheable length (here the profile's own model, which the table does not
+ * list) the system prompt is written to the simulated cache once, then read from it,
+ * whatever its length and whether or not it is marked. */
 Test(mockllm, usage_follows_prompt_size_and_cache)
 {
 	static char big[8001];
@@ -205,15 +207,15 @@ Test(mockllm, usage_follows_prompt_size_and_cache)
 	sys[0] = "short system prompt";
 	sys[1] = big;
 	sys[2] = big;
-	tm_start(&srv, "latency = fixed 0\nchatty = 1\n", NULL);
+	tm_start(&srv, "latency = fixed 0\nchatty = 1\nmodel = sim-own\n", NULL);
 	for (i = 0; i < 3; i++) {
-		char *body = tm_body(TM_ANTHROPIC, sys[i], tm_user_msg(req, n), false), *text;
+		char *body = tm_body_x(TM_ANTHROPIC, "sim-own", sys[i], tm_user_msg(req, n), false, NULL), *text;
 		struct tm_resp r;
 		cJSON *root, *u;
 
 		tm_post(srv.url, "/v1/messages", body, true, 0, &r);
 		free(body);
-		cr_assert_eq(r.status, 200);
+		cr_assert_eq(r.status, 200, "%s", r.body);
 		root = cJSON_Parse(r.body);
 		u = cJSON_GetObjectItem(root, "usage");
 		in[i] = num(u, "input_tokens");
@@ -258,7 +260,7 @@ Test(mockllm, request_errors)
 	struct tm_resp r;
 
 	tm_start(&srv, PERFECT, NULL);
-	/* no x-api-key */
+	/* no x-api-key and no Authorization */
 	tm_post(srv.url, "/v1/messages", body, false, 0, &r);
 	expect_error(&r, 401, "authentication_error");
 	tm_resp_free(&r);
@@ -270,7 +272,7 @@ Test(mockllm, request_errors)
 	expect_error(&r, 400, "invalid_request_error");
 	tm_resp_free(&r);
 
-	tm_post(srv.url, "/v1/chat/completions", "not json", false, 0, &r);
+	tm_post(srv.url, "/v1/chat/completions", "not json", true, 0, &r);
 	cr_assert_eq(r.status, 400);
 	cr_assert(strstr(r.body, "\"invalid_request_error\""), "%s", r.body);
 	tm_resp_free(&r);
@@ -338,7 +340,7 @@ static void stream_equals_plain(enum tm_api api)
 		plain = tm_ask(&srv, api, req, n, false);
 		body = tm_body(api, "You are the IPv4 stack of 10.77.2.2.", tm_user_msg(req, n), true);
 		tm_post(srv2.url, api == TM_ANTHROPIC ? "/v1/messages" : "/v1/chat/completions", body,
-			api == TM_ANTHROPIC, 0, &r);
+			true, 0, &r);
 		free(body);
 		cr_assert_eq(r.status, 200);
 		streamed = tm_sse_text(api, r.body, events, sizeof(events));
@@ -522,6 +524,10 @@ Test(mockllm, bad_profile_names_file_and_line)
 		{ "\n\nttft_ms\n", ":3: expected \"key = value\"" },
 		{ "fault.reset = 0.6\nfault.stall = 0.6\n", ":3: fault probabilities sum to 1.200" },
 		{ "chatty = 1\nchatty = 0\n", ":2: duplicate key \"chatty\" (first set on line 1)" },
+		{ "models = some\n", ":1: models: expected table or any, got \"some\"" },
+		{ "\nserver = vllm\n", ":2: server: expected api or llama.cpp, got \"vllm\"" },
+		{ "fault.thinking = 2\n", ":1: fault.thinking: expected a probability" },
+		{ "fault.max_tokens = 0.6\nfault.null_content = 0.6\n", ":3: fault probabilities sum to 1.200" },
 	};
 	char path[] = "/tmp/pl-mock-profile-XXXXXX", *err, want[256];
 	size_t i;
@@ -549,10 +555,11 @@ Test(mockllm, bad_profile_names_file_and_line)
 /* The shipped profiles load. */
 Test(mockllm, shipped_profiles_load)
 {
-	const char *names[] = { "sim-perfect", "sim-haiku-like", "sim-sloppy" };
+	const char *names[] = { "sim-perfect", "sim-haiku-like", "sim-sloppy", "sim-opus-4-7", "sim-gpt-5-mini",
+				"sim-llamacpp", "sim-faults" };
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		tm_start(&srv, "", (const char *const[]){ "--profile", names[i], "--scale", "0", NULL });
 		tm_stop(&srv);
 	}

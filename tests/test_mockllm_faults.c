@@ -41,7 +41,7 @@ static void post(enum tm_api api, bool stream, long timeout_ms, struct tm_resp *
 	char *body = tm_body(api, "sys", tm_user_msg(req, n), stream);
 
 	tm_post(srv.url, api == TM_ANTHROPIC ? "/v1/messages" : "/v1/chat/completions", body,
-		api == TM_ANTHROPIC, timeout_ms, r);
+		true, timeout_ms, r);
 	free(body);
 }
 
@@ -209,6 +209,346 @@ Test(mockllm_faults, connection_reset)
 	cr_assert_neq(r.curl_code, CURLE_OK);
 	tm_resp_free(&r);
 	expect_logged("reset", "fault");
+}
+
+/* ---- answer shapes: 200s a client must read right ----
+ * The request of post() carries tm_echo(seq 1, "fault"): 33 bytes, and the careful answer
+ * "REPLY: " + 66 hex digits + "\n" = 74 characters = 19 tokens. */
+
+#define FAULT_REPLY_CHARS 74
+
+static cJSON *json(const struct tm_resp *r)
+{
+	cJSON *root = cJSON_Parse(r->body);
+
+	cr_assert_eq(r->status, 200, "status %ld: %s", r->status, r->body);
+	cr_assert_not_null(root, "%s", r->body);
+	return root;
+}
+
+static long jnum(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+
+	cr_assert(cJSON_IsNumber(v), "no number %s", k);
+	return (long)v->valuedouble;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+
+	cr_assert(cJSON_IsString(v), "no string %s", k);
+	return v->valuestring;
+}
+
+/* the careful answer to post()'s packet */
+static const char *careful(void)
+{
+	static char want[128];
+	uint8_t req[64], ref[128];
+	size_t n = tm_echo(req, 1, "fault"), rl, i;
+	struct pl_decision d;
+
+	cr_assert_eq(pl_reference_reply(req, n, PL_RESPONDER_ADDR, ref, sizeof(ref), &rl, &d, NULL), 0);
+	strcpy(want, "REPLY: ");
+	for (i = 0; i < rl; i++)
+		sprintf(want + 7 + 2 * i, "%02x", ref[i]);
+	strcat(want, "\n");
+	cr_assert_eq(strlen(want), FAULT_REPLY_CHARS);
+	return want;
+}
+
+/* fault.thinking: a thinking block of 48 tokens (192 characters) before the careful
+ * answer, counted in the output: 48 + 19 = 67 tokens. OpenAI: reasoning_content and
+ * completion_tokens_details.reasoning_tokens. */
+Test(mockllm_faults, thinking_before_the_answer)
+{
+	struct tm_resp r;
+	cJSON *root, *c, *msg, *u;
+	char events[4096], *text;
+
+	start_fault("thinking", "chatty = 0\n");
+	post(TM_ANTHROPIC, false, 0, &r);
+	root = json(&r);
+	c = cJSON_GetObjectItem(root, "content");
+	cr_assert_eq(cJSON_GetArraySize(c), 2, "%s", r.body);
+	cr_expect_str_eq(jstr(cJSON_GetArrayItem(c, 0), "type"), "thinking");
+	cr_expect_eq(strlen(jstr(cJSON_GetArrayItem(c, 0), "thinking")), 192);
+	cr_expect_gt(strlen(jstr(cJSON_GetArrayItem(c, 0), "signature")), 0);
+	cr_expect_str_eq(jstr(cJSON_GetArrayItem(c, 1), "text"), careful());
+	cr_expect_eq(jnum(cJSON_GetObjectItem(root, "usage"), "output_tokens"), 67);
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+
+	post(TM_ANTHROPIC, true, 0, &r);
+	text = tm_sse_text(TM_ANTHROPIC, r.body, events, sizeof(events));
+	cr_expect_str_eq(text, careful());
+	free(text);
+	cr_expect(!strncmp(events, "message_start content_block_start ping content_block_delta", 58), "%s", events);
+	cr_expect(strstr(r.body, "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\""), "%s", r.body);
+	cr_expect(strstr(r.body, "\"type\":\"thinking_delta\""), "%s", r.body);
+	cr_expect(strstr(r.body, "\"type\":\"signature_delta\""), "%s", r.body);
+	cr_expect(strstr(r.body, "{\"type\":\"content_block_stop\",\"index\":0}"), "%s", r.body);
+	cr_expect(strstr(r.body, "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"text\""), "%s", r.body);
+	cr_expect(strstr(r.body, "\"usage\":{\"output_tokens\":67,\"output_tokens_details\":{\"thinking_tokens\":48}}"),
+		  "%s", r.body);
+	tm_resp_free(&r);
+
+	post(TM_OPENAI, false, 0, &r);
+	root = json(&r);
+	msg = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "choices"), 0), "message");
+	cr_expect_str_eq(jstr(msg, "content"), careful());
+	cr_expect_eq(strlen(jstr(msg, "reasoning_content")), 192);
+	u = cJSON_GetObjectItem(root, "usage");
+	cr_expect_eq(jnum(u, "completion_tokens"), 67);
+	cr_expect_eq(jnum(cJSON_GetObjectItem(u, "completion_tokens_details"), "reasoning_tokens"), 48);
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+
+	post(TM_OPENAI, true, 0, &r);
+	text = tm_sse_text(TM_OPENAI, r.body, NULL, 0);
+	cr_expect_str_eq(text, careful(), "reasoning_content is not content");
+	free(text);
+	cr_expect(strstr(r.body, "\"delta\":{\"reasoning_content\":"), "%s", r.body);
+	tm_resp_free(&r);
+	expect_logged("thinking", "fault");
+}
+
+/* ends with the careful answer (chatty answers reason first) */
+static void expect_answer(const char *text)
+{
+	size_t n = strlen(text);
+
+	cr_expect(n >= FAULT_REPLY_CHARS && !strcmp(text + n - FAULT_REPLY_CHARS, careful()), "not the answer: %s", text);
+}
+
+/* fault.multi_text: the Anthropic answer in two text blocks that together are the answer
+ * (streamed: two content blocks); OpenAI answers normally. (Each request is another
+ * attempt of the packet, so the chatty prose differs between them; the answer does not.) */
+Test(mockllm_faults, multi_text_in_two_blocks)
+{
+	struct tm_resp r;
+	cJSON *root, *c;
+	char both[1024], *text;
+
+	start_fault("multi_text", "chatty = 1\n");
+	post(TM_ANTHROPIC, false, 0, &r);
+	root = json(&r);
+	c = cJSON_GetObjectItem(root, "content");
+	cr_assert_eq(cJSON_GetArraySize(c), 2, "%s", r.body);
+	cr_expect_str_eq(jstr(cJSON_GetArrayItem(c, 0), "type"), "text");
+	cr_expect_str_eq(jstr(cJSON_GetArrayItem(c, 1), "type"), "text");
+	cr_expect_gt(strlen(jstr(cJSON_GetArrayItem(c, 0), "text")), 0);
+	cr_expect_gt(strlen(jstr(cJSON_GetArrayItem(c, 1), "text")), 0);
+	snprintf(both, sizeof(both), "%s%s", jstr(cJSON_GetArrayItem(c, 0), "text"), jstr(cJSON_GetArrayItem(c, 1), "text"));
+	expect_answer(both);
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+	post(TM_ANTHROPIC, true, 0, &r);
+	text = tm_sse_text(TM_ANTHROPIC, r.body, NULL, 0);
+	expect_answer(text);
+	free(text);
+	cr_expect(strstr(r.body, "{\"type\":\"content_block_stop\",\"index\":0}") &&
+		  strstr(r.body, "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"text\""),
+		  "%s", r.body);
+	tm_resp_free(&r);
+	post(TM_OPENAI, false, 0, &r);
+	text = tm_text(TM_OPENAI, &r);
+	root = json(&r);
+	/* one content string: role, content, refusal */
+	cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "choices"), 0), "message")), 3);
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+	expect_answer(text);
+	free(text);
+	expect_logged("multi_text", "fault");
+}
+
+/* fault.stream_error: a stream starts, half the answer comes, then the service's error
+ * event and nothing more; not streamed, the same is an overloaded status. */
+Test(mockllm_faults, stream_error_mid_stream)
+{
+	struct tm_resp r;
+	const char *ev;
+	cJSON *e;
+
+	start_fault("stream_error", "chatty = 0\n");
+	post(TM_ANTHROPIC, true, 0, &r);
+	cr_assert_eq(r.status, 200);
+	cr_expect(strstr(r.body, "event: message_start") && strstr(r.body, "\"type\":\"text_delta\""), "%s", r.body);
+	ev = strstr(r.body, "event: error\ndata: ");
+	cr_assert_not_null(ev, "%s", r.body);
+	e = cJSON_Parse(ev + strlen("event: error\ndata: "));
+	cr_assert_not_null(e, "%s", ev);
+	cr_expect_str_eq(jstr(e, "type"), "error");
+	cr_expect_str_eq(jstr(cJSON_GetObjectItem(e, "error"), "type"), "overloaded_error");
+	cr_expect_str_eq(jstr(cJSON_GetObjectItem(e, "error"), "message"), "Overloaded");
+	cr_expect_str_eq(jstr(e, "request_id"), r.request_id);
+	cJSON_Delete(e);
+	cr_expect_null(strstr(r.body, "message_stop"), "%s", r.body);
+	cr_expect_null(strstr(ev + 1, "event:"), "something after the error: %s", ev);
+	tm_resp_free(&r);
+
+	post(TM_OPENAI, true, 0, &r);
+	cr_assert_eq(r.status, 200);
+	ev = strstr(r.body, "data: {\"error\":");
+	cr_assert_not_null(ev, "%s", r.body);
+	cr_expect(strstr(r.body, "\"delta\":{\"content\":\"REPLY"), "%s", r.body);
+	e = cJSON_Parse(ev + 6);
+	cr_assert_not_null(e, "%s", ev);
+	cr_expect_str_eq(jstr(cJSON_GetObjectItem(e, "error"), "type"), "server_error");
+	cr_expect(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "error"), "code")));
+	cJSON_Delete(e);
+	cr_expect_null(strstr(r.body, "[DONE]"), "%s", r.body);
+	cr_expect_null(strstr(ev + 1, "data:"), "something after the error: %s", ev);
+	tm_resp_free(&r);
+
+	post(TM_ANTHROPIC, false, 0, &r);
+	cr_expect_eq(r.status, 529);
+	cr_expect_str_eq(err_type(&r, TM_ANTHROPIC), "overloaded_error");
+	tm_resp_free(&r);
+	post(TM_OPENAI, false, 0, &r);
+	cr_expect_eq(r.status, 503);
+	tm_resp_free(&r);
+	expect_logged("stream_error", "fault");
+}
+
+/* fault.null_content: a refusal. OpenAI message.content null, message.refusal the text,
+ * streamed as delta.refusal; Anthropic stop_reason refusal with no content at all. */
+Test(mockllm_faults, null_content_is_a_refusal)
+{
+	struct tm_resp r;
+	cJSON *root, *c0, *msg;
+	char *text, events[1024];
+
+	start_fault("null_content", NULL);
+	post(TM_OPENAI, false, 0, &r);
+	root = json(&r);
+	c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "choices"), 0);
+	msg = cJSON_GetObjectItem(c0, "message");
+	cr_expect(cJSON_IsNull(cJSON_GetObjectItem(msg, "content")), "%s", r.body);
+	cr_expect_str_eq(jstr(msg, "refusal"), "I'm sorry, but I can't help with that.");
+	cr_expect_str_eq(jstr(c0, "finish_reason"), "stop");
+	/* 38 characters of refusal: 10 tokens */
+	cr_expect_eq(jnum(cJSON_GetObjectItem(root, "usage"), "completion_tokens"), 10);
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+	post(TM_OPENAI, true, 0, &r);
+	text = tm_sse_text(TM_OPENAI, r.body, NULL, 0);
+	cr_expect_str_eq(text, "", "content in a refusal: %s", r.body);
+	free(text);
+	cr_expect(strstr(r.body, "\"delta\":{\"refusal\":\"I'm sorry, but I\"}"), "%s", r.body);
+	cr_expect(strstr(r.body, "data: [DONE]"), "%s", r.body);
+	tm_resp_free(&r);
+
+	post(TM_ANTHROPIC, false, 0, &r);
+	root = json(&r);
+	cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(root, "content")), 0, "%s", r.body);
+	cr_expect_str_eq(jstr(root, "stop_reason"), "refusal");
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+	post(TM_ANTHROPIC, true, 0, &r);
+	text = tm_sse_text(TM_ANTHROPIC, r.body, events, sizeof(events));
+	cr_expect_str_eq(text, "");
+	cr_expect_str_eq(events, "message_start ping message_delta message_stop");
+	cr_expect(strstr(r.body, "\"stop_reason\":\"refusal\""), "%s", r.body);
+	free(text);
+	tm_resp_free(&r);
+	{
+		char *log = tm_log(&srv);
+
+		cr_expect(strstr(log, "\"answer\":\"none\""), "%s", log);
+		cr_expect(strstr(log, "\"stop\":\"refusal\""), "%s", log);
+		free(log);
+	}
+	expect_logged("null_content", "fault");
+}
+
+/* fault.max_tokens: half the answer (37 of 74 characters: 10 tokens), stop_reason
+ * max_tokens / finish_reason length. */
+Test(mockllm_faults, max_tokens_cuts_the_answer)
+{
+	struct tm_resp r;
+	cJSON *root, *c0;
+	char half[64], *text;
+
+	snprintf(half, sizeof(half), "%.37s", careful());
+	start_fault("max_tokens", "chatty = 0\n");
+	post(TM_ANTHROPIC, false, 0, &r);
+	root = json(&r);
+	cr_expect_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "content"), 0), "text"), half);
+	cr_expect_str_eq(jstr(root, "stop_reason"), "max_tokens");
+	cr_expect_eq(jnum(cJSON_GetObjectItem(root, "usage"), "output_tokens"), 10);
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+	post(TM_ANTHROPIC, true, 0, &r);
+	text = tm_sse_text(TM_ANTHROPIC, r.body, NULL, 0);
+	cr_expect_str_eq(text, half);
+	cr_expect(strstr(r.body, "\"stop_reason\":\"max_tokens\""), "%s", r.body);
+	free(text);
+	tm_resp_free(&r);
+	post(TM_OPENAI, false, 0, &r);
+	root = json(&r);
+	c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "choices"), 0);
+	cr_expect_str_eq(jstr(cJSON_GetObjectItem(c0, "message"), "content"), half);
+	cr_expect_str_eq(jstr(c0, "finish_reason"), "length");
+	cJSON_Delete(root);
+	tm_resp_free(&r);
+	post(TM_OPENAI, true, 0, &r);
+	cr_expect(strstr(r.body, "\"finish_reason\":\"length\""), "%s", r.body);
+	tm_resp_free(&r);
+	expect_logged("max_tokens", "fault");
+}
+
+/* The same (seed, packet, attempt) gives the same shaped answer, streamed or not. */
+Test(mockllm_faults, shaped_answers_are_deterministic)
+{
+	struct tm_server other;
+	struct tm_resp a, b;
+
+	start_fault("thinking", "chatty = 0.5\n");
+	tm_start(&other, "latency = fixed 0\nretry_after_s = 3\nfault.thinking = 1\nchatty = 0.5\n", NULL);
+	post(TM_ANTHROPIC, false, 0, &a);
+	{
+		struct tm_server keep = srv;
+
+		srv = other;
+		post(TM_ANTHROPIC, false, 0, &b);
+		srv = keep;
+	}
+	tm_stop(&other);
+	cr_expect_str_eq(a.body, b.body);
+	tm_resp_free(&a);
+	tm_resp_free(&b);
+}
+
+/* The shipped sim-faults profile injects each answer-shape fault in a short run, only on
+ * a packet's first attempt. */
+Test(mockllm_faults, sim_faults_injects_the_shapes)
+{
+	static const char *const names[] = { "thinking", "multi_text", "stream_error", "null_content", "max_tokens" };
+	uint8_t req[256];
+	uint16_t seq;
+	size_t i;
+	char *log, want[64];
+
+	tm_start(&srv, "", (const char *const[]){ "--profile", "sim-faults", "--scale", "0", NULL });
+	for (seq = 0; seq < 80; seq++) {
+		size_t n = tm_echo(req, seq, "shapes");
+		char *body = tm_body(TM_ANTHROPIC, "sys", tm_user_msg(req, n), seq % 2);
+		struct tm_resp r;
+
+		tm_post(srv.url, "/v1/messages", body, true, 0, &r);
+		free(body);
+		tm_resp_free(&r);
+	}
+	log = tm_log(&srv);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(want, sizeof(want), "\"injected\":\"%s\"", names[i]);
+		cr_expect(strstr(log, want), "sim-faults never injected %s in 80 requests", names[i]);
+	}
+	free(log);
 }
 
 /* ---- mistakes ---- */
