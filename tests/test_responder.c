@@ -135,6 +135,12 @@ static double num_of(const cJSON *o, const char *name)
 	return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
+/* A model the shipped model table knows, for the strict simulated model: of each format. */
+static const char *table_model(const char *backend)
+{
+	return strcmp(backend, "openai") ? "claude-haiku-4-5" : "gpt-4o-mini";
+}
+
 /* The scripted agent: READ, compute the reference reply, WRITE it, `count` times. */
 static void scripted_agent(const char *dir, int count)
 {
@@ -294,13 +300,13 @@ static void model_ping(const char *backend, const char *url_suffix, bool stream)
 	struct lt_run r;
 	struct tm_server m;
 	pid_t rsp;
-	const char *env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", NULL };
+	const char *env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", "OPENAI_API_KEY=pinglab-test-key", NULL };
 
 	lab_up(&l, "m");
 	tm_start(&m, "latency = fixed 0\nchatty = 1\n", NULL);
 	snprintf(url, sizeof(url), "%s%s", m.url, url_suffix);
 	{
-		const char *extra[] = { "--backend", backend, "--base-url", url, "--model", "sim", "--prompt",
+		const char *extra[] = { "--backend", backend, "--base-url", url, "--model", table_model(backend), "--prompt",
 					tu_src("prompts/system.md"), "--template", tu_src("prompts/packet.md"),
 					stream ? "--stream" : "--log-text", NULL };
 
@@ -422,9 +428,9 @@ Test(responder, user_nobody_after_opening_the_tun, .timeout = 60)
 /* The model backends against the mock: base URL (with the openai /v1), key in env. */
 static pid_t start_model(struct lab *l, const struct tm_server *m, const char *backend, const char *const *more)
 {
-	static const char *const env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", NULL };
+	static const char *const env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", "OPENAI_API_KEY=pinglab-test-key", NULL };
 	static char url[160];
-	const char *extra[32] = { "--backend", backend, "--base-url", url, "--model", "sim", "--prompt",
+	const char *extra[32] = { "--backend", backend, "--base-url", url, "--model", table_model(backend), "--prompt",
 				  tu_src("prompts/system.md"), "--template", tu_src("prompts/packet.md") };
 	int n = 10;
 

@@ -32,9 +32,19 @@ static const char *expected(const struct mock_line *m, const char **field)
 	};
 	size_t i;
 
+	static const struct { const char *fault, *verdict; } faults[] = {
+		{ "stall", "timeout" },
+		/* the answer-shape faults: 200s whose text is the careful answer, or none */
+		{ "thinking", "pass" }, { "multi_text", "pass" }, { "null_content", "refused" },
+		{ "max_tokens", "truncated" },
+	};
+
 	*field = NULL;
+	for (i = 0; !strcmp(m->kind, "fault") && i < sizeof(faults) / sizeof(faults[0]); i++)
+		if (!strcmp(m->injected, faults[i].fault))
+			return faults[i].verdict;
 	if (!strcmp(m->kind, "fault"))
-		return !strcmp(m->injected, "stall") ? "timeout" : "api-error";
+		return "api-error";
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(table[i].mistake, m->injected)) {
 			*field = table[i].field;
@@ -43,21 +53,21 @@ static const char *expected(const struct mock_line *m, const char **field)
 	return NULL; /* follow_payload: depends on what the payload said */
 }
 
-Test(run_model, verdicts_match_what_the_mock_injected, .timeout = 240)
+/* One run of the library's malformed, non-icmp and adversarial scenarios against a shipped
+ * profile: every verdict is the one the mock's log says it injected; seen[] counts them. */
+static void verdicts_of_profile(const char *profile, unsigned long seen[V__COUNT])
 {
 	char dir[] = "/tmp/pl-run-XXXXXX", path[256], *text, *line, *save = NULL;
 	struct mock_line *ml = calloc(4096, sizeof(*ml));
 	size_t nml = 0, len, checked = 0, i;
-	unsigned long seen[V__COUNT] = { 0 };
 	struct lt_run r;
 
-	LT_NEED_LAB();
 	cr_assert_not_null(mkdtemp(dir));
 	{
-		/* the shipped sim-sloppy profile; retries off so that faults reach the verdicts
-		 * (with retries a stall needs four in a row to become a timeout) */
+		/* retries off so that faults reach the verdicts (with retries a stall needs
+		 * four in a row to become a timeout) */
 		const char *argv[] = { lt_pinglab_path(), "run", "--targets", "llm", "--profile",
-				       "sim-sloppy", "--seed", "7", "--scale", "0",
+				       profile, "--seed", "7", "--scale", "0",
 				       "--retries", "0", "--model-timeout", "700", "--scenarios", tu_src("scenarios/malformed"),
 				       "--scenarios", tu_src("scenarios/non-icmp"), "--scenarios", tu_src("scenarios/adversarial"),
 				       "--out", dir, NULL };
@@ -131,14 +141,27 @@ Test(run_model, verdicts_match_what_the_mock_injected, .timeout = 240)
 	}
 	free(text);
 	free(ml);
-	cr_expect_gt(checked, 50);
-	for (i = 0; i < V__COUNT; i++)
-		cr_expect_gt(seen[i], 0, "no %s verdict in the run", pl_verdict_name((enum pl_verdict)i));
+	cr_expect_gt(checked, 50, "%s: %zu packets checked", profile, checked);
 	{
 		const char *argv[] = { "rm", "-rf", dir, NULL };
 
 		lt_run(&r, argv, NULL);
 	}
+}
+
+/* sim-sloppy makes every mistake and transport fault, sim-faults every answer-shape
+ * fault (thinking, two text blocks, a broken stream, a refusal, a cut answer): together
+ * every verdict appears. */
+Test(run_model, verdicts_match_what_the_mock_injected, .timeout = 360)
+{
+	unsigned long seen[V__COUNT] = { 0 };
+	size_t i;
+
+	LT_NEED_LAB();
+	verdicts_of_profile("sim-sloppy", seen);
+	verdicts_of_profile("sim-faults", seen);
+	for (i = 0; i < V__COUNT; i++)
+		cr_expect_gt(seen[i], 0, "no %s verdict in the runs", pl_verdict_name((enum pl_verdict)i));
 }
 
 /* The shipped sim-perfect profile answers like the reference: through either wire
@@ -155,7 +178,7 @@ Test(run_model, sim_perfect_passes_through_both_backends, .timeout = 180)
 	cr_assert_not_null(profile);
 	for (b = 0; b < 2; b++) {
 		char dir[] = "/tmp/pl-run-XXXXXX", path[256], url[160], *text, *line, *save = NULL;
-		const char *env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", NULL };
+		const char *env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", "OPENAI_API_KEY=pinglab-test-key", NULL };
 		struct tm_server m;
 		struct lt_run r;
 		unsigned packets = 0, passed = 0;
