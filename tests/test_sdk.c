@@ -62,6 +62,8 @@ static void unavailable(const char *why)
 
 	if (req && !strcmp(req, "1"))
 		cr_assert_fail("PINGLAB_REQUIRE_SDK=1, but the SDK conformance suite cannot run: %s", why);
+	/* Criterion shows a skip's reason only with --verbose: say it in any case */
+	fprintf(stderr, "sdk: skipped: %s\n", why);
 	cr_skip_test("%s", why);
 }
 
