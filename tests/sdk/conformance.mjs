@@ -202,18 +202,23 @@ const anthropic = (m, o = {}) => new Anthropic({ baseURL: m.url, apiKey: KEY, ma
 const openai = (m, o = {}) => new OpenAI({ baseURL: `${m.url}/v1`, apiKey: KEY, maxRetries: 0,
 	timeout: T.request, logger: quiet, ...o });
 
-// The same request sent with plain fetch: what the mock sends, status, headers and body as JSON.
-async function raw(m, api, body, { path = api === 'anthropic' ? '/v1/messages' : '/v1/chat/completions', key = KEY } = {}) {
-	const headers = { 'content-type': 'application/json' };
-	// the SDKs send an API key as a bearer token (both of them)
-	headers.authorization = `Bearer ${key}`;
-	if (api === 'anthropic') headers['anthropic-version'] = '2023-06-01';
-	const r = await fetch(`${m.url}${path}`,
-		{ method: 'POST', headers, body: JSON.stringify(body) });
+// A fetch for the SDK's client that keeps every request it makes in `sent`.
+const recorder = (sent) => (url, init) => { sent.push({ url: String(url), init }); return fetch(url, init); };
+// The SDK's own request sent again with plain fetch: what the mock answers it, status,
+// headers and the body as JSON (the same answer the SDK had: faults come on every attempt
+// unless fault_attempts says otherwise, refusals on every request).
+async function replay({ url, init }) {
+	const r = await fetch(url, { method: init.method, headers: init.headers, body: init.body });
 	const text = await r.text();
 	let json = null;
 	try { json = JSON.parse(text); } catch { /* not JSON */ }
 	return { status: r.status, headers: r.headers, text, json };
+}
+// An error body without its request id (each response has its own).
+function sansId(body) {
+	if (!body || typeof body !== 'object' || !('request_id' in body)) return body;
+	const { request_id: _, ...rest } = body;
+	return rest;
 }
 
 // ---- cases -------------------------------------------------------------------------------
@@ -298,24 +303,22 @@ test('anthropic/models', async (ctx) => {
 // made through the SDK, whose error must be that class and carry that body.
 
 async function aError(ctx, { profile = fault('server_error'), args, keyFile, client = {}, params = aParams(1),
-	Class, status, type, stream = false }) {
+	Class, status, type, stream = false, under = '' }) {
 	const m = await ctx.mock(profile, { args, keyFile });
-	const c = anthropic(m, client);
-	let want = null;
-	if (!client.baseURL) {
-		want = await raw(m, 'anthropic', params, { key: client.apiKey ?? KEY });
-		eq(want.status, status, 'status (plain fetch)');
-	}
+	const sent = [];
+	const c = anthropic(m, { ...client, ...(under && { baseURL: `${m.url}${under}` }), fetch: recorder(sent) });
 	const e = await rejects(stream ? async () => { for await (const _ of c.messages.stream(params)); }
 		: c.messages.create(params), Class, 'error class');
+	eq(sent.length, 1, 'requests the SDK made');
+	const want = await replay(sent[0]);
+	eq(want.status, status, 'status (the request replayed)');
 	eq(e.status, status, 'status');
 	eq(e.type, type, 'type');
-	if (want) {
-		eq(e.error, want.json, 'error body');
-		eq(e.apiMessage, want.json.error.message, 'apiMessage');
-		eq(e.message, `${status} ${JSON.stringify(want.json)}`, 'message');
-		eq(e.headers.get('retry-after'), want.headers.get('retry-after'), 'retry-after');
-	}
+	eq(sansId(e.error), sansId(want.json), 'error body (but its request_id)');
+	if (e.error && 'request_id' in e.error) eq(e.error.request_id, e.requestID, "the body's request_id vs the request-id header");
+	eq(e.apiMessage, want.json.error.message, 'apiMessage');
+	eq(e.message, `${status} ${JSON.stringify(e.error)}`, 'message');
+	eq(e.headers.get('retry-after'), want.headers.get('retry-after'), 'retry-after');
 	check(typeof e.error?.error?.message === 'string' && e.error.error.message, `no error message in ${show(e.error)}`);
 	return { m, e, want };
 }
@@ -331,14 +334,8 @@ test('anthropic/error/401-wrong-key', async (ctx) => {
 	eq(e.error.error.message, m.requests().at(-1).error, 'message vs the log');
 });
 test('anthropic/error/404-path', async (ctx) => {
-	const m = await ctx.mock(PROFILE);
-	const want = await raw(m, 'anthropic', aParams(1), { path: '/nowhere/v1/messages' });
-	const e = await rejects(anthropic(m, { baseURL: `${m.url}/nowhere` }).messages.create(aParams(1)),
-		Anthropic.NotFoundError, 'error class');
-	eq(want.status, 404, 'status (plain fetch)');
-	eq(e.status, 404, 'status');
-	eq(e.type, 'not_found_error', 'type');
-	eq(e.error, want.json, 'error body');
+	await aError(ctx, { profile: PROFILE, under: '/nowhere',
+		Class: Anthropic.NotFoundError, status: 404, type: 'not_found_error' });
 });
 test('anthropic/error/404-unknown-model', async (ctx) => {
 	const { m, e } = await aError(ctx, { profile: `${PROFILE}models = table\n`,
@@ -618,16 +615,18 @@ test('openai/models', async (ctx) => {
 });
 
 async function oError(ctx, { profile = fault('server_error'), args, keyFile, client = {}, params = oParams(1),
-	Class, status, type, code, stream = false }) {
+	Class, status, type, code, stream = false, under = '' }) {
 	const m = await ctx.mock(profile, { args, keyFile });
-	const c = openai(m, client);
-	const want = await raw(m, 'openai', stream ? { ...params, stream: true } : params, { key: client.apiKey ?? KEY });
-	eq(want.status, status, 'status (plain fetch)');
+	const sent = [];
+	const c = openai(m, { ...client, ...(under && { baseURL: `${m.url}${under}/v1` }), fetch: recorder(sent) });
 	const e = await rejects(stream ? async () => { for await (const _ of await c.chat.completions.create({ ...params, stream: true })); }
 		: c.chat.completions.create(params), Class, 'error class');
+	eq(sent.length, 1, 'requests the SDK made');
+	const want = await replay(sent[0]);
+	eq(want.status, status, 'status (the request replayed)');
 	eq(e.status, status, 'status');
-	eq(e.error, want.json.error, 'error body');
-	eq(e.type, type, 'type');
+	eq(e.error, want.json.error, 'error body (its error member)');
+	if (type !== undefined) eq(e.type, type, 'type');
 	if (code !== undefined) eq(e.code, code, 'code');
 	eq(e.param, want.json.error.param, 'param');
 	eq(e.message, `${status} ${want.json.error.message}`, 'message');
@@ -646,13 +645,8 @@ test('openai/error/401-wrong-key', async (ctx) => {
 	check(e.error.message === 'Incorrect API key provided.' || /API key/.test(e.error.message), `message: ${e.error.message}`);
 });
 test('openai/error/404-path', async (ctx) => {
-	const m = await ctx.mock(PROFILE);
-	const want = await raw(m, 'openai', oParams(1), { path: '/nowhere/v1/chat/completions' });
-	const e = await rejects(openai(m, { baseURL: `${m.url}/nowhere/v1` }).chat.completions.create(oParams(1)),
-		OpenAI.NotFoundError, 'error class');
-	eq(want.status, 404, 'status (plain fetch)');
-	eq(e.status, 404, 'status');
-	eq(e.error, want.json.error, 'error body (its error member)');
+	await oError(ctx, { profile: PROFILE, under: '/nowhere',
+		Class: OpenAI.NotFoundError, status: 404 });
 });
 test('openai/error/404-unknown-model', async (ctx) => {
 	const { m, e } = await oError(ctx, { profile: `${PROFILE}models = table\n`, params: oParams(1, { model: 'gpt-nonexistent-9' }),
@@ -751,7 +745,8 @@ async function oBoth(ctx, profile, params = oParams(3)) {
 		chunks.push(ch);
 	const fin = await openai(m3).chat.completions.stream({ ...params, stream_options: { include_usage: true } }).finalChatCompletion();
 	const deltas = chunks.flatMap((ch) => ch.choices.map((c) => c.delta));
-	const join = (k) => (deltas.some((d) => d[k] != null) ? deltas.map((d) => d[k] ?? '').join('') : null);
+	// a field's pieces joined; null when no delta carried any of it ("" pieces count as none)
+	const join = (k) => deltas.map((d) => d[k] ?? '').join('') || null;
 	const msg = whole.choices[0].message;
 	eq(join('content'), msg.content, 'streamed content vs the non-streamed');
 	eq(fin.choices[0].message.content, msg.content, 'finalChatCompletion() content');
