@@ -6,8 +6,8 @@
 // build/pinglab-mockllm) with a profile written to a temp dir, makes the SDK call it, and
 // checks what the SDK made of the answer: the parsed message, the stream's events, the
 // usage, the error class with the status, type and message the mock sent, the retries. It
-// never parses an answer itself except to learn what the mock sent (its --log, and a plain
-// fetch of the same request where the SDK keeps only part of it).
+// never parses an answer itself except to learn what the mock sent (its --log, and for an
+// error the SDK's own request replayed with plain fetch).
 //
 // The SDKs are the ones package-lock.json pins, installed by setup.sh into node_modules/
 // beside this file; nothing is downloaded here. Prints one line per case, "ok NAME" or
@@ -250,7 +250,7 @@ function aUsage(usage, log, what) {
 test('anthropic/message', async (ctx) => {
 	const m = await ctx.mock(PROFILE);
 	const c = anthropic(m);
-	for (const seq of [1, 2]) {  // the second request reads the cached system prompt
+	for (const seq of [1, 2]) {  // the second may read a cached system prompt
 		const msg = await c.messages.create(aParams(seq));
 		const log = m.requests().at(-1);
 		eq(log.status, 200, 'log status');
@@ -299,8 +299,9 @@ test('anthropic/models', async (ctx) => {
 	eq(ids, ['sdk-model'], 'model ids');
 });
 
-// ---- Anthropic: errors. Each error is first fetched plainly (what the mock sends), then
-// made through the SDK, whose error must be that class and carry that body.
+// ---- Anthropic: errors. The SDK's error must be exactly the class for what the mock sent,
+// and carry its status and body: the SDK's own request, replayed with plain fetch, says
+// what that was.
 
 async function aError(ctx, { profile = fault('server_error'), args, keyFile, client = {}, params = aParams(1),
 	Class, status, type, stream = false, under = '' }) {
