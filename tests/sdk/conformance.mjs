@@ -80,8 +80,6 @@ async function load(name) {
 }
 const { mod: Anthropic, version: A_VERSION } = await load('@anthropic-ai/sdk');
 const { mod: OpenAI, version: O_VERSION } = await load('openai');
-const SCRATCH = mkdtempSync(join(tmpdir(), 'pl-sdk-'));
-process.env.ANTHROPIC_CONFIG_DIR = join(SCRATCH, 'anthropic-config');  // no profile or config file of the caller's
 
 // ---- small assertions ------------------------------------------------------------------
 
@@ -844,6 +842,9 @@ async function runCase(c) {
 	return { name: c.name, why, ms: Date.now() - t0 };
 }
 
+// profiles, logs and keys of the mocks; and no Anthropic profile or config file of the caller's
+const SCRATCH = mkdtempSync(join(tmpdir(), 'pl-sdk-'));
+process.env.ANTHROPIC_CONFIG_DIR = join(SCRATCH, 'anthropic-config');
 const jobs = Math.max(1, Number(process.env.PINGLAB_SDK_JOBS) || 4);
 const t0 = Date.now();
 let next = 0, failed = 0;
