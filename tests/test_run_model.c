@@ -3,6 +3,7 @@
  * appears, and the field diffs name the field the mistake broke. */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,4 +235,159 @@ Test(run_model, sim_perfect_passes_through_both_backends, .timeout = 180)
 		}
 	}
 	free(profile);
+}
+
+/* ---- the three setups of issue 15, against the strict simulated model ---------------- */
+
+struct setup {
+	const char *name, *profile;   /* the shipped profile the mock plays */
+	const char *backend, *model;  /* what pinglab run asks for */
+	const char *knob, *knob_value;/* one request knob, or NULL */
+	const char *key_env;          /* the key's variable, or NULL (a local server) */
+	const char *target;           /* the model target's name in the reports */
+	double usd_in, usd_out;       /* list prices per million tokens, from the table by hand; < 0: none */
+};
+
+static double jnum(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* A whole `pinglab run` of the smoke scenarios against the mock set up as the model: every
+ * packet passes (no api-error from the request's shape), and the tokens in report.json
+ * and its cost equal the sums of the mock's own log priced by hand. */
+static void play_setup(const struct setup *u)
+{
+	char dir[] = "/tmp/pl-real-XXXXXX", url[200], path[256], env_key[64], *text, *line, *save = NULL;
+	const char *env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", env_key, NULL };
+	struct tm_server m;
+	struct lt_run r;
+	size_t len;
+	double in = 0, out = 0, cr = 0, cw = 0;
+	unsigned packets = 0, passed = 0, requests = 0;
+	char *profile = tu_slurp(tu_src(u->profile), &len);
+	cJSON *rep, *sum;
+
+	cr_assert_not_null(profile);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(env_key, sizeof(env_key), "%s=pinglab-test-key", u->key_env ? u->key_env : "PINGLAB_NO_KEY");
+	{
+		const char *extra[] = { "--log", path, NULL };
+
+		snprintf(path, sizeof(path), "%s/mock.jsonl", dir);
+		tm_start(&m, profile, extra);
+	}
+	snprintf(url, sizeof(url), "%s%s", m.url, strcmp(u->backend, "openai") ? "" : "/v1");
+	{
+		const char *argv[32] = { lt_pinglab_path(), "run", "--targets", "llm", "--backend", u->backend,
+					 "--base-url", url, "--model", u->model, "--tag", "smoke", "--scenarios",
+					 tu_src("scenarios"), "--out", dir };
+		int n = 16;
+		char outdir[64];
+
+		snprintf(outdir, sizeof(outdir), "%s/run", dir);
+		argv[15] = outdir;
+		if (u->knob) {
+			argv[n++] = u->knob;
+			argv[n++] = u->knob_value;
+		}
+		argv[n] = NULL;
+		lt_run(&r, argv, env);
+		cr_assert_eq(r.status, 0, "%s: run exit %d\n%s\n%s", u->name, r.status,
+			     r.out + (strlen(r.out) > 2000 ? strlen(r.out) - 2000 : 0), r.err);
+		tm_stop(&m);
+		/* every packet passes */
+		snprintf(path, sizeof(path), "%s/packets.jsonl", outdir);
+		text = tu_slurp(path, &len);
+		cr_assert_not_null(text, "%s: no packets.jsonl", u->name);
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			cJSON *o;
+
+			if (!tu_packet_line(line))
+				continue;
+			o = cJSON_Parse(line);
+			packets++;
+			passed += !strcmp(cJSON_GetObjectItem(o, "verdict")->valuestring, "pass");
+			cr_expect_str_eq(cJSON_GetObjectItem(o, "verdict")->valuestring, "pass", "%s: %s", u->name, line);
+			cJSON_Delete(o);
+		}
+		free(text);
+		cr_assert_gt(packets, 0, "%s", u->name);
+		cr_expect_eq(passed, packets, "%s: %u of %u passed", u->name, passed, packets);
+		snprintf(path, sizeof(path), "%s/report.json", outdir);
+		text = tu_slurp(path, &len);
+		cr_assert_not_null(text);
+		rep = cJSON_Parse(text);
+		free(text);
+		cr_assert_not_null(rep);
+	}
+	/* what the mock says it billed, request by request (no retries here: every request
+	 * answered once) */
+	snprintf(path, sizeof(path), "%s/mock.jsonl", dir);
+	text = tu_slurp(path, &len);
+	cr_assert_not_null(text, "%s: no mock log", u->name);
+	save = NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+
+		if (o && jnum(o, "status") == 200) {
+			requests++;
+			in += jnum(o, "input_tokens");
+			out += jnum(o, "output_tokens");
+			cr += jnum(o, "cache_read_input_tokens");
+			cw += jnum(o, "cache_creation_input_tokens");
+		}
+		cJSON_Delete(o);
+	}
+	free(text);
+	cr_expect_eq(requests, packets, "%s: %u requests for %u packets", u->name, requests, packets);
+	sum = cJSON_GetObjectItem(cJSON_GetObjectItem(rep, "summary"), u->target);
+	cr_assert_not_null(sum, "%s: no summary for %s", u->name, u->target);
+	{
+		const cJSON *tk = cJSON_GetObjectItem(sum, "tokens"), *cost = cJSON_GetObjectItem(sum, "cost");
+
+		cr_expect_eq(jnum(tk, "input"), in, "%s: input %f, the mock billed %f", u->name, jnum(tk, "input"), in);
+		cr_expect_eq(jnum(tk, "output"), out, "%s: output %f, the mock billed %f", u->name, jnum(tk, "output"), out);
+		cr_expect_eq(jnum(tk, "cache_read"), cr, "%s", u->name);
+		cr_expect_eq(jnum(tk, "cache_write"), cw, "%s", u->name);
+		/* the system prompt (~600 tokens) is under every listed model's minimum: nothing cached */
+		cr_expect_eq(cr + cw, 0, "%s: %f cached", u->name, cr + cw);
+		if (u->usd_in >= 0) {
+			double usd = (in * u->usd_in + out * u->usd_out) / 1e6;
+
+			cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(cost, "known")), "%s: cost unknown", u->name);
+			cr_expect(fabs(jnum(cost, "usd") - usd) < 1e-6, "%s: cost %f, by hand %f", u->name, jnum(cost, "usd"), usd);
+		} else {
+			cr_expect(cJSON_IsFalse(cJSON_GetObjectItem(cost, "known")), "%s: a local model has no price", u->name);
+		}
+	}
+	cJSON_Delete(rep);
+	free(profile);
+	{
+		const char *argv[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+}
+
+Test(run_model, the_setups_of_real_models_pass_and_cost_what_the_mock_billed, .timeout = 300)
+{
+	static const struct setup s[] = {
+		/* a current Anthropic model that refuses temperature: none is sent; $5 / $25 */
+		{ "opus-4-7", "mockllm/profiles/sim-opus-4-7", "anthropic", "claude-opus-4-7", NULL, NULL, "ANTHROPIC_API_KEY",
+		  "anthropic:claude-opus-4-7", 5.00, 25.00 },
+		/* an OpenAI reasoning model: max_completion_tokens, no temperature, reasoning_effort;
+		 * its reasoning tokens are output: $0.25 / $2.00 */
+		{ "gpt-5-mini", "mockllm/profiles/sim-gpt-5-mini", "openai", "gpt-5-mini", "--reasoning-effort", "low",
+		  "OPENAI_API_KEY", "openai:gpt-5-mini", 0.25, 2.00 },
+		/* a llama.cpp server: any model name, no key, no price */
+		{ "llama.cpp", "mockllm/profiles/sim-llamacpp", "openai", "qwen2.5", NULL, NULL, NULL, "openai:qwen2.5", -1, -1 },
+	};
+	size_t i;
+
+	LT_NEED_LAB();
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		play_setup(&s[i]);
 }
