@@ -301,7 +301,8 @@ void rsp_finish(struct rsp_ctx *c, struct rsp_job *j)
 	free(j->reply);
 	free(j->pkt);
 	free(j);
-	while (c->queue_head && c->inflight < c->cfg.concurrency) {
+	/* after a configuration error nothing more is sent: every request would fail alike */
+	while (c->queue_head && c->inflight < c->cfg.concurrency && !c->fatal[0]) {
 		struct rsp_job *n = c->queue_head;
 
 		c->queue_head = n->next;

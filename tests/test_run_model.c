@@ -246,6 +246,7 @@ struct setup {
 	const char *key_env;          /* the key's variable, or NULL (a local server) */
 	const char *target;           /* the model target's name in the reports */
 	double usd_in, usd_out;       /* list prices per million tokens, from the table by hand; < 0: none */
+	const char *request;          /* what report.md says each request asked for */
 };
 
 static double jnum(const cJSON *o, const char *k)
@@ -316,6 +317,11 @@ static void play_setup(const struct setup *u)
 		free(text);
 		cr_assert_gt(packets, 0, "%s", u->name);
 		cr_expect_eq(passed, packets, "%s: %u of %u passed", u->name, passed, packets);
+		snprintf(path, sizeof(path), "%s/report.md", outdir);
+		text = tu_slurp(path, &len);
+		cr_assert_not_null(text);
+		cr_expect(strstr(text, u->request), "%s: report.md does not say '%s'", u->name, u->request);
+		free(text);
 		snprintf(path, sizeof(path), "%s/report.json", outdir);
 		text = tu_slurp(path, &len);
 		cr_assert_not_null(text);
@@ -377,17 +383,66 @@ Test(run_model, the_setups_of_real_models_pass_and_cost_what_the_mock_billed, .t
 	static const struct setup s[] = {
 		/* a current Anthropic model that refuses temperature: none is sent; $5 / $25 */
 		{ "opus-4-7", "mockllm/profiles/sim-opus-4-7", "anthropic", "claude-opus-4-7", NULL, NULL, "ANTHROPIC_API_KEY",
-		  "anthropic:claude-opus-4-7", 5.00, 25.00 },
+		  "anthropic:claude-opus-4-7", 5.00, 25.00, "max_tokens 2048, no temperature (model table); model table row `claude-opus-4-7*`" },
 		/* an OpenAI reasoning model: max_completion_tokens, no temperature, reasoning_effort;
 		 * its reasoning tokens are output: $0.25 / $2.00 */
 		{ "gpt-5-mini", "mockllm/profiles/sim-gpt-5-mini", "openai", "gpt-5-mini", "--reasoning-effort", "low",
-		  "OPENAI_API_KEY", "openai:gpt-5-mini", 0.25, 2.00 },
+		  "OPENAI_API_KEY", "openai:gpt-5-mini", 0.25, 2.00,
+		  "max_completion_tokens 16384, no temperature (model table), reasoning_effort low; model table row `gpt-5-mini*`" },
 		/* a llama.cpp server: any model name, no key, no price */
-		{ "llama.cpp", "mockllm/profiles/sim-llamacpp", "openai", "qwen2.5", NULL, NULL, NULL, "openai:qwen2.5", -1, -1 },
+		{ "llama.cpp", "mockllm/profiles/sim-llamacpp", "openai", "qwen2.5", NULL, NULL, NULL, "openai:qwen2.5", -1, -1,
+		  "max_tokens 2048, no temperature (model table); model table row `none (not in the table" },
 	};
 	size_t i;
 
 	LT_NEED_LAB();
 	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		play_setup(&s[i]);
+}
+
+/* A configuration error stops the run at once: temperature forced on a model that refuses
+ * it. Exit 2, the API's own words on stderr and in run.json, and the mock asked no more
+ * than the requests in flight at the first answer (--concurrency 4), never every packet. */
+Test(run_model, a_refused_parameter_stops_the_run_with_the_apis_message, .timeout = 120)
+{
+	char dir[] = "/tmp/pl-cfg-XXXXXX", out[64], path[128], *text, *line, *save = NULL;
+	const char *env[] = { "ANTHROPIC_API_KEY=pinglab-test-key", NULL };
+	struct lt_run r;
+	size_t len;
+	unsigned requests = 0;
+	cJSON *run;
+
+	LT_NEED_LAB();
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/run", dir);
+	{
+		const char *argv[] = { lt_pinglab_path(), "run", "--targets", "llm", "--profile", "sim-opus-4-7", "--model",
+				       "claude-opus-4-7", "--temperature", "0", "--concurrency", "4", "--scenarios",
+				       tu_src("scenarios"), "--out", out, NULL };
+
+		lt_run(&r, argv, env);
+	}
+	cr_expect_eq(r.status, 2, "exit %d\n%s", r.status, r.err);
+	cr_expect(strstr(r.err, "pinglab run: configuration error, the model phase stopped: model claude-opus-4-7: the API "
+				"refused the first requests: HTTP 400 invalid_request_error: `temperature` is deprecated for this model."),
+		  "%s", r.err);
+	snprintf(path, sizeof(path), "%s/run.json", out);
+	text = tu_slurp(path, &len);
+	cr_assert_not_null(text);
+	run = cJSON_Parse(text);
+	free(text);
+	cr_expect(strstr(cJSON_GetObjectItem(run, "stopped")->valuestring, "configuration error"));
+	cJSON_Delete(run);
+	snprintf(path, sizeof(path), "%s/mockllm.jsonl", out);
+	text = tu_slurp(path, &len);
+	cr_assert_not_null(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		requests += strstr(line, "\"path\":\"/v1/messages\"") != NULL;
+	free(text);
+	cr_expect(requests >= 1 && requests <= 4, "%u requests reached the API", requests);
+	{
+		const char *argv[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&r, argv, NULL);
+	}
 }
