@@ -82,6 +82,8 @@ static void usage(FILE *f)
 		"                   [--temperature X|none] [--max-tokens N] [--thinking BUDGET (Anthropic)]\n"
 		"                   [--reasoning-effort minimal|low|medium|high (OpenAI)] (request knobs; default:\n"
 		"                    what the model table says the model takes)\n"
+		"                   [--replay RUN_DIR (play that run again, the model's answers from its log:\n"
+		"                    no model, no key; its targets, seed, repeat and tag)]\n"
 		"                   [-- EXEC COMMAND...]\n");
 }
 
@@ -102,7 +104,7 @@ int cmd_run(int argc, char **argv)
 		{ "responder-user", required_argument, NULL, 'U' }, { "max-cost", required_argument, NULL, 'C' },
 		{ "temperature", required_argument, NULL, 'E' }, { "max-tokens", required_argument, NULL, 'M' },
 		{ "thinking", required_argument, NULL, 'H' }, { "reasoning-effort", required_argument, NULL, 'X' },
-		{ "price", required_argument, NULL, 'Q' },
+		{ "price", required_argument, NULL, 'Q' }, { "replay", required_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
@@ -127,7 +129,7 @@ int cmd_run(int argc, char **argv)
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:U:C:E:M:H:X:Q:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:U:C:E:M:H:X:Q:Z:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (npaths == 16) {
@@ -208,6 +210,7 @@ int cmd_run(int argc, char **argv)
 				return PL_EXIT_ERROR;
 			break;
 		case 'Y': r.key_file = optarg; break;
+		case 'Z': r.replay = optarg; break;
 		case 'E': {
 			double t;
 
@@ -255,6 +258,10 @@ int cmd_run(int argc, char **argv)
 		return rc;
 	r.set = &set;
 	cli_exe_dir(r.bindir, sizeof(r.bindir));
+	if (r.replay && pl_run_load_replay(&r, r.replay, &err)) {
+		fprintf(stderr, "pinglab run: %s\n", err.msg);
+		goto out;
+	}
 	if (pl_run_check_backend(&r, &err)) {
 		fprintf(stderr, "pinglab run: %s\n", err.msg);
 		status = err.msg[0] && strstr(err.msg, "needs ") ? PL_EXIT_SKIP : PL_EXIT_ERROR;

@@ -57,6 +57,66 @@ int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err)
 	return *targets ? 0 : pl_errf(err, -EINVAL, "--targets is empty");
 }
 
+int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+	char *txt = NULL;
+	size_t cap = 0;
+	cJSON *o, *m, *t, *v;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return pl_errf(err, -ENOENT, "--replay %s: no run.json (%s)", dir, strerror(errno));
+	if (getdelim(&txt, &cap, '\0', f) < 0) {
+		free(txt);
+		txt = NULL;
+	}
+	fclose(f);
+	o = txt ? cJSON_Parse(txt) : NULL;
+	free(txt);
+	if (!o)
+		return pl_errf(err, -EINVAL, "--replay %s: run.json is not JSON", dir);
+	r->replay = dir;
+	r->targets = 0;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(o, "targets"))
+		if (cJSON_IsString(t))
+			r->targets |= !strcmp(t->valuestring, "kernel") ? RUN_T_KERNEL
+				      : !strcmp(t->valuestring, "reference") ? RUN_T_REFERENCE : RUN_T_LLM;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "seed")) && cJSON_IsNumber(v))
+		r->seed = (unsigned long)v->valuedouble;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "repeat")) && cJSON_IsNumber(v) && v->valuedouble > 1)
+		r->repeat = (unsigned)v->valuedouble;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "tag")) && cJSON_IsString(v) && !r->tag)
+		r->tag = strdup(v->valuestring); /* lives as long as the run */
+	m = cJSON_GetObjectItemCaseSensitive(o, "model");
+	if (r->targets & RUN_T_LLM) {
+		const cJSON *tg = cJSON_GetObjectItemCaseSensitive(m, "target"), *be = cJSON_GetObjectItemCaseSensitive(m, "backend");
+		const cJSON *md = cJSON_GetObjectItemCaseSensitive(m, "model");
+
+		if (!cJSON_IsString(tg) || !cJSON_IsString(be)) {
+			rc = pl_errf(err, -EINVAL, "--replay %s: run.json names no model target", dir);
+			goto out;
+		}
+		snprintf(r->llm_name, sizeof(r->llm_name), "%s", tg->valuestring);
+		snprintf(r->replay_backend, sizeof(r->replay_backend), "%s", be->valuestring);
+		r->replay_simulated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "simulated"));
+		if (cJSON_IsString(md) && md->valuestring[0])
+			r->model = strdup(md->valuestring);
+		snprintf(r->cassette, sizeof(r->cassette), "%s/responder-llm.jsonl", dir);
+		if (access(r->cassette, R_OK)) {
+			rc = pl_errf(err, -ENOENT, "--replay %s: no responder-llm.jsonl, the model's answers", dir);
+			goto out;
+		}
+	}
+	r->backend = "replay";
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
 /* The model the requests name: --model, else the anthropic backend's default (the
  * simulated model speaks the Anthropic format), else none. */
 static const char *run_model(const struct pl_run *r)
@@ -76,6 +136,8 @@ int pl_run_check_backend(struct pl_run *r, struct pl_err *err)
 	}
 	if (!(r->targets & RUN_T_LLM))
 		return 0;
+	if (r->replay)
+		return 0; /* the answers are recorded: no backend, no key */
 	/* the model table the responder builds its requests from (and prices come from) */
 	if (pl_mtab_locate(r->bindir[0] ? r->bindir : NULL, r->models, sizeof(r->models)))
 		r->models[0] = '\0';
@@ -263,6 +325,16 @@ pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const 
 	if (!llm) {
 		argv[n++] = "--backend";
 		argv[n++] = "reference";
+	} else if (r->replay) {
+		argv[n++] = "--backend";
+		argv[n++] = "replay";
+		argv[n++] = "--cassette";
+		argv[n++] = r->cassette;
+		argv[n++] = "--prompt";
+		argv[n++] = prompt;
+		argv[n++] = "--template";
+		argv[n++] = tmpl;
+		argv[n++] = "--log-text";
 	} else {
 		bool mock = !strcmp(r->backend, "mock");
 
@@ -557,7 +629,9 @@ static void summarize(struct pl_run *r, bool *regression)
 			*regression = true;
 		}
 	}
-	if (strncmp(r->llm_name, "mock:", 5) == 0 && (r->targets & RUN_T_LLM))
+	if (r->replay && (r->targets & RUN_T_LLM))
+		printf("(%s replayed from %s: its recorded answers, no model was asked)\n", r->llm_name, r->replay);
+	else if (strncmp(r->llm_name, "mock:", 5) == 0 && (r->targets & RUN_T_LLM))
 		printf("(%s is the simulated model: pinglab-mockllm with profile %s, seed %lu)\n", r->llm_name,
 		       r->profile, r->seed);
 	if (r->incident[0])
@@ -662,7 +736,7 @@ static void add_request_json(const struct pl_run *r, cJSON *m)
 	double temp = -2;
 	cJSON *rq;
 
-	if (!strcmp(r->backend, "exec") || !strcmp(r->backend, "agent"))
+	if (!strcmp(r->backend, "exec") || !strcmp(r->backend, "agent") || r->replay)
 		return;
 	if (r->models[0] && !pl_mtab_load(r->models, &t, &err))
 		row = pl_mtab_find(&t, model);
@@ -753,7 +827,11 @@ static void write_run_json(struct pl_run *r, const char *ended)
 		cJSON_AddItemToArray(t, cJSON_CreateString(r->llm_name));
 		cJSON_AddStringToObject(m, "target", r->llm_name);
 		cJSON_AddStringToObject(m, "backend", r->backend);
-		cJSON_AddBoolToObject(m, "simulated", !strcmp(r->backend, "mock"));
+		cJSON_AddBoolToObject(m, "simulated", !strcmp(r->backend, "mock") || r->replay_simulated);
+		if (r->replay) {
+			cJSON_AddStringToObject(m, "replay_of", r->replay);
+			cJSON_AddStringToObject(m, "replayed_backend", r->replay_backend);
+		}
 		if (!strcmp(r->backend, "mock")) {
 			cJSON_AddStringToObject(m, "profile", r->profile);
 			cJSON_AddStringToObject(m, "scale", r->scale);
@@ -771,7 +849,7 @@ static void write_run_json(struct pl_run *r, const char *ended)
 		sha_file(prompt, h);
 		cJSON_AddStringToObject(m, "packet_template_sha256", h);
 	}
-	cJSON_AddBoolToObject(o, "simulated", (r->targets & RUN_T_LLM) && !strcmp(r->backend, "mock"));
+	cJSON_AddBoolToObject(o, "simulated", (r->targets & RUN_T_LLM) && (!strcmp(r->backend, "mock") || r->replay_simulated));
 	cJSON_AddNumberToObject(o, "seed", (double)r->seed);
 	cJSON_AddNumberToObject(o, "repeat", r->repeat ? r->repeat : 1);
 	if (r->incident[0])

@@ -39,6 +39,10 @@ struct pl_run {
 	double price_in, price_out;
 	char models[PATH_MAX];              /* the model table found ("" when none) */
 	bool config_error;                  /* the API refused the first requests (responder exit 3) */
+	const char *replay;                 /* --replay RUN_DIR: the model's answers from that run */
+	char cassette[PATH_MAX];            /* RUN_DIR/responder-llm.jsonl */
+	bool replay_simulated;              /* the replayed run's model was the simulated one */
+	char replay_backend[32];            /* ... and its backend */
 	char stopped[400];                  /* why the run stopped early ("" when it did not) */
 	const char *baseline;               /* run directory to compare with (NULL: none) */
 	double fail_under;                  /* model pass rate below this fails the run (<0: off) */
@@ -55,6 +59,9 @@ struct pl_run {
 };
 
 int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err);
+/* --replay DIR: take targets, seed, repeat, tag and the model target from DIR/run.json,
+ * and the model's answers from DIR/responder-llm.jsonl. */
+int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err);
 /* Backend and key checks that must pass before a lab is built; "needs ..." => skip. */
 int pl_run_check_backend(struct pl_run *r, struct pl_err *err);
 /* Start pinglab-mockllm on loopback (URL into url) / a responder on the lab's tun0 (the

@@ -16,6 +16,9 @@ int rp_write_pcapng(const struct rp_run *r, FILE *f);
 const char *rp_target_kind(const struct rp_target *t);       /* kernel, reference, model */
 void rp_fmt_us(char *out, size_t n, double us);              /* "31 µs", "4.3 ms", "2.10 s", "–" */
 void rp_fmt_cost(char *out, size_t n, const struct rp_target *t); /* "$2.00", "unknown", "n/a" */
+/* The run this one replays (run.json model.replay_of), or NULL. */
+const char *rp_replay_of(const struct rp_run *r);
+
 const char *rp_model_cost_note(const struct rp_run *r, const struct rp_target *t, char *buf, size_t n);
 
 #endif

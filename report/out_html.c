@@ -456,6 +456,11 @@ int rp_write_html(const struct rp_run *r, FILE *f)
 	if (r->simulated)
 		fprintf(f, "<p class=\"banner\"><b>Simulated model</b>: the model target is pinglab's mock LLM server "
 			   "(a seeded behaviour profile), not a real model.</p>\n");
+	if (rp_replay_of(r)) {
+		fprintf(f, "<p class=\"banner\"><b>Replay</b> of run <span class=\"mono\">");
+		E(rp_replay_of(r));
+		fprintf(f, "</span>: the model's answers are the ones recorded there; no model was asked.</p>\n");
+	}
 	summary(r, f);
 	paired(r, f);
 	cdf(r, f);

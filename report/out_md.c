@@ -296,6 +296,9 @@ int rp_write_md(const struct rp_run *r, FILE *f)
 			r->stopped[0] ? r->stopped : "");
 	if (r->simulated)
 		fprintf(f, "> **Simulated model**: the model target is pinglab's mock LLM server, not a real model.\n\n");
+	if (rp_replay_of(r))
+		fprintf(f, "> **Replay** of run `%s`: the model's answers are the ones recorded there; no model was asked.\n\n",
+			rp_replay_of(r));
 	fprintf(f, "How correctly and how fast each target acts as an IPv4 stack answering pings, packet by packet. "
 		   "Method and environment at the end.\n\n");
 	summary(r, f);

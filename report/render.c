@@ -116,6 +116,14 @@ void rp_fmt_cost(char *out, size_t n, const struct rp_target *t)
 		snprintf(out, n, "$%.*f", t->cost_usd < 0.01 && t->cost_usd > 0 ? 4 : 2, t->cost_usd);
 }
 
+const char *rp_replay_of(const struct rp_run *r)
+{
+	const cJSON *m = r->run ? cJSON_GetObjectItemCaseSensitive(r->run, "model") : NULL;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "replay_of");
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 const char *rp_model_cost_note(const struct rp_run *r, const struct rp_target *t, char *buf, size_t n)
 {
 	const char *as_of = r->have_prices && r->prices.as_of[0] ? r->prices.as_of : "undated";

@@ -1,7 +1,7 @@
 /* pinglab-responder — the model as an IP stack: reads packets from tun0, asks a backend
  * for each reply, writes it back, and logs every exchange as one JSON line.
  *
- *   pinglab-responder --backend reference|anthropic|openai|exec|agent
+ *   pinglab-responder --backend reference|anthropic|openai|exec|agent|replay
  *       [--netns PATH] [--tun NAME] [--model M] [--base-url URL] [--prompt FILE]
  *       [--template FILE] [--log FILE] [--run-dir DIR] [--concurrency N] [--timeout MS]
  *       [--retries N] [--max-tokens N] [--temperature X|none] [--thinking BUDGET]
@@ -63,7 +63,7 @@ int64_t rsp_now(void)
 static const struct rsp_backend_ops *backend_by_name(const char *name)
 {
 	static const struct rsp_backend_ops *const all[] = {
-		&rsp_reference_ops, &rsp_anthropic_ops, &rsp_openai_ops, &rsp_exec_ops, &rsp_agent_ops,
+		&rsp_reference_ops, &rsp_anthropic_ops, &rsp_openai_ops, &rsp_exec_ops, &rsp_agent_ops, &rsp_replay_ops,
 	};
 	size_t i;
 
@@ -450,7 +450,7 @@ static int drop_privileges(const struct passwd *user, struct pl_err *err)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pinglab-responder --backend reference|anthropic|openai|exec|agent [options] [-- COMMAND...]\n"
+		"usage: pinglab-responder --backend reference|anthropic|openai|exec|agent|replay [options] [-- COMMAND...]\n"
 		"  --netns PATH      open the TUN inside this namespace (e.g. /run/netns/pl-x-rsp)\n"
 		"  --tun NAME        TUN device to attach (default tun0)\n"
 		"  --model M         model id or alias (anthropic: claude-haiku-4-5)\n"
@@ -469,6 +469,7 @@ static void usage(FILE *f)
 		"  --thinking BUDGET Anthropic extended thinking with this budget (>= 1024 tokens)\n"
 		"  --reasoning-effort minimal|low|medium|high  OpenAI reasoning models\n"
 		"  --models FILE     the model table (default: the newest model/models-*.tsv)\n"
+		"  --cassette FILE   replay backend: the responder log of the run to replay\n"
 		"  --queue N         packets waiting beyond the concurrency before drops are counted (default 1024)\n"
 		"  --stream          stream responses (records time to first token)\n"
 		"  --log-text        include the model's raw text in the log\n"
@@ -508,7 +509,7 @@ int main(int argc, char **argv)
 		{ "no-drop", no_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
 		{ "user", required_argument, NULL, 'U' }, { "temperature", required_argument, NULL, 'E' },
 		{ "thinking", required_argument, NULL, 'H' }, { "reasoning-effort", required_argument, NULL, 'F' },
-		{ "models", required_argument, NULL, 'Y' },
+		{ "models", required_argument, NULL, 'Y' }, { "cassette", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rsp_ctx c = { .tun = -1, .stop = &stop_flag };
@@ -529,7 +530,7 @@ int main(int argc, char **argv)
 	c.cfg.our_addr = PL_RESPONDER_ADDR;
 	c.cfg.prompt_file = "prompts/system.md";
 	c.cfg.template_file = "prompts/packet.md";
-	while ((opt = getopt_long(argc, argv, "+b:N:T:m:u:p:t:l:r:c:o:R:M:q:sxBk:DU:E:H:F:Y:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+b:N:T:m:u:p:t:l:r:c:o:R:M:q:sxBk:DU:E:H:F:Y:C:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'b': backend = optarg; break;
 		case 'N': netns = optarg; break;
@@ -574,6 +575,7 @@ int main(int argc, char **argv)
 			c.cfg.reasoning_effort = optarg;
 			break;
 		case 'Y': c.cfg.models_file = optarg; break;
+		case 'C': c.cfg.cassette = optarg; break;
 		case 's': c.cfg.stream = true; break;
 		case 'x': c.cfg.log_text = true; break;
 		case 'B': c.cfg.busy_poll = true; break;
@@ -592,7 +594,7 @@ int main(int argc, char **argv)
 	c.cfg.exec_argv = optind < argc ? argv + optind : NULL;
 	c.cfg.backend = backend;
 	if (!backend || !(c.ops = backend_by_name(backend))) {
-		fprintf(stderr, "pinglab-responder: --backend must be reference, anthropic, openai, exec or agent\n");
+		fprintf(stderr, "pinglab-responder: --backend must be reference, anthropic, openai, exec, agent or replay\n");
 		return 2;
 	}
 	if (user && no_drop) {

@@ -66,6 +66,7 @@ struct rsp_cfg {
 	unsigned thinking_budget;    /* Anthropic extended thinking (0: off) */
 	const char *reasoning_effort;/* OpenAI reasoning_effort (NULL: not sent) */
 	const char *models_file;     /* the model table (NULL: the newest found) */
+	const char *cassette;        /* replay backend: an earlier run's responder log */
 	unsigned queue_max;
 	bool stream;
 	bool log_text;               /* include the raw model text in the log */
@@ -117,7 +118,7 @@ struct rsp_ctx {
 };
 
 extern const struct rsp_backend_ops rsp_reference_ops, rsp_anthropic_ops, rsp_openai_ops,
-	rsp_exec_ops, rsp_agent_ops;
+	rsp_exec_ops, rsp_agent_ops, rsp_replay_ops;
 
 /* Done with a job (any outcome): write the reply, log, free, start the next queued job. */
 void rsp_finish(struct rsp_ctx *c, struct rsp_job *j);

@@ -446,3 +446,116 @@ Test(run_model, a_refused_parameter_stops_the_run_with_the_apis_message, .timeou
 		lt_run(&r, argv, NULL);
 	}
 }
+
+static int strcmp_ptr(const char *const *a, const char *const *b)
+{
+	return strcmp(*a, *b);
+}
+
+/* The model's verdict fields of a run's packet records, sorted: "scenario packet rep
+ * trial target verdict diff note" lines (a responder target's; the kernel's replies carry
+ * its own IP ids). */
+static char *model_verdicts(const char *dir)
+{
+	char path[128], *text, *line, *save = NULL, **rows = NULL, *out;
+	size_t len, n = 0, i, total = 1;
+
+	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
+	text = tu_slurp(path, &len);
+	cr_assert_not_null(text, "%s: no packets.jsonl", dir);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o;
+		char *d, *row;
+
+		if (!tu_packet_line(line))
+			continue;
+		o = cJSON_Parse(line);
+		if (!strcmp(cJSON_GetObjectItem(o, "target")->valuestring, "kernel")) {
+			cJSON_Delete(o);
+			continue;
+		}
+		d = cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "diff"));
+		cr_assert(asprintf(&row, "%s %d %d %d %s %s %s %s", cJSON_GetObjectItem(o, "scenario")->valuestring,
+				   cJSON_GetObjectItem(o, "packet")->valueint, (int)jnum(o, "rep"), (int)jnum(o, "trial"),
+				   cJSON_GetObjectItem(o, "target")->valuestring, cJSON_GetObjectItem(o, "verdict")->valuestring,
+				   d ? d : "null", cJSON_IsString(cJSON_GetObjectItem(o, "note")) ? cJSON_GetObjectItem(o, "note")->valuestring : "") > 0);
+		free(d);
+		rows = realloc(rows, (n + 1) * sizeof(*rows));
+		rows[n++] = row;
+		total += strlen(row) + 1;
+		cJSON_Delete(o);
+	}
+	free(text);
+	qsort(rows, n, sizeof(*rows), (int (*)(const void *, const void *))strcmp_ptr);
+	out = calloc(1, total);
+	for (i = 0; i < n; i++) {
+		strcat(out, rows[i]);
+		strcat(out, "\n");
+		free(rows[i]);
+	}
+	free(rows);
+	return out;
+}
+
+/* A run replayed from its own recorded answers: no model asked (no mock started, no key),
+ * the verdict fields of every responder packet identical, the model's cost the same.
+ * sim-sloppy makes every kind of mistake and fault; --repeat 2 sends each packet twice,
+ * so its two answers must come back in their order. */
+Test(run_model, replay_gives_the_same_verdicts_without_a_model, .timeout = 600)
+{
+	char dir[] = "/tmp/pl-replay-XXXXXX", a[64], b[64], path[128], *va, *vb, *ja, *jb;
+	struct lt_run r;
+	size_t len;
+	cJSON *ra, *rb;
+
+	LT_NEED_LAB();
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/orig", dir);
+	snprintf(b, sizeof(b), "%s/replay", dir);
+	{
+		const char *argv[] = { lt_pinglab_path(), "run", "--profile", "sim-sloppy", "--seed", "7", "--scale", "0",
+				       "--retries", "0", "--model-timeout", "700", "--repeat", "2", "--scenarios",
+				       tu_src("scenarios/adversarial"), "--out", a, NULL };
+
+		lt_run(&r, argv, NULL);
+		cr_assert_eq(r.status, 0, "run exit %d\n%s", r.status, r.err);
+	}
+	{
+		/* no key in the environment: a replay needs none */
+		const char *argv[] = { lt_pinglab_path(), "run", "--replay", a, "--scenarios", tu_src("scenarios/adversarial"),
+				       "--out", b, NULL };
+		const char *env[] = { "PATH=/usr/bin:/bin", NULL };
+
+		lt_run(&r, argv, env);
+		cr_assert_eq(r.status, 0, "replay exit %d\n%s", r.status, r.err);
+	}
+	snprintf(path, sizeof(path), "%s/mockllm.jsonl", b);
+	cr_expect(access(path, F_OK) != 0, "the replay started a simulated model");
+	va = model_verdicts(a);
+	vb = model_verdicts(b);
+	cr_expect_gt(strlen(va), 500, "too few packets: %s", va);
+	cr_expect(strstr(va, " mock:sim-sloppy wrong-reply ") && strstr(va, " mock:sim-sloppy api-error "),
+		  "sim-sloppy made no mistakes or faults");
+	cr_expect_str_eq(vb, va, "the replay's verdicts differ");
+	snprintf(path, sizeof(path), "%s/report.json", a);
+	ja = tu_slurp(path, &len);
+	snprintf(path, sizeof(path), "%s/report.json", b);
+	jb = tu_slurp(path, &len);
+	ra = cJSON_Parse(ja);
+	rb = cJSON_Parse(jb);
+	cr_expect_eq(jnum(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(ra, "summary"), "mock:sim-sloppy"), "cost"), "usd"),
+		     jnum(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(rb, "summary"), "mock:sim-sloppy"), "cost"), "usd"));
+	cr_expect_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(rb, "model"), "replay_of")->valuestring, a);
+	cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(rb, "simulated")), "a replay of a simulated run is simulated");
+	cJSON_Delete(ra);
+	cJSON_Delete(rb);
+	free(ja);
+	free(jb);
+	free(va);
+	free(vb);
+	{
+		const char *argv[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+}

@@ -1,0 +1,216 @@
+/* The replay backend: the answers of an earlier run, taken from its responder log (the
+ * cassette, --cassette FILE), so a run can be played again with no model, no key and no
+ * network. An answer is found by what determines it: the packet's bytes, and which time
+ * those bytes came (a repeated packet, --repeat K, gets its recorded answers in order);
+ * the prompt must be the one the cassette was made with. A recorded text goes through
+ * the extractor again, so the replay also checks that reading the answer is
+ * deterministic; api-error, timeout, truncated and refused come back as recorded. Tokens,
+ * model id, stop reason and attempts are the recorded ones, so costs replay too.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "packet/hex.h"
+#include "responder/rsp.h"
+
+struct entry {
+	char *in;           /* packet bytes as hex */
+	size_t order;       /* line in the cassette */
+	cJSON *o;           /* the log line */
+	bool used;
+};
+
+struct replay {
+	struct entry *v;
+	size_t n;
+	size_t missing;     /* packets the cassette has no answer for */
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = strcmp(x->in, y->in);
+
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double jnum(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static int replay_init(struct rsp_ctx *c, struct pl_err *err)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, other_prompt = 0;
+	ssize_t k;
+
+	if (!r)
+		return pl_errf(err, -ENOMEM, "out of memory");
+	c->be = r;
+	if (!c->cfg.cassette)
+		return pl_errf(err, -EINVAL, "the replay backend needs --cassette FILE (a responder log of an earlier run)");
+	f = fopen(c->cfg.cassette, "r");
+	if (!f)
+		return pl_errf(err, -errno, "%s: %s", c->cfg.cassette, strerror(errno));
+	while ((k = getline(&line, &cap, f)) > 0) {
+		cJSON *o = cJSON_Parse(line);
+		const char *in = jstr(o, "in"), *sha = jstr(o, "prompt_sha256");
+		struct entry *nv;
+
+		lineno++;
+		if (!in || !jstr(o, "outcome")) {
+			cJSON_Delete(o); /* not a packet's line (a config-error line, a torn last line) */
+			continue;
+		}
+		if (sha && strcmp(sha, c->prompt_hash)) {
+			other_prompt++;
+			cJSON_Delete(o);
+			continue;
+		}
+		nv = realloc(r->v, (r->n + 1) * sizeof(*nv));
+		if (!nv) {
+			cJSON_Delete(o);
+			free(line);
+			fclose(f);
+			return pl_errf(err, -ENOMEM, "out of memory");
+		}
+		r->v = nv;
+		r->v[r->n++] = (struct entry){ .in = (char *)in, .order = lineno, .o = o };
+	}
+	free(line);
+	fclose(f);
+	if (other_prompt && !r->n)
+		return pl_errf(err, -EINVAL, "%s: made with another prompt (prompt_sha256 differs from %s): a replay would "
+					     "not be the same experiment", c->cfg.cassette, c->prompt_hash);
+	qsort(r->v, r->n, sizeof(*r->v), cmp_entry);
+	fprintf(stderr, "pinglab-responder: replaying %zu answers from %s%s\n", r->n, c->cfg.cassette,
+		other_prompt ? " (some lines of another prompt skipped)" : "");
+	return 0;
+}
+
+/* The first unused answer recorded for these bytes, or NULL. */
+static struct entry *find(struct replay *r, const char *hex)
+{
+	size_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(r->v[mid].in, hex) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < r->n && !strcmp(r->v[lo].in, hex); lo++)
+		if (!r->v[lo].used)
+			return &r->v[lo];
+	return NULL;
+}
+
+static void replay_start(struct rsp_ctx *c, struct rsp_job *j)
+{
+	struct replay *r = c->be;
+	char *hex = malloc(2 * j->len + 1);
+	struct entry *e;
+	const char *oc, *text, *s;
+	const cJSON *tok;
+
+	if (!hex) {
+		j->outcome = RSP_API_ERROR;
+		snprintf(j->error, sizeof(j->error), "out of memory");
+		rsp_finish(c, j);
+		return;
+	}
+	pl_hex_encode(j->pkt, j->len, hex, 2 * j->len + 1);
+	e = find(r, hex);
+	free(hex);
+	if (!e) {
+		r->missing++;
+		j->outcome = RSP_API_ERROR;
+		snprintf(j->error, sizeof(j->error), "replay: the cassette has no answer for this packet");
+		rsp_finish(c, j);
+		return;
+	}
+	e->used = true;
+	oc = jstr(e->o, "outcome");
+	tok = cJSON_GetObjectItemCaseSensitive(e->o, "tokens");
+	j->model.usage.input = (long)jnum(tok, "input");
+	j->model.usage.output = (long)jnum(tok, "output");
+	j->model.usage.cache_read = (long)jnum(tok, "cache_read");
+	j->model.usage.cache_write = (long)jnum(tok, "cache_write");
+	j->model.usage.thinking = (long)jnum(tok, "thinking");
+	j->attempts = (int)jnum(e->o, "attempts");
+	j->http_status = (long)jnum(e->o, "http_status");
+	if ((s = jstr(e->o, "model")))
+		snprintf(j->model.model, sizeof(j->model.model), "%s", s);
+	if ((s = jstr(e->o, "stop_reason")))
+		snprintf(j->model.stop_reason, sizeof(j->model.stop_reason), "%s", s);
+	text = jstr(e->o, "text");
+	if (text && (j->model.text = strdup(text)))
+		j->model.text_len = strlen(text);
+	if (!strcmp(oc, "reply") || !strcmp(oc, "drop") || !strcmp(oc, "unparseable")) {
+		if (text) {
+			/* the answer read again: the same text must give the same decision */
+			rsp_take_text(c, j, text, strlen(text));
+		} else if (!strcmp(oc, "drop")) {
+			j->outcome = RSP_DROP;
+		} else if (!strcmp(oc, "reply") && jstr(e->o, "out")) {
+			const char *out = jstr(e->o, "out");
+			size_t n = strlen(out) / 2;
+
+			j->reply = malloc(n ? n : 1);
+			if (j->reply && !pl_hex_decode(out, j->reply, n, &j->reply_len, NULL))
+				j->outcome = RSP_REPLY;
+			else
+				j->outcome = RSP_UNPARSEABLE;
+		} else {
+			j->outcome = RSP_UNPARSEABLE;
+		}
+	} else {
+		j->outcome = !strcmp(oc, "timeout")     ? RSP_TIMEOUT
+			     : !strcmp(oc, "truncated") ? RSP_TRUNCATED
+			     : !strcmp(oc, "refused")   ? RSP_REFUSED
+							: RSP_API_ERROR;
+	}
+	if ((s = jstr(e->o, "error")) && !j->error[0])
+		snprintf(j->error, sizeof(j->error), "replayed: %.240s", s);
+	rsp_finish(c, j);
+}
+
+static void replay_fini(struct rsp_ctx *c)
+{
+	struct replay *r = c->be;
+	size_t i, unused = 0;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++) {
+		unused += !r->v[i].used;
+		cJSON_Delete(r->v[i].o);
+	}
+	if (r->n)
+		fprintf(stderr, "pinglab-responder: replay: %zu answers not asked for, %zu packets not in the cassette\n",
+			unused, r->missing);
+	free(r->v);
+	free(r);
+	c->be = NULL;
+}
+
+const struct rsp_backend_ops rsp_replay_ops = {
+	.name = "replay", .is_model = true, .init = replay_init, .start = replay_start, .fini = replay_fini,
+};
