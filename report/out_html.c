@@ -210,11 +210,86 @@ static void summary(const struct rp_run *r, FILE *f)
 	}
 }
 
+/* The leaderboard chart: pass rate (dot) and its Wilson interval (bar) against the
+ * median RTT on a log axis, the dot's area by cost (hollow: cost unknown or none). */
+static void leaderboard(const struct rp_run *r, FILE *f)
+{
+	const double W = 640, H = 300, L = 56, R = 160, T = 16, B = 40;
+	double lo_dec = 1e9, hi_dec = -1e9, ymin = 1, maxcost = 0;
+	size_t k, n = 0;
+	int d;
+
+	for (k = 0; k < r->nt; k++) {
+		const struct rp_target *t = &r->t[k];
+
+		if (!t->total || !(t->rtt.p50 > 0))
+			continue;
+		n++;
+		lo_dec = fmin(lo_dec, floor(log10(t->rtt.p50)));
+		hi_dec = fmax(hi_dec, ceil(log10(t->rtt.p50)));
+		ymin = fmin(ymin, t->pass_lo);
+		if (t->is_model && t->cost_known)
+			maxcost = fmax(maxcost, t->cost_usd);
+	}
+	if (!n)
+		return;
+	if (hi_dec <= lo_dec)
+		hi_dec = lo_dec + 1;
+	ymin = fmax(0, floor(ymin * 10) / 10);
+	if (ymin > 0.9)
+		ymin = 0.9;
+	fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+		   "aria-label=\"pass rate against median RTT\">\n", W, H, W, H);
+	for (d = (int)lo_dec; d <= (int)hi_dec; d++) {
+		double x = L + (d - lo_dec) / (hi_dec - lo_dec) * (W - L - R);
+		char lab[32];
+
+		fmt_axis(lab, sizeof(lab), d);
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#ddd\"/>"
+			   "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
+			x, T, x, H - B, x, H - B + 14, lab);
+	}
+	for (d = 0; d <= 4; d++) {
+		double v = ymin + (1 - ymin) * d / 4, y = H - B - (v - ymin) / (1 - ymin) * (H - T - B);
+
+		fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#eee\"/>"
+			   "<text x=\"%.0f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.0f %%</text>\n",
+			L, y, W - R, y, L - 4, y + 4, v * 100);
+	}
+	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\">median RTT (log)</text>\n",
+		L + (W - L - R) / 2, H - 6);
+	for (k = 0; k < r->nt; k++) {
+		const struct rp_target *t = &r->t[k];
+		double x, y, y0, y1, rad;
+		bool priced = t->is_model && t->cost_known && maxcost > 0;
+
+		if (!t->total || !(t->rtt.p50 > 0))
+			continue;
+		x = L + (log10(t->rtt.p50) - lo_dec) / (hi_dec - lo_dec) * (W - L - R);
+		y = H - B - ((double)t->pass / (double)t->total - ymin) / (1 - ymin) * (H - T - B);
+		y0 = H - B - (t->pass_lo - ymin) / (1 - ymin) * (H - T - B);
+		y1 = H - B - (t->pass_hi - ymin) / (1 - ymin) * (H - T - B);
+		rad = priced ? 4 + 10 * sqrt(t->cost_usd / maxcost) : 4;
+		fprintf(f, "<g><title>");
+		E(t->name);
+		fprintf(f, ": %.3f (%.3f–%.3f)</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555\"/>"
+			   "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" stroke=\"#135e13\" fill-opacity=\"0.6\"/>"
+			   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">", (double)t->pass / (double)t->total, t->pass_lo,
+			t->pass_hi, x, y0, x, y1, x, y, rad, priced ? "#5cb85c" : "none", x + rad + 3, y + 4);
+		E(t->name);
+		fprintf(f, "</text></g>\n");
+	}
+	fprintf(f, "</svg>\n<p class=\"muted\">Each target: pass rate per packet (dot) with its Wilson 95 %% interval "
+		   "(bar), against its median RTT; a model's dot area grows with its cost.</p>\n");
+}
+
 /* Wilson intervals and the paired comparison (report/paired.c). */
 static void paired(const struct rp_run *r, FILE *f)
 {
 	size_t k;
 
+	fprintf(f, "<h3 id=\"leaderboard\">Leaderboard</h3>\n");
+	leaderboard(r, f);
 	fprintf(f, "<h3 id=\"paired\">Paired comparison</h3>\n<p>Pass rate per packet with its Wilson 95 %% interval; each "
 		   "pair of targets on the same packets: <i>A only</i> counts packets A passed and B failed, McNemar's "
 		   "exact two-sided p tests whether that split is chance.</p>\n<table><tr><th>target</th><th>pass rate</th>"
@@ -440,7 +515,7 @@ int rp_write_html(const struct rp_run *r, FILE *f)
 	E(r->run_id);
 	fprintf(f, "</span></h1>\n<p class=\"muted\">How correctly and how fast each target acts as an IPv4 stack answering "
 		   "pings, packet by packet. <a href=\"#summary\">Summary</a> · <a href=\"#latency\">Latency</a> · "
-		   "<a href=\"#cost\">Cost</a> · <a href=\"#matrix\">Scenarios</a> · <a href=\"#packets\">Packets</a> · "
+		   "<a href=\"#leaderboard\">Leaderboard</a> · <a href=\"#cost\">Cost</a> · <a href=\"#matrix\">Scenarios</a> · <a href=\"#packets\">Packets</a> · "
 		   "<a href=\"#method\">Method</a></p>\n");
 	if (r->partial)
 	{

@@ -168,7 +168,7 @@ Test(report_html, self_contained_with_cdf_matrix_and_packet_table)
 	cr_assert(!strstr(h, " src="), "no external script or image");
 	cr_assert(!strstr(h, "https://"), "no external address");
 	cr_assert_eq(rf_count(h, "http://"), 1, "only the SVG namespace");
-	cr_assert_eq(rf_count(h, "<svg"), 1);
+	cr_assert_eq(rf_count(h, "<svg"), 2, "the latency CDF and the leaderboard");
 	cr_assert_eq(rf_count(h, "class=\"cdf-line\""), 3, "kernel, reference and model on one chart");
 	cr_assert(strstr(h, ">1 µs</text>") && strstr(h, ">100 ms</text>"), "log axis from µs to the model's 100 ms");
 	cr_assert_eq(rf_count(h, "<tr class=\"pkt\">"), 306);
@@ -389,4 +389,26 @@ Test(report_lab, real_smoke_run_writes_every_report, .timeout = 240)
 		}
 	}
 	rf_remove(dir);
+}
+
+/* The leaderboard: one dot per target with replies, each titled with its pass rate and
+ * Wilson interval (the fixture's model: 97/102 = 0.951, 0.890–0.979, worked in
+ * test_report.c), the model's dot filled (its cost is known), the others hollow. */
+Test(report_html, leaderboard_has_a_dot_per_target_with_its_interval)
+{
+	char dir[64], *h, *p;
+	int dots = 0;
+
+	rf_make(dir, NULL);
+	render(dir);
+	h = rf_read(dir, "report.html");
+	cr_assert(strstr(h, "<h3 id=\"leaderboard\">Leaderboard</h3>"));
+	for (p = strstr(h, "<circle"); p; p = strstr(p + 1, "<circle"))
+		dots++;
+	cr_assert_eq(dots, 3, "%d dots", dots);
+	cr_assert(strstr(h, "<title>mock:sim-test: 0.951 (0.890–0.979)</title>"), "no titled model dot");
+	cr_assert(strstr(h, "<title>kernel: 1.000 (0.964–1.000)</title>"));
+	p = strstr(h, "<title>mock:sim-test");
+	cr_assert(p && strstr(p, "fill=\"#5cb85c\"") && strstr(p, "fill=\"#5cb85c\"") < strstr(p, "</g>"), "the priced model is filled");
+	free(h);
 }
