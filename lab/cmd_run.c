@@ -84,6 +84,8 @@ static void usage(FILE *f)
 		"                    what the model table says the model takes)\n"
 		"                   [--replay RUN_DIR (play that run again, the model's answers from its log:\n"
 		"                    no model, no key; its targets, seed, repeat and tag)]\n"
+		"                   [--resume RUN_DIR (finish an interrupted run in its directory: what the\n"
+		"                    model answered comes from its log, only the rest is asked)]\n"
 		"                   [-- EXEC COMMAND...]\n");
 }
 
@@ -105,6 +107,7 @@ int cmd_run(int argc, char **argv)
 		{ "temperature", required_argument, NULL, 'E' }, { "max-tokens", required_argument, NULL, 'M' },
 		{ "thinking", required_argument, NULL, 'H' }, { "reasoning-effort", required_argument, NULL, 'X' },
 		{ "price", required_argument, NULL, 'Q' }, { "replay", required_argument, NULL, 'Z' },
+		{ "resume", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
@@ -129,7 +132,7 @@ int cmd_run(int argc, char **argv)
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:U:C:E:M:H:X:Q:Z:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:U:C:E:M:H:X:Q:Z:W:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (npaths == 16) {
@@ -211,6 +214,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'Y': r.key_file = optarg; break;
 		case 'Z': r.replay = optarg; break;
+		case 'W': r.resume = optarg; break;
 		case 'E': {
 			double t;
 
@@ -253,14 +257,37 @@ int cmd_run(int argc, char **argv)
 	r.exec_argv = optind < argc ? argv + optind : NULL;
 
 	/* everything is validated before anything is built */
-	rc = cli_load_scenarios("run", npaths, paths, &set);
+	if ((r.replay || r.resume) && !npaths) {
+		/* the scenario files the recorded run played (a folder is recorded file by file) */
+		static char *recorded[1024];
+
+		if (pl_run_recorded_scenarios(r.replay ? r.replay : r.resume, recorded, 1024, &npaths, &err)) {
+			fprintf(stderr, "pinglab run: %s\n", err.msg);
+			return PL_EXIT_ERROR;
+		}
+		rc = cli_load_scenarios("run", npaths, recorded, &set);
+	} else {
+		rc = cli_load_scenarios("run", npaths, paths, &set);
+	}
 	if (rc)
 		return rc;
 	r.set = &set;
 	cli_exe_dir(r.bindir, sizeof(r.bindir));
+	if (r.replay && r.resume) {
+		fprintf(stderr, "pinglab run: --replay and --resume: one or the other\n");
+		goto out;
+	}
 	if (r.replay && pl_run_load_replay(&r, r.replay, &err)) {
 		fprintf(stderr, "pinglab run: %s\n", err.msg);
 		goto out;
+	}
+	if (r.resume) {
+		/* checked before the directory is touched: nothing half-done on a bad resume */
+		if (pl_run_load_resume(&r, r.resume, &err)) {
+			fprintf(stderr, "pinglab run: %s\n", err.msg);
+			goto out;
+		}
+		out = r.resume;
 	}
 	if (pl_run_check_backend(&r, &err)) {
 		fprintf(stderr, "pinglab run: %s\n", err.msg);

@@ -117,6 +117,179 @@ out:
 	return rc;
 }
 
+int pl_run_recorded_scenarios(const char *dir, char **paths, int max, int *n, struct pl_err *err)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+	char *txt = NULL;
+	size_t cap = 0;
+	cJSON *o;
+	const cJSON *s;
+	int i;
+
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	f = fopen(path, "r");
+	if (!f || getdelim(&txt, &cap, '\0', f) < 0) {
+		if (f)
+			fclose(f);
+		free(txt);
+		return pl_errf(err, -ENOENT, "%s: no run.json to take the scenarios from", dir);
+	}
+	fclose(f);
+	o = cJSON_Parse(txt);
+	free(txt);
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(o, "scenarios")) {
+		const cJSON *file = cJSON_GetObjectItemCaseSensitive(s, "file");
+		bool dup = false;
+
+		if (!cJSON_IsString(file))
+			continue;
+		for (i = 0; i < *n; i++)
+			dup |= !strcmp(paths[i], file->valuestring);
+		if (dup)
+			continue;
+		if (*n == max) {
+			cJSON_Delete(o);
+			return pl_errf(err, -E2BIG, "%s: more than %d scenario files recorded", dir, max);
+		}
+		paths[(*n)++] = strdup(file->valuestring);
+	}
+	cJSON_Delete(o);
+	return *n ? 0 : pl_errf(err, -ENOENT, "%s: run.json records no scenario files", dir);
+}
+
+static char *jdup(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) && v->valuestring[0] ? strdup(v->valuestring) : NULL;
+}
+
+static char *jnumstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	char *s = NULL;
+
+	if (cJSON_IsNumber(v) && asprintf(&s, "%.15g", v->valuedouble) < 0)
+		s = NULL;
+	return s;
+}
+
+/* Append src's lines to dst (created if need be); 0 when src does not exist. */
+static int append_file(const char *src, const char *dst)
+{
+	FILE *in = fopen(src, "r"), *out;
+	char buf[1 << 16];
+	size_t k;
+	int rc = 0;
+
+	if (!in)
+		return errno == ENOENT ? 0 : -errno;
+	out = fopen(dst, "a");
+	if (!out) {
+		fclose(in);
+		return -errno;
+	}
+	while ((k = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, k, out) != k)
+			rc = -EIO;
+	fclose(in);
+	if (fclose(out))
+		rc = -EIO;
+	return rc;
+}
+
+int pl_run_load_resume(struct pl_run *r, const char *dir, struct pl_err *err)
+{
+	char path[PATH_MAX + 32], log[PATH_MAX + 32], old[PATH_MAX + 48];
+	FILE *f;
+	char *txt = NULL;
+	size_t cap = 0;
+	cJSON *o, *m, *rq;
+	const char *be;
+	int rc, i;
+	static const char *const stale[] = { "packets.jsonl", "responder-reference.jsonl", "report.html", "report.md",
+					      "report.json", "junit.xml", "packets.pcapng" };
+
+	/* resumed before and killed before its responder started: its answers are all in the
+	 * cassette already */
+	snprintf(path, sizeof(path), "%s/cassette.jsonl", dir);
+	snprintf(log, sizeof(log), "%s/responder-llm.jsonl", dir);
+	if (!access(path, F_OK) && access(log, F_OK))
+		close(open(log, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	/* the targets, seed, repeat, tag and model target name as a replay takes them; every
+	 * check is made before anything in dir is moved */
+	if ((rc = pl_run_load_replay(r, dir, err)))
+		return rc;
+	r->replay = NULL;
+	r->resume = dir;
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	f = fopen(path, "r");
+	if (!f || getdelim(&txt, &cap, '\0', f) < 0) {
+		if (f)
+			fclose(f);
+		free(txt);
+		return pl_errf(err, -EIO, "--resume %s: cannot read run.json", dir);
+	}
+	fclose(f);
+	o = cJSON_Parse(txt);
+	free(txt);
+	m = cJSON_GetObjectItemCaseSensitive(o, "model");
+	be = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "backend")) ? cJSON_GetObjectItemCaseSensitive(m, "backend")->valuestring : "";
+	if (!(r->targets & RUN_T_LLM) || (strcmp(be, "mock") && strcmp(be, "anthropic") && strcmp(be, "openai"))) {
+		cJSON_Delete(o);
+		return pl_errf(err, -EINVAL, "--resume %s: a run of a mock, anthropic or openai model target resumes (this one: %s)",
+			       dir, (r->targets & RUN_T_LLM) ? be : "no model target");
+	}
+	r->backend = strdup(be);
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "profile")))
+		r->profile = jdup(m, "profile");
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "scale")))
+		r->scale = jdup(m, "scale");
+	r->base_url = jdup(m, "base_url");
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "concurrency")))
+		r->concurrency = (unsigned)cJSON_GetObjectItemCaseSensitive(m, "concurrency")->valuedouble;
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "timeout_ms")))
+		r->model_timeout_ms = (unsigned)cJSON_GetObjectItemCaseSensitive(m, "timeout_ms")->valuedouble;
+	rq = cJSON_GetObjectItemCaseSensitive(m, "request");
+	if (cJSON_IsObject(rq)) {
+		/* the request as it was made, whatever the defaults are now */
+		r->temperature = cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(rq, "temperature")) ? "none"
+												    : jnumstr(rq, "temperature");
+		r->max_tokens = jnumstr(rq, "max_tokens");
+		r->thinking = jnumstr(rq, "thinking_budget");
+		r->reasoning_effort = jdup(rq, "reasoning_effort");
+	}
+	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(m, "price"))) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "price");
+
+		r->price_in = cJSON_GetObjectItemCaseSensitive(p, "input")->valuedouble;
+		r->price_out = cJSON_GetObjectItemCaseSensitive(p, "output")->valuedouble;
+		if (asprintf((char **)&r->price_arg, "%g,%g", r->price_in, r->price_out) < 0)
+			r->price_arg = NULL;
+	}
+	cJSON_Delete(o);
+	/* what was answered becomes the cassette; the mock's log so far is kept aside */
+	snprintf(r->cassette, sizeof(r->cassette), "%s/cassette.jsonl", dir);
+	snprintf(log, sizeof(log), "%s/responder-llm.jsonl", dir);
+	if ((rc = append_file(log, r->cassette)))
+		return pl_errf(err, rc, "--resume %s: cannot keep its answers in %s: %s", dir, r->cassette, strerror(-rc));
+	unlink(log);
+	snprintf(path, sizeof(path), "%s/mockllm.jsonl", dir);
+	for (i = 1; i < 1000; i++) {
+		snprintf(old, sizeof(old), "%s/mockllm-%d.jsonl", dir, i);
+		if (access(old, F_OK))
+			break;
+	}
+	rename(path, old);
+	for (i = 0; i < (int)(sizeof(stale) / sizeof(stale[0])); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, stale[i]);
+		unlink(path);
+	}
+	return 0;
+}
+
 /* The model the requests name: --model, else the anthropic backend's default (the
  * simulated model speaks the Anthropic format), else none. */
 static const char *run_model(const struct pl_run *r)
@@ -384,6 +557,10 @@ pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const 
 		if (r->reasoning_effort) {
 			argv[n++] = "--reasoning-effort";
 			argv[n++] = r->reasoning_effort;
+		}
+		if (r->resume) {
+			argv[n++] = "--cassette";
+			argv[n++] = r->cassette;
 		}
 		if (!strcmp(r->backend, "agent")) {
 			argv[n++] = "--run-dir";
@@ -832,6 +1009,8 @@ static void write_run_json(struct pl_run *r, const char *ended)
 			cJSON_AddStringToObject(m, "replay_of", r->replay);
 			cJSON_AddStringToObject(m, "replayed_backend", r->replay_backend);
 		}
+		if (r->resume)
+			cJSON_AddBoolToObject(m, "resumed", true);
 		if (!strcmp(r->backend, "mock")) {
 			cJSON_AddStringToObject(m, "profile", r->profile);
 			cJSON_AddStringToObject(m, "scale", r->scale);

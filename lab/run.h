@@ -40,6 +40,7 @@ struct pl_run {
 	char models[PATH_MAX];              /* the model table found ("" when none) */
 	bool config_error;                  /* the API refused the first requests (responder exit 3) */
 	const char *replay;                 /* --replay RUN_DIR: the model's answers from that run */
+	const char *resume;                 /* --resume RUN_DIR: ... and the model for the rest */
 	char cassette[PATH_MAX];            /* RUN_DIR/responder-llm.jsonl */
 	bool replay_simulated;              /* the replayed run's model was the simulated one */
 	char replay_backend[32];            /* ... and its backend */
@@ -62,6 +63,13 @@ int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err);
 /* --replay DIR: take targets, seed, repeat, tag and the model target from DIR/run.json,
  * and the model's answers from DIR/responder-llm.jsonl. */
 int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err);
+/* --resume DIR: the same run's configuration from DIR/run.json (backend, model, knobs,
+ * profile, seed, ...), its answers so far moved into DIR/cassette.jsonl, the rest of DIR
+ * cleared for the run to be played again there: the cassette answers what was answered,
+ * the model only the rest. */
+int pl_run_load_resume(struct pl_run *r, const char *dir, struct pl_err *err);
+/* The scenario files DIR/run.json records (each once, malloc'd into paths[0..max)). */
+int pl_run_recorded_scenarios(const char *dir, char **paths, int max, int *n, struct pl_err *err);
 /* Backend and key checks that must pass before a lab is built; "needs ..." => skip. */
 int pl_run_check_backend(struct pl_run *r, struct pl_err *err);
 /* Start pinglab-mockllm on loopback (URL into url) / a responder on the lab's tun0 (the

@@ -1,6 +1,8 @@
-/* The replay backend: the answers of an earlier run, taken from its responder log (the
- * cassette, --cassette FILE), so a run can be played again with no model, no key and no
- * network. An answer is found by what determines it: the packet's bytes, and which time
+/* The cassette: the answers of an earlier run, taken from its responder log
+ * (--cassette FILE). With --backend replay every answer comes from it, so a run can be
+ * played again with no model, no key and no network; with a model backend (pinglab run
+ * --resume) the packets it has answers for are answered from it and only the others
+ * reach the model, so nothing answered before is paid for twice. An answer is found by what determines it: the packet's bytes, and which time
  * those bytes came (a repeated packet, --repeat K, gets its recorded answers in order);
  * the prompt must be the one the cassette was made with. A recorded text goes through
  * the extractor again, so the replay also checks that reading the answer is
@@ -23,10 +25,11 @@ struct entry {
 	bool used;
 };
 
-struct replay {
+struct rsp_cassette {
 	struct entry *v;
 	size_t n;
 	size_t missing;     /* packets the cassette has no answer for */
+	size_t answered;    /* packets answered from it */
 };
 
 static int cmp_entry(const void *a, const void *b)
@@ -51,9 +54,9 @@ static double jnum(const cJSON *o, const char *k)
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
-static int replay_init(struct rsp_ctx *c, struct pl_err *err)
+int rsp_cassette_load(struct rsp_ctx *c, struct pl_err *err)
 {
-	struct replay *r = calloc(1, sizeof(*r));
+	struct rsp_cassette *r = calloc(1, sizeof(*r));
 	FILE *f;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0, other_prompt = 0;
@@ -61,7 +64,7 @@ static int replay_init(struct rsp_ctx *c, struct pl_err *err)
 
 	if (!r)
 		return pl_errf(err, -ENOMEM, "out of memory");
-	c->be = r;
+	c->tape = r;
 	if (!c->cfg.cassette)
 		return pl_errf(err, -EINVAL, "the replay backend needs --cassette FILE (a responder log of an earlier run)");
 	f = fopen(c->cfg.cassette, "r");
@@ -75,6 +78,12 @@ static int replay_init(struct rsp_ctx *c, struct pl_err *err)
 		lineno++;
 		if (!in || !jstr(o, "outcome")) {
 			cJSON_Delete(o); /* not a packet's line (a config-error line, a torn last line) */
+			continue;
+		}
+		if (c->ops != &rsp_replay_ops && jstr(o, "error") &&
+		    (strstr(jstr(o, "error"), "cancelled at shutdown") || strstr(jstr(o, "error"), "queue full"))) {
+			/* resuming: a packet cancelled when the run stopped was never answered */
+			cJSON_Delete(o);
 			continue;
 		}
 		if (sha && strcmp(sha, c->prompt_hash)) {
@@ -98,13 +107,13 @@ static int replay_init(struct rsp_ctx *c, struct pl_err *err)
 		return pl_errf(err, -EINVAL, "%s: made with another prompt (prompt_sha256 differs from %s): a replay would "
 					     "not be the same experiment", c->cfg.cassette, c->prompt_hash);
 	qsort(r->v, r->n, sizeof(*r->v), cmp_entry);
-	fprintf(stderr, "pinglab-responder: replaying %zu answers from %s%s\n", r->n, c->cfg.cassette,
+	fprintf(stderr, "pinglab-responder: %zu recorded answers in %s%s\n", r->n, c->cfg.cassette,
 		other_prompt ? " (some lines of another prompt skipped)" : "");
 	return 0;
 }
 
 /* The first unused answer recorded for these bytes, or NULL. */
-static struct entry *find(struct replay *r, const char *hex)
+static struct entry *find(struct rsp_cassette *r, const char *hex)
 {
 	size_t lo = 0, hi = r->n;
 
@@ -122,31 +131,26 @@ static struct entry *find(struct replay *r, const char *hex)
 	return NULL;
 }
 
-static void replay_start(struct rsp_ctx *c, struct rsp_job *j)
+bool rsp_cassette_answer(struct rsp_ctx *c, struct rsp_job *j)
 {
-	struct replay *r = c->be;
-	char *hex = malloc(2 * j->len + 1);
+	struct rsp_cassette *r = c->tape;
+	char *hex = r ? malloc(2 * j->len + 1) : NULL;
 	struct entry *e;
 	const char *oc, *text, *s;
 	const cJSON *tok;
 
-	if (!hex) {
-		j->outcome = RSP_API_ERROR;
-		snprintf(j->error, sizeof(j->error), "out of memory");
-		rsp_finish(c, j);
-		return;
-	}
+	if (!hex)
+		return false;
 	pl_hex_encode(j->pkt, j->len, hex, 2 * j->len + 1);
 	e = find(r, hex);
 	free(hex);
 	if (!e) {
 		r->missing++;
-		j->outcome = RSP_API_ERROR;
-		snprintf(j->error, sizeof(j->error), "replay: the cassette has no answer for this packet");
-		rsp_finish(c, j);
-		return;
+		return false;
 	}
 	e->used = true;
+	r->answered++;
+	snprintf(j->how, sizeof(j->how), "cassette");
 	oc = jstr(e->o, "outcome");
 	tok = cJSON_GetObjectItemCaseSensitive(e->o, "tokens");
 	j->model.usage.input = (long)jnum(tok, "input");
@@ -189,12 +193,14 @@ static void replay_start(struct rsp_ctx *c, struct rsp_job *j)
 	}
 	if ((s = jstr(e->o, "error")) && !j->error[0])
 		snprintf(j->error, sizeof(j->error), "replayed: %.240s", s);
+	j->replayed = true;
 	rsp_finish(c, j);
+	return true;
 }
 
-static void replay_fini(struct rsp_ctx *c)
+void rsp_cassette_free(struct rsp_ctx *c)
 {
-	struct replay *r = c->be;
+	struct rsp_cassette *r = c->tape;
 	size_t i, unused = 0;
 
 	if (!r)
@@ -204,11 +210,31 @@ static void replay_fini(struct rsp_ctx *c)
 		cJSON_Delete(r->v[i].o);
 	}
 	if (r->n)
-		fprintf(stderr, "pinglab-responder: replay: %zu answers not asked for, %zu packets not in the cassette\n",
-			unused, r->missing);
+		fprintf(stderr, "pinglab-responder: cassette: %zu packets answered from it, %zu not in it, %zu of its answers not asked for\n",
+			r->answered, r->missing, unused);
 	free(r->v);
 	free(r);
-	c->be = NULL;
+	c->tape = NULL;
+}
+
+static int replay_init(struct rsp_ctx *c, struct pl_err *err)
+{
+	return rsp_cassette_load(c, err);
+}
+
+/* Only recorded answers: a packet the cassette does not have is an api-error. */
+static void replay_start(struct rsp_ctx *c, struct rsp_job *j)
+{
+	if (rsp_cassette_answer(c, j))
+		return;
+	j->outcome = RSP_API_ERROR;
+	snprintf(j->error, sizeof(j->error), "replay: the cassette has no answer for this packet");
+	rsp_finish(c, j);
+}
+
+static void replay_fini(struct rsp_ctx *c)
+{
+	rsp_cassette_free(c);
 }
 
 const struct rsp_backend_ops rsp_replay_ops = {

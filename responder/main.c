@@ -239,6 +239,8 @@ static void log_job(struct rsp_ctx *c, struct rsp_job *j)
 			pl_json_add_num(o, "server_ms", j->model.server_ms);
 		if (j->how[0])
 			cJSON_AddStringToObject(o, "extracted_from", j->how);
+		if (j->replayed)
+			cJSON_AddTrueToObject(o, "from_cassette");
 		if (j->attempt_log[0]) {
 			scrub(c, j->attempt_log);
 			cJSON_AddStringToObject(o, "attempt_log", j->attempt_log);
@@ -281,6 +283,9 @@ static void start_job(struct rsp_ctx *c, struct rsp_job *j)
 {
 	c->inflight++;
 	j->t_start = rsp_now();
+	/* a resumed run: what the cassette answered before is not asked again */
+	if (c->tape && c->ops != &rsp_replay_ops && rsp_cassette_answer(c, j))
+		return;
 	c->ops->start(c, j);
 }
 
@@ -669,6 +674,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pinglab-responder: %s backend: %s\n", c.ops->name, err.msg[0] ? err.msg : "init failed");
 		goto out;
 	}
+	if (c.cfg.cassette && c.ops != &rsp_replay_ops && (!c.ops->is_model || rsp_cassette_load(&c, &err))) {
+		fprintf(stderr, "pinglab-responder: --cassette: %s\n", err.msg[0] ? err.msg : "for model backends");
+		goto out;
+	}
 	c.tun = open_tun(netns, tun_name, &err);
 	if (c.tun < 0) {
 		fprintf(stderr, "pinglab-responder: %s\n", err.msg);
@@ -781,6 +790,7 @@ int main(int argc, char **argv)
 out:
 	if (c.ops && c.ops->fini && c.multi)
 		c.ops->fini(&c);
+	rsp_cassette_free(&c);
 	if (c.multi)
 		curl_multi_cleanup(c.multi);
 	if (c.tun >= 0)

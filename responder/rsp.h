@@ -46,6 +46,7 @@ struct rsp_job {
 	char how[16];                                      /* extractor: marker/fence/text */
 	char attempt_log[1024];                            /* "429 retry-after=1s; 200" */
 	void *priv;                                        /* the backend's per-job state */
+	bool replayed;                                     /* answered from the cassette */
 	struct rsp_job *next;                              /* queue link */
 };
 
@@ -115,7 +116,15 @@ struct rsp_ctx {
 	struct pl_req_opts req;      /* the request knobs, fixed for the run */
 	unsigned long answered;      /* HTTP 200s with a body that parsed */
 	char fatal[512];             /* a configuration error the API reported: stop, exit 3 */
+	struct rsp_cassette *tape;   /* recorded answers (--cassette), NULL without */
 };
+
+/* The cassette (be_replay.c): an earlier run's responder log, its answers found by packet
+ * bytes and their order. answer() finishes j from it and returns true, or returns false
+ * when it has no answer for these bytes (then the backend asks the model). */
+int rsp_cassette_load(struct rsp_ctx *c, struct pl_err *err);
+bool rsp_cassette_answer(struct rsp_ctx *c, struct rsp_job *j);
+void rsp_cassette_free(struct rsp_ctx *c);
 
 extern const struct rsp_backend_ops rsp_reference_ops, rsp_anthropic_ops, rsp_openai_ops,
 	rsp_exec_ops, rsp_agent_ops, rsp_replay_ops;

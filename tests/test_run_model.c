@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "scenario/verdict.h"
@@ -557,5 +559,113 @@ Test(run_model, replay_gives_the_same_verdicts_without_a_model, .timeout = 600)
 		const char *argv[] = { "rm", "-rf", dir, NULL };
 
 		lt_run(&r, argv, NULL);
+	}
+}
+
+/* Kill -9 a run half way through its model phase, clean up, resume it: one complete run in
+ * the same directory whose model verdicts equal an uninterrupted run's of the same seed,
+ * and no packet the model had answered before the kill asked again (the resumed mock's
+ * own request log against the answers kept in cassette.jsonl). */
+Test(run_model, resume_after_kill_9_asks_nothing_twice, .timeout = 600)
+{
+	char dir[] = "/tmp/pl-resume-XXXXXX", a[64], b[64], path[128], *va, *vb, *text, *line, *save = NULL;
+	const char *common[] = { "--targets", "llm", "--profile", "sim-haiku-like", "--scale", "0.02", "--seed", "1",
+				 "--model-timeout", "5000", "--concurrency", "4", "--scenarios", tu_src("scenarios/valid"),
+				 "--scenarios", tu_src("scenarios/malformed"), "--scenarios", tu_src("scenarios/adversarial") };
+	const char *argv[32];
+	struct lt_run r;
+	size_t len, k, nc = sizeof(common) / sizeof(common[0]);
+	unsigned answered = 0, again = 0, i;
+	char **kept = NULL;
+	pid_t pid;
+
+	LT_NEED_LAB();
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/whole", dir);
+	snprintf(b, sizeof(b), "%s/killed", dir);
+	argv[0] = lt_pinglab_path();
+	argv[1] = "run";
+	for (k = 0; k < nc; k++)
+		argv[2 + k] = common[k];
+	argv[2 + nc] = "--out";
+	argv[3 + nc] = a;
+	argv[4 + nc] = NULL;
+	lt_run(&r, argv, NULL);
+	cr_assert_eq(r.status, 0, "whole run: exit %d\n%s", r.status, r.err);
+	/* the same run, killed once a third of its answers are in */
+	argv[3 + nc] = b;
+	pid = lt_spawn(argv, NULL);
+	snprintf(path, sizeof(path), "%s/responder-llm.jsonl", b);
+	for (i = 0; i < 1200; i++) {
+		size_t n = 0;
+
+		text = tu_slurp(path, &len);
+		for (k = 0; text && k < len; k++)
+			n += text[k] == '\n';
+		free(text);
+		if (n >= 25)
+			break;
+		usleep(50000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	{
+		const char *clean[] = { lt_pinglab_path(), "clean", NULL };
+
+		lt_run(&r, clean, NULL);
+	}
+	{
+		const char *res[] = { lt_pinglab_path(), "run", "--resume", b, NULL };
+
+		lt_run(&r, res, NULL);
+		cr_assert_eq(r.status, 0, "resume: exit %d\n%s", r.status, r.err);
+	}
+	va = model_verdicts(a);
+	vb = model_verdicts(b);
+	cr_expect_gt(strlen(va), 500);
+	cr_expect_str_eq(vb, va, "the resumed run's verdicts differ from the whole run's");
+	/* what the model had answered before the kill */
+	snprintf(path, sizeof(path), "%s/cassette.jsonl", b);
+	text = tu_slurp(path, &len);
+	cr_assert_not_null(text, "no cassette.jsonl");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		const cJSON *in = cJSON_GetObjectItem(o, "in"), *e = cJSON_GetObjectItem(o, "error");
+
+		if (cJSON_IsString(in) && !(cJSON_IsString(e) && strstr(e->valuestring, "cancelled"))) {
+			kept = realloc(kept, (answered + 1) * sizeof(*kept));
+			kept[answered++] = strdup(in->valuestring);
+		}
+		cJSON_Delete(o);
+	}
+	free(text);
+	cr_expect_gt(answered, 10, "%u answers before the kill", answered);
+	/* ... and what the resumed run asked the model */
+	snprintf(path, sizeof(path), "%s/mockllm.jsonl", b);
+	text = tu_slurp(path, &len);
+	cr_assert_not_null(text, "the resumed run asked no model");
+	save = NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		const cJSON *p = cJSON_GetObjectItem(o, "packet");
+
+		for (i = 0; cJSON_IsString(p) && i < answered; i++)
+			if (!strcmp(kept[i], p->valuestring)) {
+				again++;
+				break;
+			}
+		cJSON_Delete(o);
+	}
+	free(text);
+	cr_expect_eq(again, 0, "%u packets answered before the kill were asked again", again);
+	for (i = 0; i < answered; i++)
+		free(kept[i]);
+	free(kept);
+	free(va);
+	free(vb);
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&r, rm, NULL);
 	}
 }
