@@ -9,7 +9,7 @@
 
 /* A plain decimal (digits and at most one dot, something before or after it) in
  * [0, max]: strtod would also take " 1", "1e3", "0x1p-3", "inf" and "nan". */
-static bool plain_decimal(const char *s, size_t n, double max, double *out)
+bool pl_opt_decimal(const char *s, size_t n, double max, double *out)
 {
 	char buf[32], *end;
 	const char *dot = memchr(s, '.', n);
@@ -45,7 +45,7 @@ bool pl_opt_usd(const char *prog, const char *name, const char *s, double *out)
 {
 	double v;
 
-	if (!plain_decimal(s, strlen(s), 1e6, &v) || !(v > 0)) {
+	if (!pl_opt_decimal(s, strlen(s), 1e6, &v) || !(v > 0)) {
 		fprintf(stderr, "%s: --%s wants US dollars above 0, e.g. 0.50, got '%s'\n", prog, name, s);
 		return false;
 	}
@@ -69,7 +69,7 @@ bool pl_opt_temperature(const char *prog, const char *s, double *out)
 		*out = -1;
 		return true;
 	}
-	if (plain_decimal(s, strlen(s), 2, out))
+	if (pl_opt_decimal(s, strlen(s), 2, out))
 		return true;
 	fprintf(stderr, "%s: --temperature wants none or a number 0..2, got '%s'\n", prog, s);
 	return false;
@@ -91,7 +91,7 @@ bool pl_opt_price(const char *prog, const char *s, double *in, double *out)
 {
 	const char *comma = strchr(s, ',');
 
-	if (comma && plain_decimal(s, (size_t)(comma - s), 1e6, in) && plain_decimal(comma + 1, strlen(comma + 1), 1e6, out))
+	if (comma && pl_opt_decimal(s, (size_t)(comma - s), 1e6, in) && pl_opt_decimal(comma + 1, strlen(comma + 1), 1e6, out))
 		return true;
 	fprintf(stderr, "%s: --price wants IN,OUT in US dollars per million tokens, e.g. 1.00,5.00, got '%s'\n", prog, s);
 	return false;

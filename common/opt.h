@@ -4,6 +4,7 @@
 #define PL_OPT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Parse s as a whole number in [min, max] into *out. On failure prints
  * "prog: --name wants a whole number min..max, got 's'" to stderr and returns false. */
@@ -17,6 +18,10 @@ bool pl_opt_uint(const char *prog, const char *name, const char *s, unsigned min
  * trailing text). On failure prints "prog: --name wants US dollars above 0, e.g. 0.50,
  * got 's'" and returns false. */
 bool pl_opt_usd(const char *prog, const char *name, const char *s, double *out);
+
+/* s[0..n) as a plain decimal (digits and at most one dot) in [0, max], silently: strtod
+ * would also take " 1", "1e3", "0x1p-3", "inf" and "nan". */
+bool pl_opt_decimal(const char *s, size_t n, double max, double *out);
 
 /* A sampling temperature: "none" (-1: not sent) or a plain decimal 0..2 (OpenAI's range;
  * Anthropic's is 0..1, which the API itself enforces). On failure prints

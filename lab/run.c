@@ -534,33 +534,20 @@ pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const 
 			argv[n++] = "--model";
 			argv[n++] = r->model;
 		}
-		if (r->key_file) {
-			argv[n++] = "--key-file";
-			argv[n++] = r->key_file;
-		}
-		if (r->models[0]) {
-			argv[n++] = "--models";
-			argv[n++] = r->models;
-		}
-		if (r->temperature) {
-			argv[n++] = "--temperature";
-			argv[n++] = r->temperature;
-		}
-		if (r->max_tokens) {
-			argv[n++] = "--max-tokens";
-			argv[n++] = r->max_tokens;
-		}
-		if (r->thinking) {
-			argv[n++] = "--thinking";
-			argv[n++] = r->thinking;
-		}
-		if (r->reasoning_effort) {
-			argv[n++] = "--reasoning-effort";
-			argv[n++] = r->reasoning_effort;
-		}
-		if (r->resume) {
-			argv[n++] = "--cassette";
-			argv[n++] = r->cassette;
+		{
+			/* passed on as given; NULL: the responder's own default */
+			const char *const pass[][2] = {
+				{ "--key-file", r->key_file },       { "--models", r->models[0] ? r->models : NULL },
+				{ "--temperature", r->temperature }, { "--max-tokens", r->max_tokens },
+				{ "--thinking", r->thinking },       { "--reasoning-effort", r->reasoning_effort },
+				{ "--cassette", r->resume ? r->cassette : NULL },
+			};
+
+			for (i = 0; i < (int)(sizeof(pass) / sizeof(pass[0])); i++)
+				if (pass[i][1]) {
+					argv[n++] = pass[i][0];
+					argv[n++] = pass[i][1];
+				}
 		}
 		if (!strcmp(r->backend, "agent")) {
 			argv[n++] = "--run-dir";

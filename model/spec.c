@@ -1,5 +1,7 @@
 #include "model/spec.h"
 
+#include "common/opt.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,13 +36,7 @@ static bool whole(const char *v, unsigned long lo, unsigned long hi, unsigned lo
 /* A plain decimal in [0, hi]: digits and at most one dot. */
 static bool decimal(const char *v, double hi, double *out)
 {
-	const char *dot = strchr(v, '.');
-	char *end;
-
-	if (!*v || strspn(v, "0123456789.") != strlen(v) || (dot && strchr(dot + 1, '.')) || !strcmp(v, "."))
-		return false;
-	*out = strtod(v, &end);
-	return !*end && *out >= 0 && *out <= hi;
+	return pl_opt_decimal(v, strlen(v), hi, out);
 }
 
 static int bad(struct pl_err *err, const char *spec, const char *part, const char *why)
