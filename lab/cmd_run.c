@@ -119,6 +119,8 @@ int cmd_run(int argc, char **argv)
 	struct sigaction sa;
 	bool lab_up = false, keep = false;
 	struct pl_lab lab;
+	static char *recorded[1024]; /* the scenario files of a replayed or resumed run */
+	int nrecorded = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.targets = RUN_T_KERNEL | RUN_T_REFERENCE | RUN_T_LLM;
@@ -259,12 +261,11 @@ int cmd_run(int argc, char **argv)
 	/* everything is validated before anything is built */
 	if ((r.replay || r.resume) && !npaths) {
 		/* the scenario files the recorded run played (a folder is recorded file by file) */
-		static char *recorded[1024];
-
-		if (pl_run_recorded_scenarios(r.replay ? r.replay : r.resume, recorded, 1024, &npaths, &err)) {
+		if (pl_run_recorded_scenarios(r.replay ? r.replay : r.resume, recorded, 1024, &nrecorded, &err)) {
 			fprintf(stderr, "pinglab run: %s\n", err.msg);
 			return PL_EXIT_ERROR;
 		}
+		npaths = nrecorded;
 		rc = cli_load_scenarios("run", npaths, recorded, &set);
 	} else {
 		rc = cli_load_scenarios("run", npaths, paths, &set);
@@ -357,5 +358,8 @@ out:
 		status = PL_EXIT_ERROR;
 	pl_run_event(&r, "run-end", 0, "exit %d", status);
 	pl_run_events_close(&r);
+	pl_run_free_owned(&r);
+	while (nrecorded)
+		free(recorded[--nrecorded]);
 	return status;
 }

@@ -57,6 +57,19 @@ int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err)
 	return *targets ? 0 : pl_errf(err, -EINVAL, "--targets is empty");
 }
 
+char *pl_run_keep(struct pl_run *r, char *s)
+{
+	if (s && r->nowned < sizeof(r->owned) / sizeof(r->owned[0]))
+		r->owned[r->nowned++] = s;
+	return s;
+}
+
+void pl_run_free_owned(struct pl_run *r)
+{
+	while (r->nowned)
+		free(r->owned[--r->nowned]);
+}
+
 int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err)
 {
 	char path[PATH_MAX + 32];
@@ -90,7 +103,7 @@ int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err)
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "repeat")) && cJSON_IsNumber(v) && v->valuedouble > 1)
 		r->repeat = (unsigned)v->valuedouble;
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "tag")) && cJSON_IsString(v) && !r->tag)
-		r->tag = strdup(v->valuestring); /* lives as long as the run */
+		r->tag = pl_run_keep(r, strdup(v->valuestring));
 	m = cJSON_GetObjectItemCaseSensitive(o, "model");
 	if (r->targets & RUN_T_LLM) {
 		const cJSON *tg = cJSON_GetObjectItemCaseSensitive(m, "target"), *be = cJSON_GetObjectItemCaseSensitive(m, "backend");
@@ -104,7 +117,7 @@ int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err)
 		snprintf(r->replay_backend, sizeof(r->replay_backend), "%s", be->valuestring);
 		r->replay_simulated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "simulated"));
 		if (cJSON_IsString(md) && md->valuestring[0])
-			r->model = strdup(md->valuestring);
+			r->model = pl_run_keep(r, strdup(md->valuestring));
 		snprintf(r->cassette, sizeof(r->cassette), "%s/responder-llm.jsonl", dir);
 		if (access(r->cassette, R_OK)) {
 			rc = pl_errf(err, -ENOENT, "--replay %s: no responder-llm.jsonl, the model's answers", dir);
@@ -242,12 +255,12 @@ int pl_run_load_resume(struct pl_run *r, const char *dir, struct pl_err *err)
 		return pl_errf(err, -EINVAL, "--resume %s: a run of a mock, anthropic or openai model target resumes (this one: %s)",
 			       dir, (r->targets & RUN_T_LLM) ? be : "no model target");
 	}
-	r->backend = strdup(be);
+	r->backend = pl_run_keep(r, strdup(be));
 	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "profile")))
-		r->profile = jdup(m, "profile");
+		r->profile = pl_run_keep(r, jdup(m, "profile"));
 	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "scale")))
-		r->scale = jdup(m, "scale");
-	r->base_url = jdup(m, "base_url");
+		r->scale = pl_run_keep(r, jdup(m, "scale"));
+	r->base_url = pl_run_keep(r, jdup(m, "base_url"));
 	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "concurrency")))
 		r->concurrency = (unsigned)cJSON_GetObjectItemCaseSensitive(m, "concurrency")->valuedouble;
 	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "timeout_ms")))
@@ -256,18 +269,21 @@ int pl_run_load_resume(struct pl_run *r, const char *dir, struct pl_err *err)
 	if (cJSON_IsObject(rq)) {
 		/* the request as it was made, whatever the defaults are now */
 		r->temperature = cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(rq, "temperature")) ? "none"
-												    : jnumstr(rq, "temperature");
-		r->max_tokens = jnumstr(rq, "max_tokens");
-		r->thinking = jnumstr(rq, "thinking_budget");
-		r->reasoning_effort = jdup(rq, "reasoning_effort");
+												    : pl_run_keep(r, jnumstr(rq, "temperature"));
+		r->max_tokens = pl_run_keep(r, jnumstr(rq, "max_tokens"));
+		r->thinking = pl_run_keep(r, jnumstr(rq, "thinking_budget"));
+		r->reasoning_effort = pl_run_keep(r, jdup(rq, "reasoning_effort"));
 	}
 	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(m, "price"))) {
 		const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "price");
 
 		r->price_in = cJSON_GetObjectItemCaseSensitive(p, "input")->valuedouble;
 		r->price_out = cJSON_GetObjectItemCaseSensitive(p, "output")->valuedouble;
-		if (asprintf((char **)&r->price_arg, "%g,%g", r->price_in, r->price_out) < 0)
-			r->price_arg = NULL;
+		char *pa = NULL;
+
+		if (asprintf(&pa, "%g,%g", r->price_in, r->price_out) < 0)
+			pa = NULL;
+		r->price_arg = pl_run_keep(r, pa);
 	}
 	cJSON_Delete(o);
 	/* what was answered becomes the cassette; the mock's log so far is kept aside */

@@ -44,6 +44,8 @@ struct pl_run {
 	char cassette[PATH_MAX];            /* RUN_DIR/responder-llm.jsonl */
 	bool replay_simulated;              /* the replayed run's model was the simulated one */
 	char replay_backend[32];            /* ... and its backend */
+	char *owned[24];                    /* strings taken from a recorded run.json (freed at the end) */
+	size_t nowned;
 	char stopped[400];                  /* why the run stopped early ("" when it did not) */
 	const char *baseline;               /* run directory to compare with (NULL: none) */
 	double fail_under;                  /* model pass rate below this fails the run (<0: off) */
@@ -58,6 +60,10 @@ struct pl_run {
 	pid_t (*spawn)(const char *const argv[], const char *netns, int out_fd, int err_fd);
 	void (*stop_child)(pid_t pid);
 };
+
+/* Remember s (malloc'd, may be NULL) to be freed with the run; returns s. */
+char *pl_run_keep(struct pl_run *r, char *s);
+void pl_run_free_owned(struct pl_run *r);
 
 int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err);
 /* --replay DIR: take targets, seed, repeat, tag and the model target from DIR/run.json,

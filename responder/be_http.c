@@ -417,13 +417,13 @@ static void completed(struct rsp_ctx *c, struct http_job *h, CURLcode res)
 			return;
 		}
 		log_attempt(j, "200 but %s", perr.msg);
-		snprintf(j->error, sizeof(j->error), "HTTP 200 with a bad body: %s", perr.msg);
+		snprintf(j->error, sizeof(j->error), "HTTP 200 with a bad body: %.200s", perr.msg);
 		retryable = true;
 	} else {
 		pl_api_parse_error(h->body ? h->body : "", h->body_len, et, sizeof(et), em, sizeof(em));
 		log_attempt(j, "%ld%s%s%s", code, et[0] ? " " : "", et,
 			    h->retry_after_ms >= 0 ? " retry-after" : "");
-		snprintf(j->error, sizeof(j->error), "HTTP %ld%s%s%s%s", code, et[0] ? " " : "", et,
+		snprintf(j->error, sizeof(j->error), "HTTP %ld%s%.60s%s%.160s", code, et[0] ? " " : "", et,
 			 em[0] ? ": " : "", em);
 		retryable = code == 408 || code == 409 || code == 429 || code >= 500;
 		if (code == 429 && h->retry_after_ms < 0 && spend_limit(et, em))
