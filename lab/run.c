@@ -70,19 +70,21 @@ void pl_run_free_owned(struct pl_run *r)
 		free(r->owned[--r->nowned]);
 }
 
-int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err)
+/* DIR/run.json of a recorded run, parsed; NULL with an error naming what (the option). */
+static cJSON *recorded_run(const char *what, const char *dir, struct pl_err *err)
 {
 	char path[PATH_MAX + 32];
 	FILE *f;
 	char *txt = NULL;
 	size_t cap = 0;
-	cJSON *o, *m, *t, *v;
-	int rc = 0;
+	cJSON *o;
 
 	snprintf(path, sizeof(path), "%s/run.json", dir);
 	f = fopen(path, "r");
-	if (!f)
-		return pl_errf(err, -ENOENT, "--replay %s: no run.json (%s)", dir, strerror(errno));
+	if (!f) {
+		pl_errf(err, -ENOENT, "%s %s: no run.json (%s)", what, dir, strerror(errno));
+		return NULL;
+	}
 	if (getdelim(&txt, &cap, '\0', f) < 0) {
 		free(txt);
 		txt = NULL;
@@ -91,7 +93,17 @@ int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err)
 	o = txt ? cJSON_Parse(txt) : NULL;
 	free(txt);
 	if (!o)
-		return pl_errf(err, -EINVAL, "--replay %s: run.json is not JSON", dir);
+		pl_errf(err, -EINVAL, "%s %s: run.json is not JSON", what, dir);
+	return o;
+}
+
+int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err)
+{
+	cJSON *o = recorded_run("--replay", dir, err), *m, *t, *v;
+	int rc = 0;
+
+	if (!o)
+		return -EINVAL;
 	r->replay = dir;
 	r->targets = 0;
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(o, "targets"))
@@ -132,26 +144,13 @@ out:
 
 int pl_run_recorded_scenarios(const char *dir, char **paths, int max, int *n, struct pl_err *err)
 {
-	char path[PATH_MAX + 32];
-	FILE *f;
-	char *txt = NULL;
-	size_t cap = 0;
-	cJSON *o;
+	cJSON *o = recorded_run("recorded run", dir, err);
 	const cJSON *s;
 	int i;
 
 	*n = 0;
-	snprintf(path, sizeof(path), "%s/run.json", dir);
-	f = fopen(path, "r");
-	if (!f || getdelim(&txt, &cap, '\0', f) < 0) {
-		if (f)
-			fclose(f);
-		free(txt);
-		return pl_errf(err, -ENOENT, "%s: no run.json to take the scenarios from", dir);
-	}
-	fclose(f);
-	o = cJSON_Parse(txt);
-	free(txt);
+	if (!o)
+		return -ENOENT;
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(o, "scenarios")) {
 		const cJSON *file = cJSON_GetObjectItemCaseSensitive(s, "file");
 		bool dup = false;
@@ -216,9 +215,6 @@ static int append_file(const char *src, const char *dst)
 int pl_run_load_resume(struct pl_run *r, const char *dir, struct pl_err *err)
 {
 	char path[PATH_MAX + 32], log[PATH_MAX + 32], old[PATH_MAX + 48];
-	FILE *f;
-	char *txt = NULL;
-	size_t cap = 0;
 	cJSON *o, *m, *rq;
 	const char *be;
 	int rc, i;
@@ -237,17 +233,8 @@ int pl_run_load_resume(struct pl_run *r, const char *dir, struct pl_err *err)
 		return rc;
 	r->replay = NULL;
 	r->resume = dir;
-	snprintf(path, sizeof(path), "%s/run.json", dir);
-	f = fopen(path, "r");
-	if (!f || getdelim(&txt, &cap, '\0', f) < 0) {
-		if (f)
-			fclose(f);
-		free(txt);
-		return pl_errf(err, -EIO, "--resume %s: cannot read run.json", dir);
-	}
-	fclose(f);
-	o = cJSON_Parse(txt);
-	free(txt);
+	if (!(o = recorded_run("--resume", dir, err)))
+		return -EIO;
 	m = cJSON_GetObjectItemCaseSensitive(o, "model");
 	be = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "backend")) ? cJSON_GetObjectItemCaseSensitive(m, "backend")->valuestring : "";
 	if (!(r->targets & RUN_T_LLM) || (strcmp(be, "mock") && strcmp(be, "anthropic") && strcmp(be, "openai"))) {
