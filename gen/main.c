@@ -42,7 +42,9 @@ static void usage(FILE *f)
 		"usage: pinglab-gen --iface IF [--target NAME:kernel|NAME:responder]... [--tun-netns PATH]\n"
 		"                   [--tun IF] [--out FILE] [--max-wait MS] [--tag T]\n"
 		"                   [--decisions RESPONDER_LOG] [--wait MS] [--trials K]\n"
-		"                   [--prices TABLE [--price IN,OUT]] [--max-cost USD] [--max-packets N] SCENARIOS...\n");
+		"                   [--prices TABLE [--price IN,OUT]] [--max-cost USD] [--max-packets N]\n"
+		"                   [--progress-status (the progress line as \"@progress ...\" lines, for pinglab run)]\n"
+		"                   SCENARIOS...\n");
 }
 
 int main(int argc, char **argv)
@@ -55,7 +57,7 @@ int main(int argc, char **argv)
 		{ "decisions", required_argument, NULL, 'd' }, { "wait", required_argument, NULL, 'W' },
 		{ "trials", required_argument, NULL, 'K' }, { "max-packets", required_argument, NULL, 'M' },
 		{ "prices", required_argument, NULL, 'P' }, { "max-cost", required_argument, NULL, 'C' },
-		{ "price", required_argument, NULL, 'X' },
+		{ "price", required_argument, NULL, 'X' }, { "progress-status", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *iface = NULL, *tun_ns = NULL, *tun_if = "tun0", *out = NULL, *tag = NULL;
@@ -73,8 +75,9 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int c, status = 2;
 	unsigned long failed;
+	bool status_lines = false;
 
-	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:M:P:C:X:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:M:P:C:X:S", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': iface = optarg; break;
 		case 'n': tun_ns = optarg; break;
@@ -122,6 +125,7 @@ int main(int argc, char **argv)
 			ntargets++;
 			break;
 		}
+		case 'S': status_lines = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -184,7 +188,11 @@ int main(int argc, char **argv)
 	play.wire = &wire;
 	play.epoch_ns = pl_now_ns();
 	play.progress = stdout;
-	play.terminal = isatty(1);
+	play.terminal = isatty(1) || status_lines;
+	play.status_lines = status_lines;
+	/* several generators may share pinglab's stdout: whole lines, one write each */
+	if (!play.terminal)
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < set.n; i++)
 		if (!tag || pl_scn_has_tag(&set.v[i], tag))
 			play.total_scenarios += ntargets * trials;
@@ -210,7 +218,7 @@ int main(int argc, char **argv)
 				played++;
 		}
 	}
-	if (play.terminal)
+	if (play.terminal && !status_lines)
 		printf("\n");
 	if (play.budget_hit) {
 		char why[512];

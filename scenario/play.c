@@ -864,8 +864,8 @@ static void progress_line(struct pl_play *p, const struct pl_play_target *t, uns
 		fail += p->verdicts[k];
 	eta = p->done_scenarios ? el / (double)p->done_scenarios *
 				  (double)(p->total_scenarios > p->done_scenarios ? p->total_scenarios - p->done_scenarios : 0) : 0;
-	fprintf(p->progress, "\r\033[K[%4lu/%lu] %s: %lu pass %lu fail | in flight %lu | %d:%02d elapsed",
-		p->done_scenarios, p->total_scenarios, t->name, p->verdicts[V_PASS], fail, in_flight, (int)el / 60,
+	fprintf(p->progress, "%s[%4lu/%lu] %s: %lu pass %lu fail | in flight %lu | %d:%02d elapsed",
+		p->status_lines ? "@progress " : "\r\033[K", p->done_scenarios, p->total_scenarios, t->name, p->verdicts[V_PASS], fail, in_flight, (int)el / 60,
 		(int)el % 60);
 	if (p->done_scenarios)
 		fprintf(p->progress, ", ETA %d:%02d", (int)eta / 60, (int)eta % 60);
@@ -878,6 +878,8 @@ static void progress_line(struct pl_play *p, const struct pl_play_target *t, uns
 		else
 			fprintf(p->progress, " | ~$%.4f", p->cost_usd);
 	}
+	if (p->status_lines)
+		fputc('\n', p->progress);
 	fflush(p->progress);
 }
 

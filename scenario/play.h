@@ -37,6 +37,7 @@ struct pl_play {
 	int64_t epoch_ns;             /* times in records are microseconds since this */
 	unsigned trial;               /* which repetition of the whole run (--repeat), 0-based */
 	bool terminal;                /* progress is a terminal: one updating line, FAILs kept */
+	bool status_lines;            /* ... drawn by pinglab run: "@progress LINE\n" for the line */
 	int64_t progress_ns;          /* when the line was last drawn */
 	unsigned long total_scenarios, done_scenarios; /* for the progress line */
 	unsigned long tokens_in, tokens_out;           /* summed from the decisions log */
