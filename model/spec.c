@@ -121,13 +121,19 @@ static int knob(struct pl_spec *o, const char *spec, char *kv, struct pl_err *er
 		if (!decimal(v, 1000, &d) || strlen(v) >= sizeof(o->scale))
 			return bad(err, spec, "scale", "wants a latency factor, e.g. 0.02");
 		snprintf(o->scale, sizeof(o->scale), "%s", v);
+	} else if (!strcmp(k, "key-file")) {
+		if (strcmp(o->backend, "anthropic") && strcmp(o->backend, "openai"))
+			return bad(err, spec, "key-file", "is for anthropic and openai targets");
+		if (!*v || strlen(v) >= sizeof(o->key_file))
+			return bad(err, spec, "key-file", "wants a path of at most 255 characters");
+		snprintf(o->key_file, sizeof(o->key_file), "%s", v);
 	} else if (!strcmp(k, "stream")) {
 		if (strcmp(v, "yes") && strcmp(v, "no"))
 			return bad(err, spec, "stream", "wants yes or no");
 		o->stream = !strcmp(v, "yes");
 	} else {
 		return bad(err, spec, k, "unknown knob (name, temperature, max-tokens, thinking, reasoning-effort, "
-					 "concurrency, timeout, retries, max-cost, max-packets, price, model, scale, stream)");
+					 "concurrency, timeout, retries, max-cost, max-packets, price, model, scale, stream, key-file)");
 	}
 	return 0;
 }

@@ -10,7 +10,8 @@
  * Keys: name (the target's display name; default BACKEND:MODEL plus its knobs),
  * temperature (X or none), max-tokens, thinking, reasoning-effort, concurrency,
  * timeout (ms), retries, max-cost (USD), max-packets, price (IN/OUT), model (mock: the
- * model id the simulated model answers as), scale (mock), stream (yes/no).
+ * model id the simulated model answers as), scale (mock), stream (yes/no), key-file
+ * (anthropic, openai: a file holding the key, mode 0600).
  * Every error names the spec and the part of it that is wrong. */
 #ifndef PL_MODEL_SPEC_H
 #define PL_MODEL_SPEC_H
@@ -33,6 +34,7 @@ struct pl_spec {
 	unsigned long max_packets;   /* 0 = none */
 	double price_in, price_out;  /* < 0 = unset */
 	int stream;                  /* -1 unset, 0 no, 1 yes */
+	char key_file[256];          /* anthropic/openai: the key's file (mode 0600), "" = the flags' */
 };
 
 /* Parse one spec; 0, or -EINVAL with a message naming the spec and the wrong part. */
