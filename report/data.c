@@ -191,12 +191,25 @@ static void load_run_json(struct rp_run *r, int *rc)
 	cJSON_ArrayForEach(e, a)
 		if (cJSON_IsString(e))
 			find_target(r, e->valuestring, rc);
+	/* the model targets: "models"; a run from before several models, its "model" */
+	a = cJSON_GetObjectItemCaseSensitive(r->run, "models");
 	m = cJSON_GetObjectItemCaseSensitive(r->run, "model");
-	if (jstr(m, "target")) {
-		size_t i = find_target(r, jstr(m, "target"), rc);
+	if (!cJSON_IsArray(a) && cJSON_IsObject(m)) {
+		r->models_made = cJSON_CreateArray();
+		if (r->models_made)
+			cJSON_AddItemReferenceToArray(r->models_made, (cJSON *)m);
+		a = r->models_made;
+	}
+	cJSON_ArrayForEach(e, a) {
+		size_t i;
 
-		if (!*rc)
-			r->t[i].is_model = true;
+		if (!jstr(e, "target"))
+			continue;
+		i = find_target(r, jstr(e, "target"), rc);
+		if (*rc)
+			return;
+		r->t[i].is_model = true;
+		r->t[i].mobj = e;
 	}
 	a = cJSON_GetObjectItemCaseSensitive(r->run, "scenarios");
 	cJSON_ArrayForEach(e, a) {
@@ -239,13 +252,19 @@ static int own_strings(struct rp_pkt *p, const char *expect, const char *sent, c
 	return 0;
 }
 
-static void load_packets(struct rp_run *r, int *rc)
+/* A file of a run directory named in run.json: a plain name, nothing else. */
+static bool run_file(const char *name)
+{
+	return name && *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+static void load_packets(struct rp_run *r, const char *file, int *rc)
 {
 	char path[4200];
 	char *txt, *line, *save = NULL;
 	size_t ns_before;
 
-	snprintf(path, sizeof(path), "%s/packets.jsonl", r->dir);
+	snprintf(path, sizeof(path), "%s/%s", r->dir, file);
 	txt = slurp(path, NULL);
 	if (!txt)
 		return;
@@ -360,8 +379,9 @@ static int cmp_ent(const void *a, const void *b)
 
 static const char *const tok_keys[PL_TOK__COUNT] = { "input", "output", "cache_read", "cache_write" };
 
-/* Join one responder log to the packets of the targets it served, in file order. */
-static int join(struct rp_run *r, const cJSON *log, bool model)
+/* Join one responder log to the packets of the target it served, in file order: the
+ * reference's (model false), or model target `only`'s. */
+static int join(struct rp_run *r, const cJSON *log, bool model, size_t only)
 {
 	size_t m = (size_t)cJSON_GetArraySize(log), i, k;
 	struct ent *e = m ? calloc(m, sizeof(*e)) : NULL;
@@ -372,8 +392,8 @@ static int join(struct rp_run *r, const cJSON *log, bool model)
 		return 0;
 	if (!e)
 		return -ENOMEM;
-	if (r->run)
-		dflt_model = jstr(cJSON_GetObjectItemCaseSensitive(r->run, "model"), "model");
+	if (model && only < r->nt)
+		dflt_model = jstr(r->t[only].mobj, "model");
 	i = 0;
 	cJSON_ArrayForEach(o, log) {
 		e[i].in = jstr(o, "in");
@@ -388,7 +408,8 @@ static int join(struct rp_run *r, const cJSON *log, bool model)
 		size_t lo = 0, hi = m;
 		const cJSON *tk;
 
-		if (t->kind_kernel || t->is_model != model || (p->delivered_known && !p->delivered))
+		if (t->kind_kernel || t->is_model != model || (model && p->tgt != only) ||
+		    (p->delivered_known && !p->delivered))
 			continue;
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
@@ -433,7 +454,7 @@ static int join(struct rp_run *r, const cJSON *log, bool model)
 			const cJSON *tk = cJSON_GetObjectItemCaseSensitive(e[i].o, "tokens");
 			size_t j;
 
-			if (t->kind_kernel || t->is_model != model)
+			if (t->kind_kernel || t->is_model != model || (model && k != only))
 				continue;
 			t->unattributed++;
 			for (j = 0; j < PL_TOK__COUNT; j++)
@@ -645,25 +666,29 @@ static void request_words(const cJSON *m, char *out, size_t n)
 
 static void price(struct rp_run *r)
 {
-	const cJSON *m = r->run ? cJSON_GetObjectItemCaseSensitive(r->run, "model") : NULL;
-	const char *dflt = jstr(m, "model");
-	const cJSON *pr = cJSON_GetObjectItemCaseSensitive(m, "price");
 	size_t k, i;
-
-	/* --price IN,OUT of the run: it prices this run's model, whatever the table says */
-	if (cJSON_IsObject(pr) && r->have_prices && jnum(pr, "input", -1) >= 0 && jnum(pr, "output", -1) >= 0) {
-		struct pl_err err;
-
-		pl_mtab_price_all(&r->prices, jnum(pr, "input", -1), jnum(pr, "output", -1), &err);
-	}
 
 	for (k = 0; k < r->nt; k++) {
 		struct rp_target *t = &r->t[k];
-		bool known = true;
+		const cJSON *m = t->mobj, *pr = cJSON_GetObjectItemCaseSensitive(m, "price");
+		const char *dflt = jstr(m, "model");
+		struct pl_mrow own;
+		bool known = true, priced = false;
 		double sum = 0;
 
 		if (!t->is_model)
 			continue;
+		/* the target's --price IN,OUT (or +price=): it prices this target's every
+		 * answer, whatever the table says, as pl_mtab_price_all does for a whole table */
+		if (cJSON_IsObject(pr) && r->have_prices && jnum(pr, "input", -1) >= 0 && jnum(pr, "output", -1) >= 0) {
+			memset(&own, 0, sizeof(own));
+			snprintf(own.pattern, sizeof(own.pattern), "*");
+			own.min_cache = -1;
+			own.usd_per_mtok[PL_TOK_INPUT] = own.usd_per_mtok[PL_TOK_CACHE_READ] =
+				own.usd_per_mtok[PL_TOK_CACHE_WRITE] = jnum(pr, "input", -1);
+			own.usd_per_mtok[PL_TOK_OUTPUT] = jnum(pr, "output", -1);
+			priced = true;
+		}
 		/* priced as: the model id its answers report, else the one the run asked for */
 		for (i = 0; i < r->np && !t->model_id[0]; i++)
 			if (r->p[i].tgt == k && r->p[i].model)
@@ -679,7 +704,7 @@ static void price(struct rp_run *r)
 				continue;
 			if (!p->tok[0] && !p->tok[1] && !p->tok[2] && !p->tok[3])
 				continue; /* nothing spent (e.g. a failed request) */
-			if (!pl_mrow_cost(r->have_prices ? pl_mtab_find(&r->prices, model) : NULL, p->tok, &usd))
+			if (!pl_mrow_cost(priced ? &own : r->have_prices ? pl_mtab_find(&r->prices, model) : NULL, p->tok, &usd))
 				known = false;
 			sum += usd;
 		}
@@ -688,7 +713,7 @@ static void price(struct rp_run *r)
 		{
 			const struct pl_mrow *row = r->have_prices ? pl_mtab_find(&r->prices, t->model_id) : NULL;
 
-			t->min_cache = row ? row->min_cache : -1;
+			t->min_cache = priced ? -1 : row ? row->min_cache : -1;
 		}
 		request_words(m, t->request, sizeof(t->request));
 	}
@@ -696,6 +721,7 @@ static void price(struct rp_run *r)
 
 int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err *err)
 {
+	size_t k, nt;
 	int rc = 0;
 	const char *base;
 	char path[4200];
@@ -719,12 +745,33 @@ int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err
 	}
 	load_run_json(r, &rc);
 	if (!rc)
-		load_packets(r, &rc);
+		load_packets(r, "packets.jsonl", &rc);
+	/* a run killed in its model phase: each model target's records are still in a file
+	 * of its own (a finished run has appended them to packets.jsonl) */
+	for (k = 0, nt = r->nt; k < nt && !rc; k++)
+		if (r->t[k].is_model && run_file(jstr(r->t[k].mobj, "packets")) &&
+		    strcmp(jstr(r->t[k].mobj, "packets"), "packets.jsonl"))
+			load_packets(r, jstr(r->t[k].mobj, "packets"), &rc);
 	if (rc)
 		goto fail;
-	r->logs[0] = load_log(dir, "responder-reference.jsonl");
-	r->logs[1] = load_log(dir, "responder-llm.jsonl");
-	if (!r->logs[0] || !r->logs[1] || join(r, r->logs[0], false) || join(r, r->logs[1], true) || aggregate(r)) {
+	r->logs = calloc(1 + r->nt, sizeof(*r->logs));
+	if (!r->logs || !(r->logs[r->nlogs++] = load_log(dir, "responder-reference.jsonl")) ||
+	    join(r, r->logs[0], false, 0)) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (k = 0, nt = r->nt; k < nt; k++) {
+		const char *log = jstr(r->t[k].mobj, "log");
+
+		if (!r->t[k].is_model)
+			continue;
+		if (!(r->logs[r->nlogs++] = load_log(dir, run_file(log) ? log : "responder-llm.jsonl")) ||
+		    join(r, r->logs[r->nlogs - 1], true, k)) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
+	if (aggregate(r)) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -776,8 +823,10 @@ void rp_free(struct rp_run *r)
 	for (i = 0; i < r->ncats; i++)
 		free(r->cats[i]);
 	free(r->cats);
-	cJSON_Delete(r->logs[0]);
-	cJSON_Delete(r->logs[1]);
+	for (i = 0; i < r->nlogs; i++)
+		cJSON_Delete(r->logs[i]);
+	free(r->logs);
+	cJSON_Delete(r->models_made);
 	cJSON_Delete(r->run);
 	pl_mtab_free(&r->prices);
 	memset(r, 0, sizeof(*r));

@@ -45,6 +45,7 @@ struct rp_dist {
 struct rp_target {
 	char *name;
 	bool is_model, kind_kernel;
+	const cJSON *mobj;                        /* a model target's object in run.json ("models"), or NULL */
 	size_t total, pass, v[V__COUNT];
 	size_t *cat_total, *cat_pass;            /* per category */
 	struct rp_dist rtt, decision;
@@ -112,7 +113,9 @@ struct rp_run {
 	size_t ncats;
 	size_t skipped_lines;
 	size_t unmatched;           /* answers the generator could give to no packet (its records) */
-	cJSON *logs[2];             /* responder-reference.jsonl, responder-llm.jsonl as arrays */
+	cJSON **logs;               /* responder-reference.jsonl, then each model target's log, as arrays */
+	size_t nlogs;
+	cJSON *models_made;         /* an old run's "model" as a one-element "models" (owned) */
 	struct pl_mtab prices;
 	bool have_prices;
 	const char *price_model_note; /* how the model id was chosen */

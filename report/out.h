@@ -18,6 +18,8 @@ void rp_fmt_us(char *out, size_t n, double us);              /* "31 µs", "4.3 m
 void rp_fmt_cost(char *out, size_t n, const struct rp_target *t); /* "$2.00", "unknown", "n/a" */
 /* The run this one replays (run.json model.replay_of), or NULL. */
 const char *rp_replay_of(const struct rp_run *r);
+/* How many model targets the run has. */
+size_t rp_model_count(const struct rp_run *r);
 
 const char *rp_model_cost_note(const struct rp_run *r, const struct rp_target *t, char *buf, size_t n);
 

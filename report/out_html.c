@@ -435,7 +435,8 @@ static void packets(const struct rp_run *r, FILE *f)
 
 static void method(const struct rp_run *r, FILE *f)
 {
-	const cJSON *m = r->run ? cJSON_GetObjectItemCaseSensitive(r->run, "model") : NULL;
+	const cJSON *m;
+	size_t k, nm = rp_model_count(r);
 	static const char *const keys[] = { "pinglab_version", "started", "ended", "kernel", "cpu", "lab", "seed", "repeat", "tag" };
 	static const char *const mkeys[] = { "backend", "profile", "scale", "model", "base_url", "request", "model_table",
 					    "price", "concurrency", "timeout_ms", "system_prompt_sha256",
@@ -469,17 +470,26 @@ static void method(const struct rp_run *r, FILE *f)
 		fprintf(f, "</td></tr>\n");
 		free(txt);
 	}
-	for (i = 0; m && i < sizeof(mkeys) / sizeof(mkeys[0]); i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, mkeys[i]);
-		char *txt;
+	for (k = 0; k < r->nt; k++) {
+		m = r->t[k].mobj;
+		for (i = 0; r->t[k].is_model && m && i < sizeof(mkeys) / sizeof(mkeys[0]); i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, mkeys[i]);
+			char *txt;
 
-		if (!v || (cJSON_IsString(v) && !*v->valuestring))
-			continue;
-		txt = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
-		fprintf(f, "<tr><th>model.%s</th><td class=\"mono\">", mkeys[i]);
-		E(txt ? txt : v->valuestring);
-		fprintf(f, "</td></tr>\n");
-		free(txt);
+			if (!v || (cJSON_IsString(v) && !*v->valuestring))
+				continue;
+			txt = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
+			if (nm > 1) {
+				fprintf(f, "<tr><th>");
+				E(r->t[k].name);
+				fprintf(f, ": %s</th><td class=\"mono\">", mkeys[i]);
+			} else {
+				fprintf(f, "<tr><th>model.%s</th><td class=\"mono\">", mkeys[i]);
+			}
+			E(txt ? txt : v->valuestring);
+			fprintf(f, "</td></tr>\n");
+			free(txt);
+		}
 	}
 	fprintf(f, "<tr><th>simulated</th><td>%s</td></tr><tr><th>price table</th><td>", r->simulated ? "yes" : "no");
 	if (r->have_prices) {

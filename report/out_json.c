@@ -85,6 +85,7 @@ static cJSON *build(const struct rp_run *r)
 	copy_item(o, r->run, "seed");
 	copy_item(o, r->run, "tag");
 	copy_item(o, r->run, "model");
+	copy_item(o, r->run, "models");
 	a = cJSON_AddObjectToObject(o, "prices");
 	if (r->have_prices) {
 		cJSON_AddStringToObject(a, "file", r->prices.file);

@@ -217,10 +217,13 @@ static void slowest(const struct rp_run *r, FILE *f)
 
 static void method(const struct rp_run *r, FILE *f)
 {
-	const cJSON *m = r->run ? cJSON_GetObjectItemCaseSensitive(r->run, "model") : NULL;
+	const cJSON *m = NULL;
 	const cJSON *seed = r->run ? cJSON_GetObjectItemCaseSensitive(r->run, "seed") : NULL;
-	size_t k;
+	size_t k, nm = rp_model_count(r);
 
+	for (k = 0; k < r->nt && !m; k++)
+		if (r->t[k].is_model)
+			m = r->t[k].mobj; /* the prompts are the same for all */
 	fprintf(f, "## Method\n\n");
 	fprintf(f, "pinglab builds two Linux network namespaces joined by a veth pair. A generator in one sends "
 		   "scripted IPv4 packets (valid echo requests, malformed headers, non-ICMP traffic, prompt "
@@ -237,8 +240,8 @@ static void method(const struct rp_run *r, FILE *f)
 		else
 			fprintf(f, "- `%s`: the same TUN responder asking a language model for every packet (backend `%s`, model "
 				   "`%s`)%s, judged byte for byte against the reference rules.\n", t->name,
-				js(m, "backend") ? js(m, "backend") : "?", t->model_id[0] ? t->model_id : "?",
-				r->simulated ? "; **simulated**: pinglab-mockllm answers with a seeded behaviour profile, "
+				js(t->mobj, "backend") ? js(t->mobj, "backend") : "?", t->model_id[0] ? t->model_id : "?",
+				cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t->mobj, "simulated")) ? "; **simulated**: pinglab-mockllm answers with a seeded behaviour profile, "
 					       "these are not a real model's results" : "");
 	}
 	fprintf(f, "\n| | |\n|---|---|\n");
@@ -251,8 +254,18 @@ static void method(const struct rp_run *r, FILE *f)
 	fprintf(f, "| CPU | %s × %d |\n", js(r->run, "cpu") ? js(r->run, "cpu") : "?",
 		r->run ? (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r->run, "cpus")) : 0);
 	fprintf(f, "| simulated model | %s |\n", r->simulated ? "yes" : "no");
-	if (js(m, "profile"))
-		fprintf(f, "| profile / scale | `%s` / %s (latency factor) |\n", js(m, "profile"), js(m, "scale") ? js(m, "scale") : "1");
+	for (k = 0; k < r->nt; k++) {
+		const cJSON *mt = r->t[k].mobj;
+
+		if (!r->t[k].is_model || !js(mt, "profile"))
+			continue;
+		if (nm > 1)
+			fprintf(f, "| profile / scale (`%s`) | `%s` / %s (latency factor) |\n", r->t[k].name, js(mt, "profile"),
+				js(mt, "scale") ? js(mt, "scale") : "1");
+		else
+			fprintf(f, "| profile / scale | `%s` / %s (latency factor) |\n", js(mt, "profile"),
+				js(mt, "scale") ? js(mt, "scale") : "1");
+	}
 	if (cJSON_IsNumber(seed))
 		fprintf(f, "| seed | %.0f |\n", seed->valuedouble);
 	fprintf(f, "| repeat | %u trial%s |\n", r->repeat, r->repeat == 1 ? "" : "s");
@@ -266,7 +279,7 @@ static void method(const struct rp_run *r, FILE *f)
 		r->have_prices ? ", as of " : "", r->have_prices ? r->prices.as_of : "");
 	for (size_t i = 0; i < r->nt; i++)
 		if (r->t[i].is_model && r->t[i].request[0]) {
-			const cJSON *mt = cJSON_GetObjectItemCaseSensitive(m, "model_table");
+			const cJSON *mt = cJSON_GetObjectItemCaseSensitive(r->t[i].mobj, "model_table");
 
 			fprintf(f, "| model request (`%s`) | %s; model table row `%s` |\n", r->t[i].name, r->t[i].request,
 				js(mt, "row") ? js(mt, "row") : "none (not in the table: no sampling parameters)");
@@ -295,7 +308,8 @@ int rp_write_md(const struct rp_run *r, FILE *f)
 			r->stopped[0] ? "stopped before the end: " : "it was interrupted before the end",
 			r->stopped[0] ? r->stopped : "");
 	if (r->simulated)
-		fprintf(f, "> **Simulated model**: the model target is pinglab's mock LLM server, not a real model.\n\n");
+		fprintf(f, "> **Simulated model%s**: the model target%s pinglab's mock LLM server, not a real model.\n\n",
+			rp_model_count(r) > 1 ? "s" : "", rp_model_count(r) > 1 ? "s are" : " is");
 	if (rp_replay_of(r))
 		fprintf(f, "> **Replay** of run `%s`: the model's answers are the ones recorded there; no model was asked.\n\n",
 			rp_replay_of(r));

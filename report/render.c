@@ -118,10 +118,24 @@ void rp_fmt_cost(char *out, size_t n, const struct rp_target *t)
 
 const char *rp_replay_of(const struct rp_run *r)
 {
-	const cJSON *m = r->run ? cJSON_GetObjectItemCaseSensitive(r->run, "model") : NULL;
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "replay_of");
+	size_t k;
 
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	for (k = 0; k < r->nt; k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->t[k].mobj, "replay_of");
+
+		if (r->t[k].is_model && cJSON_IsString(v))
+			return v->valuestring;
+	}
+	return NULL;
+}
+
+size_t rp_model_count(const struct rp_run *r)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < r->nt; k++)
+		n += r->t[k].is_model;
+	return n;
 }
 
 const char *rp_model_cost_note(const struct rp_run *r, const struct rp_target *t, char *buf, size_t n)
