@@ -54,7 +54,7 @@ int cmd_ping(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *count = "3", *interval = "1";
-	char url[256] = "", wait_s[16], dir[] = "/tmp/pinglab-ping-XXXXXX", log[sizeof(dir) + 16];
+	char wait_s[16], dir[] = "/tmp/pinglab-ping-XXXXXX", log[sizeof(dir) + 16];
 	struct pl_run r;
 	struct pl_err err = { "" };
 	struct pl_lab lab;
@@ -103,6 +103,11 @@ int cmd_ping(int argc, char **argv)
 	cli_exe_dir(r.bindir, sizeof(r.bindir));
 	if (llm) {
 		r.targets = RUN_T_LLM;
+		r.nm = 1;
+		if (pl_run_models(&r, &err)) {
+			fprintf(stderr, "pinglab ping: %s\n", err.msg);
+			return PL_EXIT_ERROR;
+		}
 		if (pl_run_check_backend(&r, &err)) {
 			fprintf(stderr, "pinglab ping: %s\n", err.msg);
 			return strstr(err.msg, "needs ") ? PL_EXIT_SKIP : PL_EXIT_ERROR;
@@ -143,20 +148,21 @@ int cmd_ping(int argc, char **argv)
 		}
 	}
 	up = true;
+	pl_run_model_labs(&r);
 	if (llm && !strcmp(r.backend, "mock")) {
-		mock = pl_run_start_mock(&r, url, sizeof(url), &err);
+		mock = pl_run_start_mock(&r, &r.m[0], &err);
 		if (mock < 0) {
 			fprintf(stderr, "pinglab ping: %s\n", err.msg);
 			goto out;
 		}
 	}
-	rsp = pl_run_start_responder(&r, llm, url, log, &err);
+	rsp = pl_run_start_responder(&r, llm ? &r.m[0] : NULL, log, &err);
 	if (rsp < 0) {
 		fprintf(stderr, "pinglab ping: %s\n", err.msg);
 		goto out;
 	}
 	fprintf(stderr, "pinglab ping: lab %s (routed), %s responder at 10.77.2.2%s\n", r.lab,
-		llm ? r.llm_name : "reference", llm && !strcmp(r.backend, "mock") ? " (simulated model)" : "");
+		llm ? r.m[0].name : "reference", llm && !strcmp(r.backend, "mock") ? " (simulated model)" : "");
 	snprintf(wait_s, sizeof(wait_s), "%u", r.model_timeout_ms / 1000 + 1);
 	{
 		char ns[64];

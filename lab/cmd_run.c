@@ -121,9 +121,11 @@ int cmd_run(int argc, char **argv)
 	struct pl_lab lab;
 	static char *recorded[1024]; /* the scenario files of a replayed or resumed run */
 	int nrecorded = 0;
+	unsigned nlabs = 1; /* labs up: the run's own and the first nlabs - 1 further ones */
 
 	memset(&r, 0, sizeof(r));
 	r.targets = RUN_T_KERNEL | RUN_T_REFERENCE | RUN_T_LLM;
+	r.nm = 1; /* "llm": the model of --backend, --model and the other flags */
 	r.backend = "mock";
 	r.profile = "sim-haiku-like";
 	r.seed = 1;
@@ -145,7 +147,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'g': r.tag = optarg; break;
 		case 't':
-			if (pl_run_parse_targets(optarg, &r.targets, &err)) {
+			if (pl_run_parse_targets(optarg, &r, &err)) {
 				fprintf(stderr, "pinglab run: %s\n", err.msg);
 				return PL_EXIT_ERROR;
 			}
@@ -278,6 +280,10 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "pinglab run: --replay and --resume: one or the other\n");
 		goto out;
 	}
+	if (!r.replay && !r.resume && pl_run_models(&r, &err)) {
+		fprintf(stderr, "pinglab run: %s\n", err.msg);
+		goto out;
+	}
 	if (r.replay && pl_run_load_replay(&r, r.replay, &err)) {
 		fprintf(stderr, "pinglab run: %s\n", err.msg);
 		goto out;
@@ -317,10 +323,14 @@ int cmd_run(int argc, char **argv)
 	{
 		struct pl_lab_hooks hooks = { .cancel = &run_stop };
 
-		pl_run_event(&r, "run-start", 0, "run %s: targets%s%s%s, backend %s, %zu scenarios loaded%s%s", r.id,
+		char names[512] = "";
+		unsigned k;
+
+		for (k = 0; k < r.nm; k++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), " %s", r.m[k].name);
+		pl_run_event(&r, "run-start", 0, "run %s: targets%s%s%s, %zu scenarios loaded%s%s", r.id,
 			     (r.targets & RUN_T_KERNEL) ? " kernel" : "", (r.targets & RUN_T_REFERENCE) ? " reference" : "",
-			     (r.targets & RUN_T_LLM) ? " model" : "", r.backend, set.n, r.tag ? ", tag " : "",
-			     r.tag ? r.tag : "");
+			     names, set.n, r.tag ? ", tag " : "", r.tag ? r.tag : "");
 		if (pl_lab_up(r.lab, PL_LAB_WIRE, &hooks, &lab, &err)) {
 			fprintf(stderr, "pinglab run: lab %s: %s\n", r.lab, err.msg);
 			pl_run_event(&r, "error", 0, "lab %s: %s", r.lab, err.msg);
@@ -329,6 +339,21 @@ int cmd_run(int argc, char **argv)
 	}
 	lab_up = true;
 	pl_run_event(&r, "lab-up", 0, "lab %s (netns pl-%s-gen, pl-%s-rsp)", r.lab, r.lab, r.lab);
+	/* every further model target plays in a lab of its own, with the same addresses */
+	pl_run_model_labs(&r);
+	for (nlabs = 1; nlabs < r.nm && !run_stop; nlabs++) {
+		struct pl_lab_hooks hooks = { .cancel = &run_stop };
+		struct pl_lab more;
+
+		if (pl_lab_up(r.m[nlabs].lab, PL_LAB_WIRE, &hooks, &more, &err)) {
+			fprintf(stderr, "pinglab run: lab %s (for %s): %s\n", r.m[nlabs].lab, r.m[nlabs].name, err.msg);
+			pl_run_event(&r, "error", 0, "lab %s: %s", r.m[nlabs].lab, err.msg);
+			goto out;
+		}
+		pl_run_event(&r, "lab-up", 0, "lab %s for %s", r.m[nlabs].lab, r.m[nlabs].name);
+	}
+	if (run_stop)
+		goto out;
 	r.spawn = cli_spawn;
 	r.stop_child = cli_stop_child;
 	fprintf(stderr, "pinglab run: run %s, lab %s, report in %s/\n", r.id, r.lab, r.dir);
@@ -340,18 +365,19 @@ int cmd_run(int argc, char **argv)
 out:
 	if (run_stop)
 		pl_run_event(&r, "stopped", 0, "SIGINT or SIGTERM: the run ended early");
-	if (lab_up && !keep) {
+	while (lab_up && nlabs-- > 0) {
+		const char *name = nlabs ? r.m[nlabs].lab : r.lab;
 		struct pl_err derr;
 
-		if (pl_lab_down(r.lab, NULL, &derr)) {
-			fprintf(stderr, "pinglab run: down %s: %s\n", r.lab, derr.msg);
-			pl_run_event(&r, "error", 0, "down %s: %s", r.lab, derr.msg);
+		if (keep) {
+			fprintf(stderr, "pinglab run: --keep: lab %s left up (pinglab down --name %s)\n", name, name);
+			pl_run_event(&r, "lab-kept", 0, "--keep: lab %s left up", name);
+		} else if (pl_lab_down(name, NULL, &derr)) {
+			fprintf(stderr, "pinglab run: down %s: %s\n", name, derr.msg);
+			pl_run_event(&r, "error", 0, "down %s: %s", name, derr.msg);
 		} else {
-			pl_run_event(&r, "lab-down", 0, "lab %s removed", r.lab);
+			pl_run_event(&r, "lab-down", 0, "lab %s removed", name);
 		}
-	} else if (lab_up) {
-		fprintf(stderr, "pinglab run: --keep: lab %s left up (pinglab down --name %s)\n", r.lab, r.lab);
-		pl_run_event(&r, "lab-kept", 0, "--keep: lab %s left up", r.lab);
 	}
 	pl_scn_set_free(&set);
 	if (run_stop && status != PL_EXIT_ERROR)

@@ -10,11 +10,47 @@
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "model/spec.h"
 #include "scenario/scenario.h"
 
 #define RUN_T_KERNEL    1u
 #define RUN_T_REFERENCE 2u
-#define RUN_T_LLM       4u
+#define RUN_T_LLM       4u      /* the run has model targets (r->nm > 0) */
+
+#define RUN_MODELS_MAX  8
+
+/* One model target. Each plays in a lab of its own (the first in the run's lab, the
+ * others in labs named after it), at the same time as the others, on the same packets.
+ * Made from a spec of --targets (model/spec.h) or, for "llm", from --backend, --model
+ * and the other flags; a knob a spec does not set comes from the flags. */
+struct pl_run_model {
+	char name[96];                      /* its name in every record: "mock:sim-haiku-like" */
+	const char *backend, *model, *base_url, *profile, *scale, *retries, *key_file;
+	/* request knobs, passed to the model responder as given (NULL: its default) */
+	const char *temperature, *max_tokens, *thinking, *reasoning_effort;
+	const char *price_arg;              /* IN,OUT for a model the table does not price */
+	double price_in, price_out;
+	const char *max_cost_arg;           /* budget guard in USD (NULL: none) */
+	unsigned long max_packets;          /* budget guard in packets (0: none) */
+	unsigned concurrency, timeout_ms;
+	bool stream;
+	bool from_spec;                     /* a spec of --targets, not the flags */
+	struct pl_spec spec;
+	char num[8][48];                    /* a spec's numbers as the responder's arguments */
+	char lab[16];                       /* the lab it plays in */
+	/* its files in the run directory: the first target's keep the names of a one-model
+	 * run (responder-llm.jsonl, mockllm.jsonl, ...), the k-th's end in -k */
+	char log[48], mock_log[48], packets[48], cassette_file[48];
+	char cassette[PATH_MAX];            /* --replay: the recorded log; --resume: the cassette */
+	bool replay_simulated;              /* the replayed run's model was the simulated one */
+	char replay_backend[32];            /* ... and its backend */
+	bool config_error;                  /* the API refused the first requests (responder exit 3) */
+	char stopped[400];                  /* why it stopped early ("" when it did not) */
+	/* while it plays */
+	pid_t mock, rsp, gen;
+	int progress_fd;                    /* its generator's progress lines (-1: none) */
+	char url[256];
+};
 
 struct pl_run {
 	char id[48];
@@ -22,6 +58,7 @@ struct pl_run {
 	char lab[16];
 	char bindir[PATH_MAX];
 	unsigned targets;
+	/* the flags: the "llm" target, and the defaults of every spec */
 	const char *backend, *model, *base_url, *profile, *tag;
 	char *const *exec_argv;
 	unsigned long seed;
@@ -38,13 +75,12 @@ struct pl_run {
 	const char *price_arg;              /* --price IN,OUT for a model the table does not price */
 	double price_in, price_out;
 	char models[PATH_MAX];              /* the model table found ("" when none) */
-	bool config_error;                  /* the API refused the first requests (responder exit 3) */
-	const char *replay;                 /* --replay RUN_DIR: the model's answers from that run */
-	const char *resume;                 /* --resume RUN_DIR: ... and the model for the rest */
-	char cassette[PATH_MAX];            /* RUN_DIR/responder-llm.jsonl */
-	bool replay_simulated;              /* the replayed run's model was the simulated one */
-	char replay_backend[32];            /* ... and its backend */
-	char *owned[24];                    /* strings taken from a recorded run.json (freed at the end) */
+	struct pl_run_model m[RUN_MODELS_MAX];
+	unsigned nm;
+	bool config_error;                  /* a model target's API refused its configuration */
+	const char *replay;                 /* --replay RUN_DIR: the models' answers from that run */
+	const char *resume;                 /* --resume RUN_DIR: ... and the models for the rest */
+	char *owned[64];                    /* strings taken from a recorded run.json (freed at the end) */
 	size_t nowned;
 	char stopped[400];                  /* why the run stopped early ("" when it did not) */
 	const char *baseline;               /* run directory to compare with (NULL: none) */
@@ -53,7 +89,6 @@ struct pl_run {
 	volatile sig_atomic_t *stop;
 	char started[40];
 	char incident[160];                 /* e.g. "the model responder crashed (signal 9)" */
-	char llm_name[96];                  /* target name of the model: "mock:sim-haiku-like" */
 	FILE *events;                       /* events.jsonl of the run directory, or NULL */
 	int64_t events_t0_ns;               /* CLOCK_MONOTONIC of the first event */
 	/* process helpers from cmd_run.c */
@@ -65,23 +100,38 @@ struct pl_run {
 char *pl_run_keep(struct pl_run *r, char *s);
 void pl_run_free_owned(struct pl_run *r);
 
-int pl_run_parse_targets(const char *s, unsigned *targets, struct pl_err *err);
-/* --replay DIR: take targets, seed, repeat, tag and the model target from DIR/run.json,
- * and the model's answers from DIR/responder-llm.jsonl. */
+/* --targets: kernel, reference, llm (the model target of --backend, --model and the other
+ * flags) and model specs (model/spec.h), in order; each model target goes into r->m. */
+int pl_run_parse_targets(const char *s, struct pl_run *r, struct pl_err *err);
+/* Make every model target whole once the flags are read: a spec's knobs over the flags',
+ * its name (unique among the targets) and its files. */
+int pl_run_models(struct pl_run *r, struct pl_err *err);
+/* Each model target's lab, once r->lab is known: the run's own for the first, then
+ * r->lab's first six characters, 'm' and the target's number (labc3fm2). */
+void pl_run_model_labs(struct pl_run *r);
+/* The model id a target's requests name ("" none). */
+const char *pl_run_model_id(const struct pl_run_model *m);
+/* --replay DIR: take targets, seed, repeat, tag and the model targets from DIR/run.json,
+ * and each model's answers from its log there (responder-llm.jsonl, ...). */
 int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err);
-/* --resume DIR: the same run's configuration from DIR/run.json (backend, model, knobs,
- * profile, seed, ...), its answers so far moved into DIR/cassette.jsonl, the rest of DIR
+/* --resume DIR: the same run's configuration from DIR/run.json (each model target's
+ * backend, model, knobs, profile, ...; seed, repeat, tag), each target's answers so far
+ * moved into its cassette (DIR/cassette.jsonl, cassette-2.jsonl, ...), the rest of DIR
  * cleared for the run to be played again there: the cassette answers what was answered,
  * the model only the rest. */
 int pl_run_load_resume(struct pl_run *r, const char *dir, struct pl_err *err);
 /* The scenario files DIR/run.json records (each once, malloc'd into paths[0..max)). */
 int pl_run_recorded_scenarios(const char *dir, char **paths, int max, int *n, struct pl_err *err);
-/* Backend and key checks that must pass before a lab is built; "needs ..." => skip. */
+/* Append src's bytes to dst (created if need be); 0 when src does not exist. */
+int pl_run_append_file(const char *src, const char *dst);
+/* Backend and key checks of every model target that must pass before a lab is built;
+ * "needs ..." => skip. */
 int pl_run_check_backend(struct pl_run *r, struct pl_err *err);
-/* Start pinglab-mockllm on loopback (URL into url) / a responder on the lab's tun0 (the
- * reference, or the model backend when llm) and wait until tun0 runs. -1 on error. */
-pid_t pl_run_start_mock(struct pl_run *r, char *url, size_t n, struct pl_err *err);
-pid_t pl_run_start_responder(struct pl_run *r, bool llm, const char *url, const char *log, struct pl_err *err);
+/* Start pinglab-mockllm for m on loopback (its URL into m->url) / a responder on the
+ * tun0 of m's lab (m NULL: the reference, in the run's lab) and wait until tun0 runs.
+ * -1 on error. */
+pid_t pl_run_start_mock(struct pl_run *r, struct pl_run_model *m, struct pl_err *err);
+pid_t pl_run_start_responder(struct pl_run *r, struct pl_run_model *m, const char *log, struct pl_err *err);
 
 /* Append one line to the run's events.jsonl: {"time", "t_ms", "event", "detail"[, "pid"]}
  * (pid 0: none). The file is opened on first use; a run without one just has none. */
