@@ -47,14 +47,61 @@ int pl_report_parse_formats(const char *s, unsigned *out, struct pl_err *err)
 	return *out ? 0 : pl_errf(err, -EINVAL, "--format is empty");
 }
 
+static int render_loaded(const struct rp_run *r, const char *dir, unsigned want, struct pl_err *err);
+
 int pl_report_render(const char *dir, unsigned want, const char *prices, struct pl_err *err)
 {
 	struct rp_run r;
-	size_t i;
-	int rc = 0;
+	int rc;
 
 	if (rp_load(dir, prices, &r, err))
 		return -EINVAL;
+	rc = render_loaded(&r, dir, want, err);
+	rp_free(&r);
+	return rc;
+}
+
+/* The leaderboard on a terminal: every target's pass rate with its Wilson interval,
+ * median RTT and cost, then each pair of targets on the same packets. */
+static void board(const struct rp_run *r, FILE *f)
+{
+	size_t k, w = 20;
+
+	for (k = 0; k < r->nt; k++)
+		if (strlen(r->t[k].name) > w)
+			w = strlen(r->t[k].name);
+	fprintf(f, "\n%-*s %9s %6s %15s %10s %9s\n", (int)w, "leaderboard", "pass", "rate", "95 % interval",
+		"RTT p50", "cost");
+	for (k = 0; k < r->nt; k++) {
+		const struct rp_target *t = &r->t[k];
+		char pass[48], rtt[32], cost[32];
+
+		if (!t->total)
+			continue;
+		snprintf(pass, sizeof(pass), "%zu/%zu", t->pass, t->total);
+		rp_fmt_us(rtt, sizeof(rtt), t->rtt.p50);
+		rp_fmt_cost(cost, sizeof(cost), t);
+		/* "µs" is one column wide and two bytes long */
+		fprintf(f, "%-*s %9s %6.3f   %.3f – %.3f %*s %9s\n", (int)w, t->name, pass, (double)t->pass / (double)t->total,
+			t->pass_lo, t->pass_hi, strstr(rtt, "µ") ? 11 : 10, rtt, cost);
+	}
+	if (!r->npairs)
+		return;
+	fprintf(f, "\n%-*s %-*s %7s %6s %6s %9s   (A only: A passed where B did not; McNemar exact p)\n", (int)w,
+		"paired: A", (int)w, "B", "packets", "A only", "B only", "p");
+	for (k = 0; k < r->npairs; k++) {
+		const struct rp_pair *q = &r->pairs[k];
+
+		fprintf(f, "%-*s %-*s %7zu %6zu %6zu %9.3g\n", (int)w, r->t[q->a].name, (int)w, r->t[q->b].name, q->n,
+			q->a_only, q->b_only, q->mcnemar_p);
+	}
+}
+
+static int render_loaded(const struct rp_run *r, const char *dir, unsigned want, struct pl_err *err)
+{
+	size_t i;
+	int rc = 0;
+
 	for (i = 0; i < NFORMATS && !rc; i++) {
 		char path[4200], tmp[4300];
 		FILE *f;
@@ -68,7 +115,7 @@ int pl_report_render(const char *dir, unsigned want, const char *prices, struct 
 			rc = pl_errf(err, -errno, "%s: %s", tmp, strerror(errno));
 			break;
 		}
-		rc = formats[i].write(&r, f);
+		rc = formats[i].write(r, f);
 		if (fclose(f) && !rc)
 			rc = -EIO;
 		if (rc) {
@@ -78,15 +125,22 @@ int pl_report_render(const char *dir, unsigned want, const char *prices, struct 
 			rc = pl_errf(err, -errno, "%s: %s", path, strerror(errno));
 		}
 	}
-	rp_free(&r);
 	return rc;
 }
 
-int pl_report_run_dir(const char *dir, const char *bindir, struct pl_err *err)
+int pl_report_run_dir(const char *dir, const char *bindir, FILE *leaderboard, struct pl_err *err)
 {
 	char prices[4096];
+	struct rp_run r;
+	int rc;
 
-	return pl_report_render(dir, PL_REPORT_ALL, pl_mtab_locate(bindir, prices, sizeof(prices)) ? NULL : prices, err);
+	if (rp_load(dir, pl_mtab_locate(bindir, prices, sizeof(prices)) ? NULL : prices, &r, err))
+		return -EINVAL;
+	rc = render_loaded(&r, dir, PL_REPORT_ALL, err);
+	if (leaderboard && r.nt > 1)
+		board(&r, leaderboard);
+	rp_free(&r);
+	return rc;
 }
 
 const char *rp_target_kind(const struct rp_target *t)

@@ -26,8 +26,9 @@ int pl_report_parse_formats(const char *s, unsigned *formats, struct pl_err *err
 int pl_report_render(const char *run_dir, unsigned formats, const char *prices, struct pl_err *err);
 
 /* What `pinglab run` calls at the end of a run: every format, the newest price table found
- * next to bindir (see pl_mtab_locate). */
-int pl_report_run_dir(const char *run_dir, const char *bindir, struct pl_err *err);
+ * next to bindir (see pl_mtab_locate); with two or more targets and leaderboard not NULL,
+ * the leaderboard and the paired comparison as plain text there too. */
+int pl_report_run_dir(const char *run_dir, const char *bindir, FILE *leaderboard, struct pl_err *err);
 
 /* pinglab compare: write a comparison of two run directories to out. Returns 1 when a
  * scenario x target went from pass to fail (a regression), 0 otherwise, < 0 on error. */
