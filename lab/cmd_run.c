@@ -121,7 +121,9 @@ int cmd_run(int argc, char **argv)
 	struct pl_lab lab;
 	static char *recorded[1024]; /* the scenario files of a replayed or resumed run */
 	int nrecorded = 0;
-	unsigned nlabs = 1; /* labs up: the run's own and the first nlabs - 1 further ones */
+	const char *labs[1 + RUN_MODELS_MAX]; /* the run's lab, then each model target's own */
+	unsigned nlabs = 1;                   /* of them up */
+	unsigned want = 1, k;
 
 	memset(&r, 0, sizeof(r));
 	r.targets = RUN_T_KERNEL | RUN_T_REFERENCE | RUN_T_LLM;
@@ -324,7 +326,6 @@ int cmd_run(int argc, char **argv)
 		struct pl_lab_hooks hooks = { .cancel = &run_stop };
 
 		char names[512] = "";
-		unsigned k;
 
 		for (k = 0; k < r.nm; k++)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names), " %s", r.m[k].name);
@@ -339,18 +340,24 @@ int cmd_run(int argc, char **argv)
 	}
 	lab_up = true;
 	pl_run_event(&r, "lab-up", 0, "lab %s (netns pl-%s-gen, pl-%s-rsp)", r.lab, r.lab, r.lab);
-	/* every further model target plays in a lab of its own, with the same addresses */
+	/* the model targets play in labs of their own, with the same addresses */
 	pl_run_model_labs(&r);
-	for (nlabs = 1; nlabs < r.nm && !run_stop; nlabs++) {
+	labs[0] = r.lab;
+	for (k = 0; k < r.nm; k++)
+		if (strcmp(r.m[k].lab, r.lab))
+			labs[want++] = r.m[k].lab;
+	for (nlabs = 1; nlabs < want && !run_stop; nlabs++) {
 		struct pl_lab_hooks hooks = { .cancel = &run_stop };
 		struct pl_lab more;
 
-		if (pl_lab_up(r.m[nlabs].lab, PL_LAB_WIRE, &hooks, &more, &err)) {
-			fprintf(stderr, "pinglab run: lab %s (for %s): %s\n", r.m[nlabs].lab, r.m[nlabs].name, err.msg);
-			pl_run_event(&r, "error", 0, "lab %s: %s", r.m[nlabs].lab, err.msg);
+		if (pl_lab_up(labs[nlabs], PL_LAB_WIRE, &hooks, &more, &err)) {
+			fprintf(stderr, "pinglab run: lab %s (for a model target): %s\n", labs[nlabs], err.msg);
+			pl_run_event(&r, "error", 0, "lab %s: %s", labs[nlabs], err.msg);
 			goto out;
 		}
-		pl_run_event(&r, "lab-up", 0, "lab %s for %s", r.m[nlabs].lab, r.m[nlabs].name);
+		for (k = 0; k < r.nm; k++)
+			if (!strcmp(r.m[k].lab, labs[nlabs]))
+				pl_run_event(&r, "lab-up", 0, "lab %s for %s", labs[nlabs], r.m[k].name);
 	}
 	if (run_stop)
 		goto out;
@@ -366,7 +373,7 @@ out:
 	if (run_stop)
 		pl_run_event(&r, "stopped", 0, "SIGINT or SIGTERM: the run ended early");
 	while (lab_up && nlabs-- > 0) {
-		const char *name = nlabs ? r.m[nlabs].lab : r.lab;
+		const char *name = labs[nlabs];
 		struct pl_err derr;
 
 		if (keep) {

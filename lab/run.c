@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "common/keyfile.h"
@@ -43,7 +44,7 @@ static void path(char *out, size_t n, const char *dir, const char *file)
 
 /* A data folder of the source tree (prompts, mockllm/profiles), found next to the
  * binaries (build/ or build/san/ in a checkout) or in the current directory. */
-static void find_data(const struct pl_run *r, const char *rel, char *out, size_t n)
+void pl_run_find_data(const struct pl_run *r, const char *rel, char *out, size_t n)
 {
 	static const char *const up[] = { "/..", "/../..", "/../../.." };
 	size_t i;
@@ -70,7 +71,7 @@ pid_t pl_run_start_mock(struct pl_run *r, struct pl_run_model *m, struct pl_err 
 	if (!getenv("PINGLAB_PROFILES")) {
 		char dir[PATH_MAX + 64];
 
-		find_data(r, "mockllm/profiles", dir, sizeof(dir));
+		pl_run_find_data(r, "mockllm/profiles", dir, sizeof(dir));
 		setenv("PINGLAB_PROFILES", dir, 0);
 	}
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -143,8 +144,8 @@ pid_t pl_run_start_responder(struct pl_run *r, struct pl_run_model *m, const cha
 
 	path(bin, sizeof(bin), r->bindir, "pinglab-responder");
 	snprintf(ns, sizeof(ns), "/run/netns/pl-%s-rsp", lab);
-	find_data(r, "prompts/system.md", prompt, sizeof(prompt));
-	find_data(r, "prompts/packet.md", tmpl, sizeof(tmpl));
+	pl_run_find_data(r, "prompts/system.md", prompt, sizeof(prompt));
+	pl_run_find_data(r, "prompts/packet.md", tmpl, sizeof(tmpl));
 	argv[n++] = bin;
 	argv[n++] = "--netns";
 	argv[n++] = ns;
@@ -582,6 +583,12 @@ static void summarize(struct pl_run *r, bool *regression)
 	if (r->incident[0])
 		printf("incident: %s\n", r->incident);
 	printf("packets: %s\n", file);
+	{
+		struct rusage ru;
+
+		if (!getrusage(RUSAGE_SELF, &ru))
+			printf("pinglab run: maxrss %ld kB\n", ru.ru_maxrss);
+	}
 }
 
 static int play_phases(struct pl_run *r, struct pl_err *err);
@@ -770,10 +777,10 @@ static cJSON *model_json(const struct pl_run *r, const struct pl_run_model *mt)
 		cJSON_AddStringToObject(m, "mock_log", mt->mock_log);
 	if (mt->stopped[0])
 		cJSON_AddStringToObject(m, "stopped", mt->stopped);
-	find_data(r, "prompts/system.md", prompt, sizeof(prompt));
+	pl_run_find_data(r, "prompts/system.md", prompt, sizeof(prompt));
 	sha_file(prompt, h);
 	cJSON_AddStringToObject(m, "system_prompt_sha256", h);
-	find_data(r, "prompts/packet.md", prompt, sizeof(prompt));
+	pl_run_find_data(r, "prompts/packet.md", prompt, sizeof(prompt));
 	sha_file(prompt, h);
 	cJSON_AddStringToObject(m, "packet_template_sha256", h);
 	return m;
@@ -891,7 +898,7 @@ int pl_run_play(struct pl_run *r, struct pl_err *err)
 	{
 		struct pl_err rerr;
 
-		if (pl_report_run_dir(r->dir, r->bindir, &rerr))
+		if (pl_report_run_dir(r->dir, r->bindir, stdout, &rerr))
 			fprintf(stderr, "pinglab run: report: %s\n", rerr.msg);
 		else
 			printf("report: %s/report.html (also report.md, report.json, junit.xml, packets.pcapng)\n", r->dir);
@@ -938,56 +945,46 @@ static void config_error(struct pl_run *r, struct pl_run_model *m, const char *r
 		r->models[0] ? r->models : "(none found)");
 }
 
-/* The kernel and the reference, side by side in the run's lab. */
-static int phase_baselines(struct pl_run *r, struct pl_err *err)
+/* Every target at once: the kernel and the reference side by side in the run's lab
+ * (one generator), and each model target in a lab of its own with the same addresses,
+ * all on the same packets. The baselines' records go to packets.jsonl; each model's to
+ * its own file (straight to packets.jsonl when it is the only target), appended to
+ * packets.jsonl in target order when all are done — also after a Ctrl-C. */
+static int phase_targets(struct pl_run *r, struct pl_err *err)
 {
-	char rlog[PATH_MAX + 32], out[PATH_MAX + 32];
-	const char *targets[3];
-	struct watch w[1] = { { .pid = -1, .gen = 0 } };
-	struct gen g[1] = { { .rc = -1, .fd = -1, .name = "baselines" } };
-	int n = 0;
-
-	if (r->targets & RUN_T_KERNEL)
-		targets[n++] = "kernel:kernel";
-	if (r->targets & RUN_T_REFERENCE) {
-		targets[n++] = "reference:responder";
-		path(rlog, sizeof(rlog), r->dir, "responder-reference.jsonl");
-		w[0].pid = pl_run_start_responder(r, NULL, rlog, err);
-		if (w[0].pid < 0)
-			return PL_EXIT_ERROR;
-		snprintf(w[0].what, sizeof(w[0].what), "the reference responder");
-	}
-	targets[n] = NULL;
-	path(out, sizeof(out), r->dir, "packets.jsonl");
-	g[0].pid = spawn_gen(r, r->lab, targets, out, NULL, NULL, 0, -1, err);
-	if (g[0].pid > 0)
-		wait_gens(r, g, 1, w, w[0].pid > 0 ? 1 : 0, NULL);
-	end_helper(r, &w[0]);
-	if (g[0].pid < 0 || *r->stop || ((g[0].rc == 2 || g[0].rc >= 127) && !r->incident[0]))
-		return PL_EXIT_ERROR;
-	return PL_EXIT_OK;
-}
-
-/* Every model target at once, each in its own lab, each on the same packets; their
- * records are appended to packets.jsonl in target order when all are done. */
-static int phase_models(struct pl_run *r, struct pl_err *err)
-{
-	struct watch w[2 * RUN_MODELS_MAX];
-	struct gen g[RUN_MODELS_MAX];
-	struct block b = { .on = r->nm > 1 && isatty(1) };
+	struct watch w[1 + 2 * RUN_MODELS_MAX];
+	struct gen g[1 + RUN_MODELS_MAX];
+	struct block b;
 	char rlog[PATH_MAX + 64], out[PATH_MAX + 64], all[PATH_MAX + 32], target[RUN_MODELS_MAX][128];
-	int nw = 0, status = PL_EXIT_OK, rc;
+	const char *base[3];
+	int nw = 0, nb = 0, ng, status = PL_EXIT_OK, rc, i;
 	unsigned k;
 
 	memset(w, 0, sizeof(w));
 	memset(g, 0, sizeof(g));
-	for (k = 0; k < r->nm; k++) {
-		g[k].rc = -1;
-		g[k].fd = -1;
-		g[k].pid = -1;
-		g[k].name = r->m[k].name;
+	if (r->targets & RUN_T_KERNEL)
+		base[nb++] = "kernel:kernel";
+	if (r->targets & RUN_T_REFERENCE)
+		base[nb++] = "reference:responder";
+	base[nb] = NULL;
+	nb = nb ? 1 : 0; /* one generator for both baselines */
+	ng = nb + (int)r->nm;
+	for (i = 0; i < ng; i++) {
+		g[i].rc = -1;
+		g[i].fd = -1;
+		g[i].pid = -1;
+		g[i].name = i < nb ? "baselines" : r->m[i - nb].name;
 	}
+	b = (struct block){ .on = ng > 1 && isatty(1) };
 	/* the helpers of every target first: the packets start when all can answer */
+	if (r->targets & RUN_T_REFERENCE) {
+		path(rlog, sizeof(rlog), r->dir, "responder-reference.jsonl");
+		w[nw] = (struct watch){ .pid = pl_run_start_responder(r, NULL, rlog, err), .gen = 0 };
+		if (w[nw].pid < 0)
+			status = PL_EXIT_ERROR;
+		else
+			snprintf(w[nw++].what, sizeof(w[0].what), "the reference responder");
+	}
 	for (k = 0; k < r->nm && status == PL_EXIT_OK && !*r->stop; k++) {
 		struct pl_run_model *m = &r->m[k];
 
@@ -997,7 +994,7 @@ static int phase_models(struct pl_run *r, struct pl_err *err)
 				status = PL_EXIT_ERROR;
 				break;
 			}
-			w[nw] = (struct watch){ .pid = m->mock, .gen = (int)k };
+			w[nw] = (struct watch){ .pid = m->mock, .gen = nb + (int)k };
 			snprintf(w[nw++].what, sizeof(w[0].what), "the simulated model server%s%s", r->nm > 1 ? " of " : "",
 				 r->nm > 1 ? m->name : "");
 		}
@@ -1008,75 +1005,85 @@ static int phase_models(struct pl_run *r, struct pl_err *err)
 			status = PL_EXIT_ERROR;
 			break;
 		}
-		w[nw] = (struct watch){ .pid = m->rsp, .gen = (int)k, .m = m };
+		w[nw] = (struct watch){ .pid = m->rsp, .gen = nb + (int)k, .m = m };
 		snprintf(w[nw++].what, sizeof(w[0].what), "the model responder%s%s", r->nm > 1 ? " of " : "",
 			 r->nm > 1 ? m->name : "");
 	}
-	for (k = 0; k < r->nm && status == PL_EXIT_OK && !*r->stop; k++) {
-		struct pl_run_model *m = &r->m[k];
-		const char *targets[2] = { target[k], NULL };
+	for (i = 0; i < ng && status == PL_EXIT_OK && !*r->stop; i++) {
+		struct pl_run_model *m = i < nb ? NULL : &r->m[i - nb];
+		const char *one[2] = { NULL, NULL };
 		int fds[2] = { -1, -1 };
 
-		snprintf(target[k], sizeof(target[k]), "%s:responder", m->name);
-		path(rlog, sizeof(rlog), r->dir, m->log);
-		path(out, sizeof(out), r->dir, m->packets);
-		if (strcmp(m->packets, "packets.jsonl"))
-			unlink(out);
 		if (b.on && pipe2(fds, O_CLOEXEC) == 0)
 			fcntl(fds[0], F_SETFL, O_NONBLOCK);
-		g[k].pid = spawn_gen(r, m->lab, targets, out, m, rlog, m->timeout_ms + 2000, fds[1], err);
+		if (!m) {
+			path(out, sizeof(out), r->dir, "packets.jsonl");
+			g[i].pid = spawn_gen(r, r->lab, base, out, NULL, NULL, 0, fds[1], err);
+		} else {
+			snprintf(target[i - nb], sizeof(target[0]), "%s:responder", m->name);
+			one[0] = target[i - nb];
+			path(rlog, sizeof(rlog), r->dir, m->log);
+			path(out, sizeof(out), r->dir, m->packets);
+			if (strcmp(m->packets, "packets.jsonl"))
+				unlink(out);
+			g[i].pid = spawn_gen(r, m->lab, one, out, m, rlog, m->timeout_ms + 2000, fds[1], err);
+			m->gen = g[i].pid;
+		}
 		if (fds[1] >= 0)
 			close(fds[1]);
-		g[k].fd = fds[0];
-		if (g[k].pid < 0) {
-			if (g[k].fd >= 0)
-				close(g[k].fd);
-			g[k].fd = -1;
+		g[i].fd = fds[0];
+		if (g[i].pid < 0) {
+			if (g[i].fd >= 0)
+				close(g[i].fd);
+			g[i].fd = -1;
 			status = PL_EXIT_ERROR;
 		}
-		m->gen = g[k].pid;
 	}
 	if (status != PL_EXIT_OK || *r->stop) {
 		/* what started is stopped, the generators first */
-		for (k = 0; k < r->nm; k++)
-			if (g[k].pid > 0 && !g[k].told) {
-				kill(g[k].pid, SIGTERM);
-				g[k].told = true;
+		for (i = 0; i < ng; i++)
+			if (g[i].pid > 0 && !g[i].told) {
+				kill(g[i].pid, SIGTERM);
+				g[i].told = true;
 			}
 	}
 	if (b.on)
-		block_draw(&b, g, (int)r->nm);
-	wait_gens(r, g, (int)r->nm, w, nw, &b);
-	for (k = 0; k < (unsigned)nw; k++)
-		end_helper(r, &w[k]);
-	/* one packets.jsonl, the targets in order */
+		block_draw(&b, g, ng);
+	wait_gens(r, g, ng, w, nw, &b);
+	for (i = 0; i < nw; i++)
+		end_helper(r, &w[i]);
+	/* one packets.jsonl, the baselines first, then the model targets in order */
 	path(all, sizeof(all), r->dir, "packets.jsonl");
 	for (k = 0; k < r->nm; k++) {
 		path(out, sizeof(out), r->dir, r->m[k].packets);
-		if (!strcmp(r->m[k].packets, "packets.jsonl"))
-			;
-		else if ((rc = pl_run_append_file(out, all)))
-			fprintf(stderr, "pinglab run: %s: %s\n", out, strerror(-rc));
-		else
-			unlink(out);
-		if (g[k].fd >= 0)
-			close(g[k].fd);
+		if (strcmp(r->m[k].packets, "packets.jsonl") && !access(out, F_OK)) {
+			if ((rc = pl_run_append_file(out, all)))
+				fprintf(stderr, "pinglab run: %s: %s\n", out, strerror(-rc));
+			else
+				unlink(out);
+		}
 	}
+	for (i = 0; i < ng; i++)
+		if (g[i].fd >= 0)
+			close(g[i].fd);
+	if (nb && (g[0].pid < 0 || ((g[0].rc == 2 || g[0].rc >= 127) && !r->incident[0])))
+		status = PL_EXIT_ERROR;
 	for (k = 0; k < r->nm; k++) {
 		struct pl_run_model *m = &r->m[k];
+		const struct gen *gk = &g[nb + (int)k];
 
 		if (m->config_error) {
 			path(rlog, sizeof(rlog), r->dir, m->log);
 			config_error(r, m, rlog);
 			status = PL_EXIT_ERROR;
-		} else if (g[k].rc == 3) {
+		} else if (gk->rc == 3) {
 			/* a budget guard stopped the target: a partial run, said so in run.json
 			 * (the generator's "stopped" record names the guard) */
 			snprintf(m->stopped, sizeof(m->stopped), "a budget guard (%s%s%s) stopped the model target",
 				 m->max_packets ? "--max-packets" : "", m->max_packets && m->max_cost_arg ? ", " : "",
 				 m->max_cost_arg ? "--max-cost" : "");
 			pl_run_event(r, "budget", 0, "%s: %s", m->name, m->stopped);
-		} else if (g[k].rc < 0 || ((g[k].rc == 2 || g[k].rc >= 127) && !r->incident[0])) {
+		} else if (gk->rc < 0 || ((gk->rc == 2 || gk->rc >= 127) && !r->incident[0])) {
 			status = PL_EXIT_ERROR;
 		}
 		if (m->stopped[0]) {
@@ -1095,19 +1102,7 @@ static int play_phases(struct pl_run *r, struct pl_err *err)
 	bool regression = false;
 	int rc;
 
-	if (r->targets & (RUN_T_KERNEL | RUN_T_REFERENCE)) {
-		if ((rc = phase_baselines(r, err)) != PL_EXIT_OK)
-			return rc;
-		/* reports of what is done so far (marked partial: run.json has no end yet),
-		 * so a run killed in the long model phase still leaves readable ones */
-		if (r->nm) {
-			struct pl_err rerr;
-
-			if (pl_report_run_dir(r->dir, r->bindir, &rerr))
-				fprintf(stderr, "pinglab run: report: %s\n", rerr.msg);
-		}
-	}
-	if (r->nm && !*r->stop && (rc = phase_models(r, err)) != PL_EXIT_OK)
+	if ((rc = phase_targets(r, err)) != PL_EXIT_OK)
 		return rc;
 	summarize(r, &regression);
 	if (regression)

@@ -106,9 +106,13 @@ int pl_run_parse_targets(const char *s, struct pl_run *r, struct pl_err *err);
 /* Make every model target whole once the flags are read: a spec's knobs over the flags',
  * its name (unique among the targets) and its files. */
 int pl_run_models(struct pl_run *r, struct pl_err *err);
-/* Each model target's lab, once r->lab is known: the run's own for the first, then
- * r->lab's first six characters, 'm' and the target's number (labc3fm2). */
+/* Each model target's lab, once r->lab is known: r->lab's first six characters, 'm' and
+ * the target's number (labc3fm2) — but the run's own lab for the first when the run has
+ * no kernel or reference target, which would play in it at the same time. */
 void pl_run_model_labs(struct pl_run *r);
+/* A data folder of the source tree (prompts, mockllm/profiles), found next to the
+ * binaries (build/ or build/san/ in a checkout), else rel itself. */
+void pl_run_find_data(const struct pl_run *r, const char *rel, char *out, size_t n);
 /* The model id a target's requests name ("" none). */
 const char *pl_run_model_id(const struct pl_run_model *m);
 /* --replay DIR: take targets, seed, repeat, tag and the model targets from DIR/run.json,

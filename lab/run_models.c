@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/keyfile.h"
@@ -99,12 +100,13 @@ static void model_files(struct pl_run_model *m, unsigned k)
 	snprintf(m->cassette_file, sizeof(m->cassette_file), "cassette%s.jsonl", sfx);
 }
 
-/* A run of one model target writes its records straight into packets.jsonl, as before
- * there were several (a reader of a running one-model run sees them come); several at
- * once each write a file of their own, appended to packets.jsonl when all are done. */
+/* A run of one model target and no baseline writes its records straight into
+ * packets.jsonl (a reader of a running model-only run sees them come); otherwise every
+ * target plays at the same time as others, each generator writes a file of its own (the
+ * baselines' is packets.jsonl), and the model targets' are appended when all are done. */
 static void one_model_packets(struct pl_run *r)
 {
-	if (r->nm == 1)
+	if (r->nm == 1 && !(r->targets & (RUN_T_KERNEL | RUN_T_REFERENCE)))
 		snprintf(r->m[0].packets, sizeof(r->m[0].packets), "packets.jsonl");
 }
 
@@ -232,10 +234,12 @@ int pl_run_models(struct pl_run *r, struct pl_err *err)
 
 void pl_run_model_labs(struct pl_run *r)
 {
-	unsigned k;
+	/* the first model target shares the run's lab only when no baseline plays there
+	 * at the same time (the reference's address is the model's) */
+	unsigned k, first = r->targets & (RUN_T_KERNEL | RUN_T_REFERENCE) ? 0 : 1;
 
 	for (k = 0; k < r->nm; k++)
-		if (!k)
+		if (k < first)
 			snprintf(r->m[k].lab, sizeof(r->m[k].lab), "%s", r->lab);
 		else
 			snprintf(r->m[k].lab, sizeof(r->m[k].lab), "%.6sm%c", r->lab, (char)('1' + k));
@@ -572,8 +576,28 @@ static int check_model(struct pl_run *r, struct pl_run_model *m, struct pl_err *
 		if (rc)
 			return rc;
 	}
-	if (!strcmp(m->backend, "mock"))
+	if (!strcmp(m->backend, "mock")) {
+		/* the profile is checked now, not once a lab is up (pinglab-mockllm looks the
+		 * same way: a path, or a name in $PINGLAB_PROFILES or mockllm/profiles) */
+		char dir[PATH_MAX], file[PATH_MAX + 256];
+		struct stat st;
+
+		if (!m->profile || !*m->profile)
+			return pl_errf(err, -EINVAL, "--profile is empty");
+		if (strchr(m->profile, '/'))
+			snprintf(file, sizeof(file), "%s", m->profile);
+		else {
+			if (getenv("PINGLAB_PROFILES") && *getenv("PINGLAB_PROFILES"))
+				snprintf(dir, sizeof(dir), "%s", getenv("PINGLAB_PROFILES"));
+			else
+				pl_run_find_data(r, "mockllm/profiles", dir, sizeof(dir));
+			snprintf(file, sizeof(file), "%s/%s", dir, m->profile);
+		}
+		if (stat(file, &st) || !S_ISREG(st.st_mode))
+			return pl_errf(err, -ENOENT, "profile '%s': no simulated model profile %s (the shipped ones are in mockllm/profiles/)",
+				       m->profile, file);
 		return 0;
+	}
 	if (m->key_file) {
 		/* checked now, before a lab is built; the responder reads it again */
 		char *k = pl_key_file_read(m->key_file, err);

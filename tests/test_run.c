@@ -492,10 +492,12 @@ Test(run, responders_as_nobody, .timeout = 120)
 	cr_expect_eq(r.status, 0, "run exit %d: %s", r.status, r.err);
 	cr_expect_gt(llm_log_count(dir, "\"outcome\":\"reply\""), 0, "the model responder answered nothing as nobody");
 	{
-		/* the run's timeline, in order: built, each process started and stopped, torn down */
+		/* the run's timeline, in order: built, every helper started (the targets play
+		 * at the same time, so all of them before any generator), the generators
+		 * started and done, torn down */
 		static const char *const order[] = { "\"run-start\"", "\"lab-up\"", "reference backend, as user nobody",
-						     "\"pinglab-gen: reference:responder\"", "\"pinglab-gen: exit status 0\"",
 						     "pinglab-mockllm, profile sim-perfect", "mock backend, as user nobody",
+						     "\"pinglab-gen: reference:responder\"", "\"pinglab-gen: exit status 0",
 						     "\"lab-down\"", "\"detail\":\"exit 0\"" };
 		char path[96], *ev, *at;
 		size_t len, k;
@@ -580,7 +582,8 @@ static const char *make_default(const char *makefile, const char *var)
 Test(run, make_lab_defaults_are_these)
 {
 	static const char *const want[][2] = { { "BACKEND", "mock" }, { "PROFILE", "sim-haiku-like" }, { "SCALE", "0.02" },
-					       { "SEED", "1" }, { "MOCK_TIMEOUT", "5000" } };
+					       { "SEED", "1" }, { "MOCK_TIMEOUT", "5000" },
+					       { "MODELS", "mock:sim-haiku-like,mock:sim-sloppy" } };
 	char *mk = tu_slurp(tu_src("Makefile"), NULL);
 	size_t i;
 
