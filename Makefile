@@ -126,16 +126,27 @@ SEED    ?= 1
 # the simulated model's stalls outlast any timeout on purpose; 5 s is plenty for a
 # scaled-down simulated answer and keeps a stalled request from costing a minute
 MOCK_TIMEOUT ?= 5000
+# MODELS: the model targets, as specs (README, "Several models in one run"), beside the
+# kernel and the reference. Offline the default is two simulated models side by side;
+# BACKEND=anthropic|openai, MODEL= or PROFILE= on the command line mean one model target
+# made from those flags instead (MODELS= still lists several).
+ifeq ($(BACKEND) $(origin PROFILE) $(origin MODEL),mock file undefined)
+MODELS ?= mock:sim-haiku-like,mock:sim-sloppy
+endif
+LAB_TARGETS = kernel,reference,$(MODELS)
+comma := ,
+# a real model among MODELS keeps the backends' own timeout, not the simulated one's
+LAB_REAL = $(filter-out mock:%,$(subst $(comma), ,$(MODELS)))
 LAB_ARGS = --backend $(BACKEND) $(if $(MODEL),--model $(MODEL)) $(if $(BASE_URL),--base-url $(BASE_URL)) \
-	   $(if $(filter mock,$(BACKEND)),--profile $(PROFILE) --scale $(SCALE) --model-timeout $(MOCK_TIMEOUT)) \
+	   $(if $(filter mock,$(BACKEND)),--profile $(PROFILE) --scale $(SCALE) $(if $(LAB_REAL),,--model-timeout $(MOCK_TIMEOUT))) \
 	   $(if $(KEY_FILE),--key-file $(KEY_FILE)) $(if $(RESPONDER_USER),--responder-user $(RESPONDER_USER)) \
 	   --seed $(SEED) \
-	   $(if $(TARGETS),--targets $(TARGETS)) $(if $(TAG),--tag $(TAG)) \
+	   $(if $(TARGETS),--targets $(TARGETS),$(if $(MODELS),--targets $(LAB_TARGETS))) $(if $(TAG),--tag $(TAG)) \
 	   $(if $(MAX_COST),--max-cost $(MAX_COST)) $(if $(MAX_PACKETS),--max-packets $(MAX_PACKETS)) \
 	   $(if $(PRICE),--price $(PRICE)) $(if $(TEMPERATURE),--temperature $(TEMPERATURE)) \
 	   $(if $(MAX_TOKENS),--max-tokens $(MAX_TOKENS)) $(if $(THINKING),--thinking $(THINKING)) \
 	   $(if $(REASONING_EFFORT),--reasoning-effort $(REASONING_EFFORT))
-lab: all ## the whole scenario library against kernel, reference and model (root; BACKEND, MODEL, BASE_URL, KEY_FILE, RESPONDER_USER, PROFILE, SCALE, TAG, MAX_COST, MAX_PACKETS, PRICE, TEMPERATURE, MAX_TOKENS, THINKING, REASONING_EFFORT)
+lab: all ## the whole scenario library against kernel, reference and the models (root; MODELS, BACKEND, MODEL, BASE_URL, KEY_FILE, RESPONDER_USER, PROFILE, SCALE, TAG, MAX_COST, MAX_PACKETS, PRICE, TEMPERATURE, MAX_TOKENS, THINKING, REASONING_EFFORT)
 	$(Q)$(BUILD)/pinglab run $(LAB_ARGS)
 
 clean: ## remove build outputs (not reports)
