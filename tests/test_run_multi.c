@@ -161,9 +161,10 @@ Test(run_multi, four_model_targets_play_the_same_packets_in_flat_memory, .timeou
 	cr_assert_not_null(mkdtemp(base));
 	snprintf(one, sizeof(one), "%s/one", base);
 	snprintf(four, sizeof(four), "%s/four", base);
+	/* under valgrind or ASan a simulated answer can take longer than 700 ms */
 	snprintf(common, sizeof(common),
-		 "--seed 5 --scale 0 --retries 0 --model-timeout 700 --repeat 2 --scenarios '%s' --scenarios '%s'",
-		 tu_src("scenarios/valid"), tu_src("scenarios/adversarial"));
+		 "--seed 5 --scale 0 --retries 0 --model-timeout %s --repeat 2 --scenarios '%s' --scenarios '%s'",
+		 lt_memory_tool() ? "10000" : "700", tu_src("scenarios/valid"), tu_src("scenarios/adversarial"));
 	lt_name(name, "mt");
 	snprintf(args, sizeof(args), "--lab %s --targets kernel,reference,mock:sim-haiku-like %s", name, common);
 	st = run_to_file(args, one, &out1);
@@ -198,9 +199,10 @@ Test(run_multi, four_model_targets_play_the_same_packets_in_flat_memory, .timeou
 		if (i > 1)
 			cr_expect_str_eq(t4[i].sent, t4[1].sent, "%s was sent other packets than the reference", t4[i].name);
 	}
-	/* a model target's verdicts do not depend on who plays beside it */
+	/* a model target's verdicts do not depend on who plays beside it (not checked under
+	 * a memory tool, where six targets on two cores can push an answer past a timeout) */
 	cr_expect_gt(t4[0].n, 100);
-	cr_expect(!first_difference(t4[2].verdicts, t1[2].verdicts, what, sizeof(what)),
+	cr_expect(lt_memory_tool() || !first_difference(t4[2].verdicts, t1[2].verdicts, what, sizeof(what)),
 		  "sim-haiku-like beside three others judged otherwise than alone: %s", what);
 	cr_expect_str_neq(t4[3].verdicts, t4[4].verdicts, "sim-sloppy and sim-perfect judged alike");
 	{
@@ -238,9 +240,10 @@ Test(run_multi, four_model_targets_play_the_same_packets_in_flat_memory, .timeou
 		cJSON_Delete(o);
 		free(txt);
 	}
-	{
+	if (!lt_memory_tool()) {
 		/* memory: four model targets cost the controller and a generator what one does
-		 * (within a megabyte: the same scenarios, one more small record per target) */
+		 * (within a megabyte: the same scenarios, one more small record per target);
+		 * under valgrind or ASan the figures are the tool's own */
 		long c1 = maxrss(out1, "pinglab run: maxrss"), c4 = maxrss(out4, "pinglab run: maxrss");
 		long g1 = maxrss(out1, "pinglab-gen: "), g4 = maxrss(out4, "pinglab-gen: ");
 
