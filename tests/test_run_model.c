@@ -566,16 +566,16 @@ Test(run_model, replay_gives_the_same_verdicts_without_a_model, .timeout = 600)
  * the same directory whose model verdicts equal an uninterrupted run's of the same seed,
  * and no packet the model had answered before the kill asked again (the resumed mock's
  * own request log against the answers kept in cassette.jsonl). */
-Test(run_model, resume_after_kill_9_asks_nothing_twice, .timeout = 600)
+static void resume_case(const char *targets, unsigned nmodels)
 {
-	char dir[] = "/tmp/pl-resume-XXXXXX", a[64], b[64], path[128], *va, *vb, *text, *line, *save = NULL;
-	const char *common[] = { "--targets", "llm", "--profile", "sim-haiku-like", "--scale", "0.02", "--seed", "1",
+	char dir[] = "/tmp/pl-resume-XXXXXX", a[64], b[64], path[128], sfx[8], *va, *vb, *text, *line, *save = NULL;
+	const char *common[] = { "--targets", targets, "--profile", "sim-haiku-like", "--scale", "0.02", "--seed", "1",
 				 "--model-timeout", "5000", "--concurrency", "4", "--scenarios", tu_src("scenarios/valid"),
 				 "--scenarios", tu_src("scenarios/malformed"), "--scenarios", tu_src("scenarios/adversarial") };
 	const char *argv[32];
 	struct lt_run r;
 	size_t len, k, nc = sizeof(common) / sizeof(common[0]);
-	unsigned answered = 0, again = 0, i;
+	unsigned answered = 0, again = 0, i, m;
 	char **kept = NULL;
 	pid_t pid;
 
@@ -624,43 +624,57 @@ Test(run_model, resume_after_kill_9_asks_nothing_twice, .timeout = 600)
 	vb = model_verdicts(b);
 	cr_expect_gt(strlen(va), 500);
 	cr_expect_str_eq(vb, va, "the resumed run's verdicts differ from the whole run's");
-	/* what the model had answered before the kill */
-	snprintf(path, sizeof(path), "%s/cassette.jsonl", b);
-	text = tu_slurp(path, &len);
-	cr_assert_not_null(text, "no cassette.jsonl");
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		cJSON *o = cJSON_Parse(line);
-		const cJSON *in = cJSON_GetObjectItem(o, "in"), *e = cJSON_GetObjectItem(o, "error");
+	for (m = 0; m < nmodels; m++) {
+		/* what model target m had answered before the kill */
+		if (m)
+			snprintf(sfx, sizeof(sfx), "-%u", m + 1);
+		else
+			sfx[0] = '\0';
+		answered = again = 0;
+		kept = NULL;
+		save = NULL;
+		snprintf(path, sizeof(path), "%s/cassette%s.jsonl", b, sfx);
+		text = tu_slurp(path, &len);
+		cr_assert_not_null(text, "no %s", path);
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			cJSON *o = cJSON_Parse(line);
+			const cJSON *in = cJSON_GetObjectItem(o, "in"), *e = cJSON_GetObjectItem(o, "error");
 
-		if (cJSON_IsString(in) && !(cJSON_IsString(e) && strstr(e->valuestring, "cancelled"))) {
-			kept = realloc(kept, (answered + 1) * sizeof(*kept));
-			kept[answered++] = strdup(in->valuestring);
-		}
-		cJSON_Delete(o);
-	}
-	free(text);
-	cr_expect_gt(answered, 10, "%u answers before the kill", answered);
-	/* ... and what the resumed run asked the model */
-	snprintf(path, sizeof(path), "%s/mockllm.jsonl", b);
-	text = tu_slurp(path, &len);
-	cr_assert_not_null(text, "the resumed run asked no model");
-	save = NULL;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		cJSON *o = cJSON_Parse(line);
-		const cJSON *p = cJSON_GetObjectItem(o, "packet");
-
-		for (i = 0; cJSON_IsString(p) && i < answered; i++)
-			if (!strcmp(kept[i], p->valuestring)) {
-				again++;
-				break;
+			if (cJSON_IsString(in) && !(cJSON_IsString(e) && strstr(e->valuestring, "cancelled"))) {
+				kept = realloc(kept, (answered + 1) * sizeof(*kept));
+				kept[answered++] = strdup(in->valuestring);
 			}
-		cJSON_Delete(o);
+			cJSON_Delete(o);
+		}
+		free(text);
+		/* the first target's 25 answers stopped the run; a second target has some too */
+		cr_expect_gt(answered, m ? 0 : 10, "target %u: %u answers before the kill", m + 1, answered);
+		/* ... and what the resumed run asked the model (nothing, when it had all) */
+		snprintf(path, sizeof(path), "%s/mockllm%s.jsonl", b, sfx);
+		text = tu_slurp(path, &len);
+		if (!text) {
+			/* the first target answered 25 before the kill: it has more to ask */
+			cr_assert(m, "the resumed run asked no model");
+			text = strdup("");
+		}
+		save = NULL;
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			cJSON *o = cJSON_Parse(line);
+			const cJSON *p = cJSON_GetObjectItem(o, "packet");
+
+			for (i = 0; cJSON_IsString(p) && i < answered; i++)
+				if (!strcmp(kept[i], p->valuestring)) {
+					again++;
+					break;
+				}
+			cJSON_Delete(o);
+		}
+		free(text);
+		cr_expect_eq(again, 0, "target %u: %u packets answered before the kill were asked again", m + 1, again);
+		for (i = 0; i < answered; i++)
+			free(kept[i]);
+		free(kept);
 	}
-	free(text);
-	cr_expect_eq(again, 0, "%u packets answered before the kill were asked again", again);
-	for (i = 0; i < answered; i++)
-		free(kept[i]);
-	free(kept);
 	free(va);
 	free(vb);
 	{
@@ -668,4 +682,19 @@ Test(run_model, resume_after_kill_9_asks_nothing_twice, .timeout = 600)
 
 		lt_run(&r, rm, NULL);
 	}
+}
+
+Test(run_model, resume_after_kill_9_asks_nothing_twice, .timeout = 600)
+{
+	resume_case("llm", 1);
+}
+
+/* The same with two model targets side by side (model-only: the first in the run's lab,
+ * the second in one of its own): each resumes from its own cassette. The second is
+ * sim-faults (refusals, cut answers, broken streams, thinking blocks), not sim-sloppy,
+ * whose stalls make packets queued behind them time out or not depending on how fast
+ * the answers before them came, which a resume's recorded answers change. */
+Test(run_model, resume_of_two_model_targets_asks_nothing_twice, .timeout = 600)
+{
+	resume_case("mock:sim-haiku-like,mock:sim-faults", 2);
 }
