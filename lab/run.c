@@ -44,7 +44,7 @@ static void path(char *out, size_t n, const char *dir, const char *file)
 
 /* A data folder of the source tree (prompts, mockllm/profiles), found next to the
  * binaries (build/ or build/san/ in a checkout) or in the current directory. */
-void pl_run_find_data(const struct pl_run *r, const char *rel, char *out, size_t n)
+static void find_data(const struct pl_run *r, const char *rel, char *out, size_t n)
 {
 	static const char *const up[] = { "/..", "/../..", "/../../.." };
 	size_t i;
@@ -55,6 +55,16 @@ void pl_run_find_data(const struct pl_run *r, const char *rel, char *out, size_t
 			return;
 	}
 	snprintf(out, n, "%s", rel);
+}
+
+void pl_run_profiles_dir(const struct pl_run *r, char *out, size_t n)
+{
+	const char *env = getenv("PINGLAB_PROFILES");
+
+	if (env && *env)
+		snprintf(out, n, "%s", env);
+	else
+		find_data(r, "mockllm/profiles", out, n);
 }
 
 /* Start pinglab-mockllm for m on 127.0.0.1:0 and read the URL it prints. */
@@ -71,7 +81,7 @@ pid_t pl_run_start_mock(struct pl_run *r, struct pl_run_model *m, struct pl_err 
 	if (!getenv("PINGLAB_PROFILES")) {
 		char dir[PATH_MAX + 64];
 
-		pl_run_find_data(r, "mockllm/profiles", dir, sizeof(dir));
+		pl_run_profiles_dir(r, dir, sizeof(dir));
 		setenv("PINGLAB_PROFILES", dir, 0);
 	}
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -144,8 +154,8 @@ pid_t pl_run_start_responder(struct pl_run *r, struct pl_run_model *m, const cha
 
 	path(bin, sizeof(bin), r->bindir, "pinglab-responder");
 	snprintf(ns, sizeof(ns), "/run/netns/pl-%s-rsp", lab);
-	pl_run_find_data(r, "prompts/system.md", prompt, sizeof(prompt));
-	pl_run_find_data(r, "prompts/packet.md", tmpl, sizeof(tmpl));
+	find_data(r, "prompts/system.md", prompt, sizeof(prompt));
+	find_data(r, "prompts/packet.md", tmpl, sizeof(tmpl));
 	argv[n++] = bin;
 	argv[n++] = "--netns";
 	argv[n++] = ns;
@@ -225,13 +235,13 @@ pid_t pl_run_start_responder(struct pl_run *r, struct pl_run_model *m, const cha
 	}
 	pid = r->spawn(argv, NULL, -1, -1);
 	if (m && !strcmp(m->backend, "mock")) {
-		if (saved)
+		if (saved) {
 			setenv("ANTHROPIC_API_KEY", saved, 1);
-		else
-			unsetenv("ANTHROPIC_API_KEY");
-		if (saved)
 			explicit_bzero(saved, strlen(saved));
-		free(saved);
+			free(saved);
+		} else {
+			unsetenv("ANTHROPIC_API_KEY");
+		}
 	}
 	if (pid < 0)
 		return pl_errf(err, -errno, "fork: %s", strerror(errno));
@@ -302,8 +312,9 @@ struct gen {
 	char status[400];           /* its last progress line */
 };
 
-/* The model phase's progress on a terminal, several targets at once: one line per
- * target at the bottom, redrawn; any other line of theirs (a failed scenario) above. */
+/* The progress on a terminal, several generators at once: one line per generator (the
+ * baselines', each model target's) at the bottom, redrawn; any other line of theirs (a
+ * failed scenario) above. */
 struct block {
 	bool on;
 	unsigned drawn;
@@ -676,13 +687,12 @@ static void sha_file(const char *file, char out[65])
 }
 
 /* run.json's model.request: what every request asked for, as the responder builds it
- * (the same pl_api_knobs over the same row), and the model table row it came from. */
-static void add_request_json(const struct pl_run *r, const struct pl_run_model *mt, cJSON *m)
+ * (the same pl_api_knobs over the same row of t, the model table; t->n == 0: none), and
+ * the row it came from. */
+static void add_request_json(const struct pl_run_model *mt, const struct pl_mtab *t, cJSON *m)
 {
 	enum pl_api api = !strcmp(mt->backend, "openai") ? PL_API_OPENAI : PL_API_ANTHROPIC;
 	const char *model = pl_run_model_id(mt);
-	struct pl_mtab t = { 0 };
-	struct pl_err err;
 	const struct pl_mrow *row = NULL;
 	struct pl_req_opts q = { 0 };
 	double temp = -2;
@@ -690,8 +700,8 @@ static void add_request_json(const struct pl_run *r, const struct pl_run_model *
 
 	if (!strcmp(mt->backend, "exec") || !strcmp(mt->backend, "agent") || !strcmp(mt->backend, "replay"))
 		return;
-	if (r->models[0] && !pl_mtab_load(r->models, &t, &err))
-		row = pl_mtab_find(&t, model);
+	if (t->n)
+		row = pl_mtab_find(t, model);
 	if (mt->temperature)
 		temp = strcmp(mt->temperature, "none") ? strtod(mt->temperature, NULL) : -1;
 	pl_api_knobs(api, row, temp, mt->max_tokens ? (unsigned)strtoul(mt->max_tokens, NULL, 10) : 0,
@@ -714,11 +724,11 @@ static void add_request_json(const struct pl_run *r, const struct pl_run_model *
 		cJSON_AddNumberToObject(p, "input", mt->price_in);
 		cJSON_AddNumberToObject(p, "output", mt->price_out);
 	}
-	if (t.n) {
+	if (t->n) {
 		cJSON *tb = cJSON_AddObjectToObject(m, "model_table");
 
-		cJSON_AddStringToObject(tb, "file", t.file);
-		cJSON_AddStringToObject(tb, "as_of", t.as_of);
+		cJSON_AddStringToObject(tb, "file", t->file);
+		cJSON_AddStringToObject(tb, "as_of", t->as_of);
 		if (row) {
 			cJSON_AddStringToObject(tb, "row", row->pattern);
 			cJSON_AddStringToObject(tb, "temperature", pl_mt_temp_name(row->temperature));
@@ -729,7 +739,6 @@ static void add_request_json(const struct pl_run *r, const struct pl_run_model *
 			cJSON_AddNullToObject(tb, "row");
 		}
 	}
-	pl_mtab_free(&t);
 }
 
 static bool simulated(const struct pl_run_model *m)
@@ -737,10 +746,15 @@ static bool simulated(const struct pl_run_model *m)
 	return !strcmp(m->backend, "mock") || m->replay_simulated;
 }
 
+/* What every model target of a run.json shares: the model table and the prompts' hashes. */
+struct run_json_common {
+	struct pl_mtab table;       /* n == 0: none */
+	char system_sha[65], template_sha[65];
+};
+
 /* One model target in run.json: what it is, what it asked, where its files are. */
-static cJSON *model_json(const struct pl_run *r, const struct pl_run_model *mt)
+static cJSON *model_json(const struct pl_run *r, const struct pl_run_model *mt, const struct run_json_common *c)
 {
-	char h[65], prompt[PATH_MAX + 32];
 	cJSON *m = cJSON_CreateObject();
 
 	if (!m)
@@ -761,7 +775,7 @@ static cJSON *model_json(const struct pl_run *r, const struct pl_run_model *mt)
 	cJSON_AddStringToObject(m, "model", strcmp(mt->backend, "replay") ? pl_run_model_id(mt) : mt->model ? mt->model : "");
 	if (mt->base_url)
 		cJSON_AddStringToObject(m, "base_url", mt->base_url);
-	add_request_json(r, mt, m);
+	add_request_json(mt, &c->table, m);
 	cJSON_AddNumberToObject(m, "concurrency", mt->concurrency);
 	cJSON_AddNumberToObject(m, "timeout_ms", mt->timeout_ms);
 	if (mt->stream)
@@ -777,12 +791,8 @@ static cJSON *model_json(const struct pl_run *r, const struct pl_run_model *mt)
 		cJSON_AddStringToObject(m, "mock_log", mt->mock_log);
 	if (mt->stopped[0])
 		cJSON_AddStringToObject(m, "stopped", mt->stopped);
-	pl_run_find_data(r, "prompts/system.md", prompt, sizeof(prompt));
-	sha_file(prompt, h);
-	cJSON_AddStringToObject(m, "system_prompt_sha256", h);
-	pl_run_find_data(r, "prompts/packet.md", prompt, sizeof(prompt));
-	sha_file(prompt, h);
-	cJSON_AddStringToObject(m, "packet_template_sha256", h);
+	cJSON_AddStringToObject(m, "system_prompt_sha256", c->system_sha);
+	cJSON_AddStringToObject(m, "packet_template_sha256", c->template_sha);
 	return m;
 }
 
@@ -829,16 +839,27 @@ static void write_run_json(struct pl_run *r, const char *ended)
 		cJSON_AddItemToArray(t, cJSON_CreateString("reference"));
 	if (r->nm) {
 		cJSON *ms = cJSON_AddArrayToObject(o, "models");
+		struct run_json_common c;
+		struct pl_err terr;
+		char prompt[PATH_MAX + 32];
 		bool all_sim = true;
 		unsigned k;
 
+		memset(&c, 0, sizeof(c));
+		if (r->models[0] && pl_mtab_load(r->models, &c.table, &terr))
+			memset(&c.table, 0, sizeof(c.table));
+		find_data(r, "prompts/system.md", prompt, sizeof(prompt));
+		sha_file(prompt, c.system_sha);
+		find_data(r, "prompts/packet.md", prompt, sizeof(prompt));
+		sha_file(prompt, c.template_sha);
 		for (k = 0; k < r->nm; k++) {
 			cJSON_AddItemToArray(t, cJSON_CreateString(r->m[k].name));
-			cJSON_AddItemToArray(ms, model_json(r, &r->m[k]));
+			cJSON_AddItemToArray(ms, model_json(r, &r->m[k], &c));
 			all_sim &= simulated(&r->m[k]);
 		}
+		pl_mtab_free(&c.table);
 		/* a one-model run's "model", as before: the first model target */
-		cJSON_AddItemToObject(o, "model", model_json(r, &r->m[0]));
+		cJSON_AddItemToObject(o, "model", cJSON_Duplicate(cJSON_GetArrayItem(ms, 0), true));
 		cJSON_AddBoolToObject(o, "simulated", all_sim);
 	} else {
 		cJSON_AddBoolToObject(o, "simulated", false);
@@ -1027,7 +1048,6 @@ static int phase_targets(struct pl_run *r, struct pl_err *err)
 			if (strcmp(m->packets, "packets.jsonl"))
 				unlink(out);
 			g[i].pid = spawn_gen(r, m->lab, one, out, m, rlog, m->timeout_ms + 2000, fds[1], err);
-			m->gen = g[i].pid;
 		}
 		if (fds[1] >= 0)
 			close(fds[1]);
@@ -1056,7 +1076,7 @@ static int phase_targets(struct pl_run *r, struct pl_err *err)
 	path(all, sizeof(all), r->dir, "packets.jsonl");
 	for (k = 0; k < r->nm; k++) {
 		path(out, sizeof(out), r->dir, r->m[k].packets);
-		if (strcmp(r->m[k].packets, "packets.jsonl") && !access(out, F_OK)) {
+		if (strcmp(r->m[k].packets, "packets.jsonl")) {
 			if ((rc = pl_run_append_file(out, all)))
 				fprintf(stderr, "pinglab run: %s: %s\n", out, strerror(-rc));
 			else

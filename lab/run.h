@@ -19,8 +19,9 @@
 
 #define RUN_MODELS_MAX  8
 
-/* One model target. Each plays in a lab of its own (the first in the run's lab, the
- * others in labs named after it), at the same time as the others, on the same packets.
+/* One model target. Each plays in a lab of its own named after the run's (the first in
+ * the run's lab itself when no kernel or reference target plays there), at the same time
+ * as every other target, on the same packets.
  * Made from a spec of --targets (model/spec.h) or, for "llm", from --backend, --model
  * and the other flags; a knob a spec does not set comes from the flags. */
 struct pl_run_model {
@@ -47,9 +48,8 @@ struct pl_run_model {
 	bool config_error;                  /* the API refused the first requests (responder exit 3) */
 	char stopped[400];                  /* why it stopped early ("" when it did not) */
 	/* while it plays */
-	pid_t mock, rsp, gen;
-	int progress_fd;                    /* its generator's progress lines (-1: none) */
-	char url[256];
+	pid_t mock, rsp;
+	char url[256];                      /* its simulated model server's */
 };
 
 struct pl_run {
@@ -110,9 +110,9 @@ int pl_run_models(struct pl_run *r, struct pl_err *err);
  * the target's number (labc3fm2) — but the run's own lab for the first when the run has
  * no kernel or reference target, which would play in it at the same time. */
 void pl_run_model_labs(struct pl_run *r);
-/* A data folder of the source tree (prompts, mockllm/profiles), found next to the
- * binaries (build/ or build/san/ in a checkout), else rel itself. */
-void pl_run_find_data(const struct pl_run *r, const char *rel, char *out, size_t n);
+/* Where the simulated model's profiles are: $PINGLAB_PROFILES, else mockllm/profiles of
+ * the source tree next to the binaries (pinglab-mockllm looks there too). */
+void pl_run_profiles_dir(const struct pl_run *r, char *out, size_t n);
 /* The model id a target's requests name ("" none). */
 const char *pl_run_model_id(const struct pl_run_model *m);
 /* --replay DIR: take targets, seed, repeat, tag and the model targets from DIR/run.json,

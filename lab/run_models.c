@@ -87,11 +87,13 @@ int pl_run_parse_targets(const char *s, struct pl_run *r, struct pl_err *err)
 	return r->targets ? 0 : pl_errf(err, -EINVAL, "--targets is empty");
 }
 
-/* Model target k's files in the run directory: a one-model run's names for the first. */
-static void model_files(struct pl_run_model *m, unsigned k)
+/* Model target k before it plays: no process yet, and its files in the run directory
+ * (a one-model run's names for the first). */
+static void model_init(struct pl_run_model *m, unsigned k)
 {
 	char sfx[16] = "";
 
+	m->mock = m->rsp = -1;
 	if (k)
 		snprintf(sfx, sizeof(sfx), "-%u", k + 1);
 	snprintf(m->log, sizeof(m->log), "responder-llm%s.jsonl", sfx);
@@ -166,9 +168,7 @@ int pl_run_models(struct pl_run *r, struct pl_err *err)
 		m->max_packets = r->max_packets;
 		m->concurrency = r->concurrency;
 		m->timeout_ms = r->model_timeout_ms;
-		m->progress_fd = -1;
-		m->mock = m->rsp = m->gen = -1;
-		model_files(m, k);
+		model_init(m, k);
 		if (!m->from_spec) {
 			default_name(r, m);
 			continue;
@@ -381,9 +381,7 @@ static int load_recorded(struct pl_run *r, const char *what, const char *dir, bo
 			goto out;
 		}
 		memset(m, 0, sizeof(*m));
-		m->progress_fd = -1;
-		m->mock = m->rsp = m->gen = -1;
-		model_files(m, r->nm);
+		model_init(m, r->nm);
 		snprintf(m->name, sizeof(m->name), "%s", tg->valuestring);
 		snprintf(m->replay_backend, sizeof(m->replay_backend), "%s", be->valuestring);
 		m->replay_simulated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mo, "simulated"));
@@ -401,18 +399,17 @@ static int load_recorded(struct pl_run *r, const char *what, const char *dir, bo
 				     m->name, log);
 			goto out;
 		}
+		{
+			/* through a copy: gcc cannot tell that dir and the names lie outside m */
+			char file[sizeof(m->cassette)];
+
+			snprintf(file, sizeof(file), "%s/%s", dir, resume ? m->cassette_file : log);
+			memcpy(m->cassette, file, sizeof(file));
+		}
 		if (resume) {
-			char file[sizeof(m->cassette)];
-
 			resume_config(r, m, mo);
-			snprintf(file, sizeof(file), "%s/%s", dir, m->cassette_file);
-			memcpy(m->cassette, file, sizeof(file));
 		} else {
-			char file[sizeof(m->cassette)];
-
 			m->backend = "replay";
-			snprintf(file, sizeof(file), "%s/%s", dir, log);
-			memcpy(m->cassette, file, sizeof(file));
 			if (access(m->cassette, R_OK)) {
 				rc = pl_errf(err, -ENOENT, "%s %s: no %s, the answers of %s", what, dir, log, m->name);
 				goto out;
@@ -584,13 +581,10 @@ static int check_model(struct pl_run *r, struct pl_run_model *m, struct pl_err *
 
 		if (!m->profile || !*m->profile)
 			return pl_errf(err, -EINVAL, "--profile is empty");
-		if (strchr(m->profile, '/'))
+		if (strchr(m->profile, '/')) {
 			snprintf(file, sizeof(file), "%s", m->profile);
-		else {
-			if (getenv("PINGLAB_PROFILES") && *getenv("PINGLAB_PROFILES"))
-				snprintf(dir, sizeof(dir), "%s", getenv("PINGLAB_PROFILES"));
-			else
-				pl_run_find_data(r, "mockllm/profiles", dir, sizeof(dir));
+		} else {
+			pl_run_profiles_dir(r, dir, sizeof(dir));
 			snprintf(file, sizeof(file), "%s/%s", dir, m->profile);
 		}
 		if (stat(file, &st) || !S_ISREG(st.st_mode))
