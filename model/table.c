@@ -179,17 +179,22 @@ void pl_mtab_free(struct pl_mtab *t)
 	t->n = 0;
 }
 
+void pl_mrow_flat(struct pl_mrow *r, double in, double out)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->pattern, sizeof(r->pattern), "*");
+	r->min_cache = -1;
+	r->usd_per_mtok[PL_TOK_INPUT] = r->usd_per_mtok[PL_TOK_CACHE_READ] = r->usd_per_mtok[PL_TOK_CACHE_WRITE] = in;
+	r->usd_per_mtok[PL_TOK_OUTPUT] = out;
+}
+
 int pl_mtab_price_all(struct pl_mtab *t, double in, double out, struct pl_err *err)
 {
 	struct pl_mrow *nv = realloc(t->v, (t->n + 1) * sizeof(*nv)), r;
 
 	if (!nv)
 		return pl_errf(err, -ENOMEM, "out of memory");
-	memset(&r, 0, sizeof(r));
-	snprintf(r.pattern, sizeof(r.pattern), "*");
-	r.min_cache = -1;
-	r.usd_per_mtok[PL_TOK_INPUT] = r.usd_per_mtok[PL_TOK_CACHE_READ] = r.usd_per_mtok[PL_TOK_CACHE_WRITE] = in;
-	r.usd_per_mtok[PL_TOK_OUTPUT] = out;
+	pl_mrow_flat(&r, in, out);
 	memmove(nv + 1, nv, t->n * sizeof(*nv));
 	nv[0] = r;
 	t->v = nv;

@@ -57,8 +57,10 @@ struct pl_mtab {
 int pl_mtab_load(const char *path, struct pl_mtab *t, struct pl_err *err);
 void pl_mtab_free(struct pl_mtab *t);
 
-/* --price IN,OUT: a first row "*" that prices every model at IN per million input tokens
+/* --price IN,OUT: a row "*" that prices every model at IN per million input tokens
  * (cache reads and writes too: an upper bound) and OUT per million output tokens. */
+void pl_mrow_flat(struct pl_mrow *r, double in, double out);
+/* ... put first in t, so it prices every model of the table. */
 int pl_mtab_price_all(struct pl_mtab *t, double in, double out, struct pl_err *err);
 
 /* The row for model, or NULL. */

@@ -679,14 +679,9 @@ static void price(struct rp_run *r)
 		if (!t->is_model)
 			continue;
 		/* the target's --price IN,OUT (or +price=): it prices this target's every
-		 * answer, whatever the table says, as pl_mtab_price_all does for a whole table */
+		 * answer, whatever the table says */
 		if (cJSON_IsObject(pr) && r->have_prices && jnum(pr, "input", -1) >= 0 && jnum(pr, "output", -1) >= 0) {
-			memset(&own, 0, sizeof(own));
-			snprintf(own.pattern, sizeof(own.pattern), "*");
-			own.min_cache = -1;
-			own.usd_per_mtok[PL_TOK_INPUT] = own.usd_per_mtok[PL_TOK_CACHE_READ] =
-				own.usd_per_mtok[PL_TOK_CACHE_WRITE] = jnum(pr, "input", -1);
-			own.usd_per_mtok[PL_TOK_OUTPUT] = jnum(pr, "output", -1);
+			pl_mrow_flat(&own, jnum(pr, "input", -1), jnum(pr, "output", -1));
 			priced = true;
 		}
 		/* priced as: the model id its answers report, else the one the run asked for */
