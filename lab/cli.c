@@ -33,7 +33,7 @@ int cli_require_lab_privileges(const char *cmd, bool need_tun)
 
 struct pick {
 	char names[512];
-	char first[PL_LAB_NAME_MAX + 1];
+	char first[PL_LAB_ID_MAX + 1];
 	int n;
 };
 

@@ -15,7 +15,7 @@ int cmd_down(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_lab_hooks hooks = { .log = cli_log_line, .arg = stdout };
-	char name[PL_LAB_NAME_MAX + 1];
+	char name[PL_LAB_ID_MAX + 1];
 	const char *want = NULL;
 	struct pl_err err = { "" };
 	int c, rc;

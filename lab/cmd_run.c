@@ -200,7 +200,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		}
 		case 'N':
-			if (pl_lab_names(optarg, &(struct pl_lab_names){ 0 }, &err)) {
+			if (pl_lab_user_name(optarg, &err)) {
 				fprintf(stderr, "pinglab run: --lab: %s\n", err.msg);
 				return PL_EXIT_ERROR;
 			}

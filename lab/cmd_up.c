@@ -105,9 +105,8 @@ int cmd_up(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "n:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (strlen(optarg) > PL_LAB_NAME_MAX) {
-				fprintf(stderr, "pinglab up: invalid lab name '%s': at most %d "
-					"characters of [a-z0-9]\n", optarg, PL_LAB_NAME_MAX);
+			if (pl_lab_user_name(optarg, &err) < 0) {
+				fprintf(stderr, "pinglab up: %s\n", err.msg);
 				return PL_EXIT_ERROR;
 			}
 			snprintf(name, sizeof(name), "%s", optarg);

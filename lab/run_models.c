@@ -17,6 +17,7 @@
 #include "common/keyfile.h"
 #include "model/api.h"
 #include "model/table.h"
+#include "netlab/lab.h"
 
 char *pl_run_keep(struct pl_run *r, char *s)
 {
@@ -242,7 +243,7 @@ void pl_run_model_labs(struct pl_run *r)
 		if (k < first)
 			snprintf(r->m[k].lab, sizeof(r->m[k].lab), "%s", r->lab);
 		else
-			snprintf(r->m[k].lab, sizeof(r->m[k].lab), "%.6sm%c", r->lab, (char)('1' + k));
+			pl_lab_model_name(r->m[k].lab, r->lab, k + 1);
 }
 
 /* DIR/run.json of a recorded run, parsed; NULL with an error naming what (the option). */

@@ -23,7 +23,10 @@
 
 #include "common/err.h"
 
-#define PL_LAB_NAME_MAX   8
+#define PL_LAB_NAME_MAX   8    /* a name a user gives: [a-z0-9]{1,8} */
+/* any lab's name: a user's, or the lab of a run's model target K, "NAME-K" (K 1..8), so
+ * that everything of run NAME is pl-NAME-* and `pinglab clean --name NAME` finds it all */
+#define PL_LAB_ID_MAX     (PL_LAB_NAME_MAX + 2)
 #define PL_LAB_RUN_DIR    "/run/pinglab"
 #define PL_LAB_NS_PREFIX  "pl-"
 
@@ -44,7 +47,7 @@ int pl_lab_mode_parse(const char *s, enum pl_lab_mode *mode, struct pl_err *err)
 
 /* Every name derived from the lab name. */
 struct pl_lab_names {
-	char name[PL_LAB_NAME_MAX + 1];
+	char name[PL_LAB_ID_MAX + 1];
 	char gen_ns[32];
 	char rsp_ns[32];
 	char gen_dev[IFNAMSIZ];
@@ -53,8 +56,14 @@ struct pl_lab_names {
 	char runfile[64];
 };
 
-/* Validates name ([a-z0-9]{1,8}) and fills n. */
+/* Validates name ([a-z0-9]{1,8}, or a model target's lab NAME-K) and fills n. */
 int pl_lab_names(const char *name, struct pl_lab_names *n, struct pl_err *err);
+/* Validates a name a user gives (pinglab up --name, run --lab): [a-z0-9]{1,8}. */
+int pl_lab_user_name(const char *name, struct pl_err *err);
+/* The lab of model target k (1..8) of the run in lab `run`: "RUN-K". */
+void pl_lab_model_name(char out[PL_LAB_ID_MAX + 1], const char *run, unsigned k);
+/* Is `name` lab `of` itself or one of its model targets' labs? */
+bool pl_lab_belongs(const char *name, const char *of);
 /* A fresh random name (6 characters of [a-z0-9]). */
 int pl_lab_random_name(char out[PL_LAB_NAME_MAX + 1], struct pl_err *err);
 

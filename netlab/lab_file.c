@@ -374,16 +374,16 @@ int pl_lab_add_pid(const char *name, pid_t pid, const char *role, struct pl_err 
 /* ---- listing -------------------------------------------------------------------- */
 
 struct name_set {
-	char names[64][PL_LAB_NAME_MAX + 1];
+	char names[64][PL_LAB_ID_MAX + 1];
 	int n;
 };
 
 static void set_add(struct name_set *set, const char *name, size_t len)
 {
-	char buf[PL_LAB_NAME_MAX + 1];
+	char buf[PL_LAB_ID_MAX + 1];
 	struct pl_lab_names check;
 
-	if (len > PL_LAB_NAME_MAX)
+	if (len > PL_LAB_ID_MAX)
 		return;
 	memcpy(buf, name, len);
 	buf[len] = '\0';

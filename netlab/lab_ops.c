@@ -157,7 +157,7 @@ struct clean_ctx {
 	int removed;
 	int first_err;
 	struct pl_err *err;
-	char skip[CLEAN_SKIP_MAX][PL_LAB_NAME_MAX + 1]; /* live labs: left alone */
+	char skip[CLEAN_SKIP_MAX][PL_LAB_ID_MAX + 1]; /* live labs: left alone */
 	int nskip;
 };
 
@@ -178,11 +178,11 @@ static bool skipped(const struct clean_ctx *c, const char *name, size_t len)
 	return false;
 }
 
-/* Is lab `name` one this clean removes? */
+/* Is lab `name` one this clean removes? (--name NAME: NAME and its model targets' labs) */
 static bool wanted(const struct clean_ctx *c, const char *name)
 {
 	if (c->only)
-		return !strcmp(c->only, name);
+		return pl_lab_belongs(name, c->only);
 	return !skipped(c, name, strlen(name));
 }
 

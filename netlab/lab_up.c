@@ -32,20 +32,39 @@ int pl_lab_mode_parse(const char *s, enum pl_lab_mode *mode, struct pl_err *err)
 	return 0;
 }
 
+static bool base_ok(const char *name, size_t len)
+{
+	if (len < 1 || len > PL_LAB_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return true;
+}
+
+int pl_lab_user_name(const char *name, struct pl_err *err)
+{
+	if (!name || !base_ok(name, strlen(name)))
+		return pl_errf(err, -EINVAL, "invalid lab name '%s': 1 to %d characters of "
+			       "[a-z0-9] (it becomes part of interface names)", name ? name : "", PL_LAB_NAME_MAX);
+	return 0;
+}
+
+/* the length of the NAME of a model target's lab NAME-K, or 0 */
+static size_t model_base(const char *name, size_t len)
+{
+	if (len >= 3 && name[len - 2] == '-' && name[len - 1] >= '1' && name[len - 1] <= '8' &&
+	    base_ok(name, len - 2))
+		return len - 2;
+	return 0;
+}
+
 int pl_lab_names(const char *name, struct pl_lab_names *n, struct pl_err *err)
 {
 	size_t len = name ? strlen(name) : 0;
 
-	if (len < 1 || len > PL_LAB_NAME_MAX)
-		return pl_errf(err, -EINVAL, "invalid lab name '%s': 1 to %d characters of "
-			       "[a-z0-9]", name ? name : "", PL_LAB_NAME_MAX);
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-			return pl_errf(err, -EINVAL, "invalid lab name '%s': only [a-z0-9] "
-				       "(it becomes part of interface names)", name);
-	}
+	if (!model_base(name, len) && pl_lab_user_name(name, err) < 0)
+		return -EINVAL;
 	memset(n, 0, sizeof(*n));
 	memcpy(n->name, name, len);
 	snprintf(n->gen_ns, sizeof(n->gen_ns), PL_LAB_NS_PREFIX "%s-gen", name);
@@ -55,6 +74,18 @@ int pl_lab_names(const char *name, struct pl_lab_names *n, struct pl_err *err)
 	snprintf(n->tun_dev, sizeof(n->tun_dev), "%s", PL_LAB_TUN_NAME);
 	snprintf(n->runfile, sizeof(n->runfile), PL_LAB_RUN_DIR "/%s.json", name);
 	return 0;
+}
+
+void pl_lab_model_name(char out[PL_LAB_ID_MAX + 1], const char *run, unsigned k)
+{
+	snprintf(out, PL_LAB_ID_MAX + 1, "%.*s-%c", PL_LAB_NAME_MAX, run, (char)('0' + k));
+}
+
+bool pl_lab_belongs(const char *name, const char *of)
+{
+	size_t len = strlen(name);
+
+	return !strcmp(name, of) || (model_base(name, len) == strlen(of) && !strncmp(name, of, len - 2));
 }
 
 int pl_lab_random_name(char out[PL_LAB_NAME_MAX + 1], struct pl_err *err)

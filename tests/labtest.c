@@ -407,6 +407,15 @@ bool lt_nothing_left(const char *name, char *what, size_t len)
 			return false;
 		}
 	}
+	for (int k = 1; k <= 8; k++) {
+		/* the labs of the run's model targets, NAME-K (their namespaces are pl-NAME-K-*,
+		 * which the listing below sees under pl-NAME-) */
+		snprintf(paths[2], sizeof(paths[2]), "/run/pinglab/%s-%d.json", name, k);
+		if (access(paths[2], F_OK) == 0) {
+			snprintf(what, len, "%s still exists", paths[2]);
+			return false;
+		}
+	}
 	/* as iproute2 sees it */
 	r = malloc(sizeof(*r));
 	cr_assert(r);

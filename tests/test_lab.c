@@ -70,6 +70,14 @@ Test(lab_cli, usage_errors_exit_2)
 	cr_expect_eq(r->status, 2);
 	cr_expect(strstr(r->err, "invalid lab name"), "%s", r->err);
 
+	/* NAME-K is the lab of a run's model target K: not a name to give */
+	lt_pinglab(r, NULL, "up", "--name", "abc-1", NULL);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "invalid lab name 'abc-1'"), "%s", r->err);
+	lt_pinglab(r, NULL, "run", "--lab", "abc-1", NULL);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "--lab: invalid lab name 'abc-1'"), "%s", r->err);
+
 	lt_pinglab(r, NULL, "up", "--mode", "bridged", NULL);
 	cr_expect_eq(r->status, 2);
 	cr_expect(strstr(r->err, "unknown mode 'bridged'"), "%s", r->err);
@@ -185,6 +193,38 @@ Test(lab_names, derived_names_fit_ifnamsiz)
 	cr_expect_lt(pl_lab_names("", &n, &err), 0);
 	cr_expect_lt(pl_lab_names("a-b", &n, &err), 0);
 	cr_expect_lt(pl_lab_names("../x", &n, &err), 0);
+}
+
+Test(lab_names, a_model_targets_lab_is_the_runs_name_and_its_number)
+{
+	struct pl_lab_names n;
+	struct pl_err err = { "" };
+	char m[PL_LAB_ID_MAX + 1];
+
+	/* the longest: 8 + "-8"; its veth name is 15 characters, the most IFNAMSIZ holds */
+	pl_lab_model_name(m, "abcd1234", 8);
+	cr_expect_str_eq(m, "abcd1234-8");
+	cr_assert_eq(pl_lab_names(m, &n, &err), 0, "%s", err.msg);
+	cr_expect_str_eq(n.gen_ns, "pl-abcd1234-8-gen");
+	cr_expect_str_eq(n.rsp_dev, "pl-abcd1234-8-r");
+	cr_expect_eq(strlen(n.rsp_dev), (size_t)IFNAMSIZ - 1);
+	cr_expect_str_eq(n.runfile, "/run/pinglab/abcd1234-8.json");
+	/* only 1..8 after one dash, and never as a name a user gives */
+	cr_expect_lt(pl_lab_names("abcd1234-9", &n, &err), 0);
+	cr_expect_lt(pl_lab_names("abcd1234-0", &n, &err), 0);
+	cr_expect_lt(pl_lab_names("abcd12345-1", &n, &err), 0);
+	cr_expect_lt(pl_lab_names("-1", &n, &err), 0);
+	cr_expect_lt(pl_lab_names("a-1-1", &n, &err), 0);
+	cr_expect_lt(pl_lab_user_name("abcd1234-1", &err), 0);
+	cr_expect(strstr(err.msg, "invalid lab name 'abcd1234-1'"), "%s", err.msg);
+	cr_expect_eq(pl_lab_user_name("abcd1234", &err), 0);
+	/* what clean --name NAME takes with NAME */
+	cr_expect(pl_lab_belongs("ab", "ab"));
+	cr_expect(pl_lab_belongs("ab-3", "ab"));
+	cr_expect(!pl_lab_belongs("abc", "ab"));
+	cr_expect(!pl_lab_belongs("abc-3", "ab"));
+	cr_expect(!pl_lab_belongs("a-3", "ab"));
+	cr_expect(!pl_lab_belongs("ab", "ab-3"));
 }
 
 /* ---- namespaces ------------------------------------------------------------------ */

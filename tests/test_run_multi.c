@@ -182,7 +182,7 @@ Test(run_multi, four_model_targets_play_the_same_packets_in_flat_memory, .timeou
 	for (i = 1; i <= 4; i++) {
 		char sib[16];
 
-		snprintf(sib, sizeof(sib), "%.6sm%zu", name, i);
+		snprintf(sib, sizeof(sib), "%s-%zu", name, i);
 		cr_expect(lt_nothing_left(sib, what, sizeof(what)), "%s", what);
 	}
 
