@@ -10,27 +10,20 @@
 
 #include "packet/extract.h"
 #include "packet/hex.h"
+#include "packet/field.h"
 #include "packet/ipv4.h"
+#include "packet/proto.h"
 
 #define FALSE_REPLY_L4_MAX 1480
 
-static uint16_t get16(const uint8_t *b)
+/* ---- mistakes on the careful reply (an echo reply, IHL 5, at least 28 bytes) ---- */
+
+static void wrong_csum(uint8_t *a, const struct pl_hdrs *hs, enum pl_field fi, uint64_t r)
 {
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
+	uint32_t c = 0;
+	uint16_t w;
 
-static void put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-/* ---- mistakes on the careful reply (IHL 5, at least 28 bytes) ---- */
-
-static void wrong_csum(uint8_t *at, uint64_t r)
-{
-	uint16_t c = get16(at), w;
-
+	pl_field_get(hs, fi, false, &c);
 	switch (r % 3) {
 	case 0: w = (uint16_t)(c + 1); break;           /* off by one: a lost carry */
 	case 1: w = (uint16_t)(c - 1); break;
@@ -38,13 +31,26 @@ static void wrong_csum(uint8_t *at, uint64_t r)
 	}
 	if (w == c)
 		w = (uint16_t)(c ^ 0x0100);
-	put16(at, w);
+	pl_field_set(a, hs, fi, false, w);
 }
 
-static void mutate(enum mock_mistake m, const uint8_t *req, uint8_t *a, size_t *len, uint64_t r)
+static uint32_t get(const struct pl_hdrs *hs, enum pl_field fi)
 {
+	uint32_t v = 0;
+
+	pl_field_get(hs, fi, false, &v);
+	return v;
+}
+
+static void mutate(enum mock_mistake m, const uint8_t *req, size_t req_len, uint8_t *a, size_t *len, uint64_t r)
+{
+	struct pl_hdrs hs, rq;
 	size_t n = *len;
 
+	/* the careful reply and its request always decode; the mistakes on fields need them */
+	if ((pl_hdrs_parse(a, n, &hs, NULL) || hs.n < 2 || pl_hdrs_parse(req, req_len, &rq, NULL)) &&
+	    m != MOCK_M_FLIP_DIGIT && m != MOCK_M_TRUNCATE)
+		return;
 	switch (m) {
 	case MOCK_M_FLIP_DIGIT: {
 		size_t i = (size_t)(r % n);
@@ -54,33 +60,33 @@ static void mutate(enum mock_mistake m, const uint8_t *req, uint8_t *a, size_t *
 		break;
 	}
 	case MOCK_M_IP_CHECKSUM:
-		wrong_csum(a + 10, r);
+		wrong_csum(a, &hs, F_IP_CSUM, r);
 		break;
 	case MOCK_M_ICMP_CHECKSUM:
-		wrong_csum(a + 22, r);
+		wrong_csum(a, &hs, F_ICMP_CSUM, r);
 		break;
 	case MOCK_M_TTL:
 		/* the TTL was copied from the request instead of set, checksum kept consistent */
-		a[8] = req[8] != 64 ? req[8] : 128;
-		pl_ipv4_fill_csum(a, 20);
+		pl_field_set(a, &hs, F_IP_TTL, false, get(&rq, F_IP_TTL) != 64 ? get(&rq, F_IP_TTL) : 128);
+		pl_hdrs_fill_csum(a, &hs, 0);
 		break;
 	case MOCK_M_NO_SWAP: {
-		uint8_t t[4];
+		uint32_t src = get(&hs, F_IP_SRC);
 
-		memcpy(t, a + 12, 4);
-		memcpy(a + 12, a + 16, 4);
-		memcpy(a + 16, t, 4);
+		pl_field_set(a, &hs, F_IP_SRC, false, get(&hs, F_IP_DST));
+		pl_field_set(a, &hs, F_IP_DST, false, src);
 		break;
 	}
 	case MOCK_M_ID_SEQ:
 		if (r & 1) {
-			put16(a + 26, (uint16_t)(get16(a + 26) + 1));
+			pl_field_set(a, &hs, F_ICMP_SEQ, false, (uint16_t)(get(&hs, F_ICMP_SEQ) + 1));
 		} else {
-			uint16_t id = get16(a + 24);
+			uint16_t id = (uint16_t)get(&hs, F_ICMP_ID);
 
-			put16(a + 24, id >> 8 == (id & 0xff) ? (uint16_t)(id + 1) : (uint16_t)(id << 8 | id >> 8));
+			pl_field_set(a, &hs, F_ICMP_ID, false,
+				     id >> 8 == (id & 0xff) ? (uint16_t)(id + 1) : (uint16_t)(id << 8 | id >> 8));
 		}
-		pl_icmp_fill_csum(a + 20, n - 20);
+		pl_hdrs_fill_csum(a, &hs, 1);
 		break;
 	case MOCK_M_TRUNCATE:
 		*len = n - 1 - (size_t)(r % 8); /* n >= 28, so at least 20 bytes remain */
@@ -90,16 +96,25 @@ static void mutate(enum mock_mistake m, const uint8_t *req, uint8_t *a, size_t *
 	}
 }
 
-/* A plausible echo reply to anything, as if it were an echo request. */
+/* Field fi of a header at p that may be cut short or malformed: its bits if the bytes are
+ * there (len of them), else dflt. */
+static uint32_t raw_or(const uint8_t *p, size_t len, enum pl_field fi, uint32_t dflt)
+{
+	const struct pl_fdesc *d = pl_fdesc(fi);
+
+	return (size_t)d->off + d->width <= len ? pl_field_raw(d, p) : dflt;
+}
+
 static size_t false_reply(const uint8_t *req, size_t len, uint8_t *out)
 {
 	size_t hdr = 20, end = len, l4 = 0, icmp_len;
-	unsigned ihl = len ? req[0] & 15 : 0;
+	unsigned ihl = raw_or(req, len, F_IP_IHL, 0), tot = raw_or(req, len, F_IP_LEN, 0);
+	struct pl_ipv4 ip;
 
-	if (len && req[0] >> 4 == 4 && ihl >= 5 && ihl * 4u <= len)
+	if (raw_or(req, len, F_IP_VERSION, 0) == 4 && ihl >= 5 && ihl * 4u <= len)
 		hdr = ihl * 4u;
-	if (len >= 4 && get16(req + 2) >= hdr && get16(req + 2) <= len)
-		end = get16(req + 2);
+	if (len >= 4 && tot >= hdr && tot <= len)
+		end = tot;
 	if (end > hdr)
 		l4 = end - hdr;
 	if (l4 > FALSE_REPLY_L4_MAX)
@@ -108,24 +123,20 @@ static size_t false_reply(const uint8_t *req, size_t len, uint8_t *out)
 	memset(out, 0, 20 + icmp_len);
 	if (l4)
 		memcpy(out + 20, req + hdr, l4);
-	out[20] = 0;              /* echo reply */
-	put16(out + 22, 0);
+	pl_field_put_raw(pl_fdesc(F_ICMP_TYPE), out + 20, PL_ICMP_ECHOREPLY);
+	pl_field_put_raw(pl_fdesc(F_ICMP_CSUM), out + 20, 0);
 	pl_icmp_fill_csum(out + 20, icmp_len);
-	out[0] = 0x45;
-	out[1] = len > 1 ? req[1] : 0;
-	put16(out + 2, (uint16_t)(20 + icmp_len));
-	if (len >= 6)
-		memcpy(out + 4, req + 4, 2);
-	out[8] = 64;
-	out[9] = PL_PROTO_ICMP;
-	if (len >= 20)
-		memcpy(out + 12, req + 16, 4);
-	else
-		put16(out + 12, 0x0a4d), put16(out + 14, 0x0202);
-	if (len >= 16)
-		memcpy(out + 16, req + 12, 4);
-	else
-		put16(out + 16, 0x0a4d), put16(out + 18, 0x0102);
+	memset(&ip, 0, sizeof(ip));
+	ip.version = 4;
+	ip.ihl = 5;
+	ip.tos = (uint8_t)raw_or(req, len, F_IP_TOS, 0);
+	ip.total_length = (uint16_t)(20 + icmp_len);
+	ip.id = (uint16_t)raw_or(req, len, F_IP_ID, 0);
+	ip.ttl = 64;
+	ip.protocol = PL_PROTO_ICMP;
+	ip.src = raw_or(req, len, F_IP_DST, 0x0a4d0202u);
+	ip.dst = raw_or(req, len, F_IP_SRC, 0x0a4d0102u);
+	pl_ipv4_build(&ip, NULL, 0, out, 20, NULL); /* the header, before the message already there */
 	pl_ipv4_fill_csum(out, 20);
 	return 20 + icmp_len;
 }
@@ -210,8 +221,9 @@ static void prose_reply(FILE *f, const uint8_t *req, size_t req_len, const uint8
 			"**Step 2 - ICMP.** Type 8 code %u, checksum 0x%04x verifies.\n\n"
 			"**Step 3 - build the answer.** Swap %s and %s, TTL 64, type 0.",
 			k.ip.ihl, k.ip.total_length, k.ip.checksum, k.icmp.code, k.icmp.checksum, src, dst);
-		if (a_len >= 24)
-			fprintf(f, " New IP checksum 0x%04x, new ICMP checksum 0x%04x.", get16(a + 10), get16(a + 22));
+		if (a_len >= 24) /* the answer as it is, mistakes included: IHL 5 */
+			fprintf(f, " New IP checksum 0x%04x, new ICMP checksum 0x%04x.", raw_or(a, a_len, F_IP_CSUM, 0),
+				raw_or(a + 20, a_len - 20, F_ICMP_CSUM, 0));
 		fprintf(f, "\n\n");
 		break;
 	}
@@ -289,7 +301,7 @@ int mock_answer_build(const struct mock_profile *p, uint64_t base, const uint8_t
 	if (reply) {
 		memcpy(plan->answer_pkt, ref, ref_len);
 		plan->answer_len = ref_len;
-		mutate(m, req, plan->answer_pkt, &plan->answer_len, mock_rng_next(&mr));
+		mutate(m, req, req_len, plan->answer_pkt, &plan->answer_len, mock_rng_next(&mr));
 	}
 	if (m == MOCK_M_WRONG_DROP)
 		plan->answer = MOCK_ANSWER_DROP;

@@ -16,6 +16,13 @@ uint16_t pl_csum_fold(uint32_t sum);
  * contains a correct checksum yields 0. */
 uint16_t pl_csum(const void *buf, size_t len);
 
+/* The checksum of a UDP or TCP segment l4[0..len) with the IPv4 pseudo header (RFC 768,
+ * RFC 9293 §3.1): source, destination, zero, protocol, segment length. The checksum
+ * field inside l4 is summed as it is (zero it first to compute the value to write). */
+uint16_t pl_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, const void *l4, size_t len);
+/* The pseudo header alone, added to an accumulator. */
+uint32_t pl_csum_add_pseudo(uint32_t sum, uint32_t src, uint32_t dst, uint8_t proto, size_t len);
+
 /* RFC 1624 eqn. 3: the checksum after a 32-bit field changed from old to new, without
  * recomputing it: HC' = ~(~HC + ~m + m'). A wrong checksum stays wrong by as much. */
 uint16_t pl_csum_update32(uint16_t hc, uint32_t old, uint32_t new_value);

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "packet/bytes.h"
+#include "packet/field.h"
 #include "packet/ipv4.h"
+#include "packet/proto.h"
 
 static void add(struct pl_diff *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -18,26 +21,6 @@ static void add(struct pl_diff *d, const char *fmt, ...)
 		va_end(ap);
 	}
 	d->count++;
-}
-
-static void num(struct pl_diff *d, const char *field, unsigned e, unsigned g)
-{
-	if (e != g)
-		add(d, "%s: expected %u, got %u", field, e, g);
-}
-
-static void hex16(struct pl_diff *d, const char *field, unsigned e, unsigned g)
-{
-	if (e != g)
-		add(d, "%s: expected 0x%04x, got 0x%04x", field, e, g);
-}
-
-static void addr(struct pl_diff *d, const char *field, uint32_t e, uint32_t g)
-{
-	char a[16], b[16];
-
-	if (e != g)
-		add(d, "%s: expected %s, got %s", field, pl_ip_str(e, a), pl_ip_str(g, b));
 }
 
 static void bytes(struct pl_diff *d, const char *field, const uint8_t *e, size_t el,
@@ -72,76 +55,154 @@ static void csum_valid(struct pl_diff *d, const char *field, uint16_t got, uint1
 		add(d, "%s: expected 0x%04x (valid for the bytes sent), got 0x%04x", field, correct, got);
 }
 
+static void value(char *out, size_t n, enum pl_ffmt f, uint32_t v)
+{
+	char a[16];
+
+	switch (f) {
+	case PF_ADDR: snprintf(out, n, "%s", pl_ip_str(v, a)); break;
+	case PF_IPFLAGS: flag_str(v, out); break;
+	case PF_HEX2: case PF_HEX4: snprintf(out, n, "0x%04x", v); break;
+	case PF_HEX8: snprintf(out, n, "0x%08x", v); break;
+	default: snprintf(out, n, "%u", v); break;
+	}
+}
+
+static void equal(struct pl_diff *d, const char *field, enum pl_ffmt f, uint32_t e, uint32_t g)
+{
+	char a[24], b[24];
+
+	if (e == g)
+		return;
+	value(a, sizeof(a), f, e);
+	value(b, sizeof(b), f, g);
+	add(d, "%s: expected %s, got %s", field, a, b);
+}
+
+/* The fields of header ei of e against header gi of g, as the table says. A quoted header
+ * is the datagram that was sent, so every field of it must be what was sent. */
+static void diff_header(struct pl_diff *d, const struct pl_hdrs *e, size_t ei, const struct pl_hdrs *g,
+			size_t gi, bool rfc)
+{
+	const struct pl_hdr *eh = &e->h[ei], *gh = &g->h[gi];
+	const uint8_t *ep = e->buf + eh->off, *gp = g->buf + gh->off;
+	bool quoted = eh->quoted;
+	int f;
+
+	for (f = 0; f < F__COUNT; f++) {
+		const struct pl_fdesc *fd = pl_fdesc((enum pl_field)f);
+		enum pl_fdiff pol = fd->diff;
+		char name[64];
+		uint32_t ev, gv;
+		uint16_t ok;
+
+		if (fd->hdr != eh->type || pol == PD_NONE)
+			continue;
+		snprintf(name, sizeof(name), "%s%s", quoted ? "icmp.quoted." : "", fd->long_name ? fd->long_name : fd->name);
+		if (!fd->width) {
+			/* the header's variable part (options) */
+			if (!rfc || pol != PD_EXACT_ONLY || quoted)
+				bytes(d, name, ep + pl_proto(eh->type)->min_len, eh->len - pl_proto(eh->type)->min_len,
+				      gp + pl_proto(gh->type)->min_len, gh->len - pl_proto(gh->type)->min_len);
+			continue;
+		}
+		if ((size_t)fd->off + fd->width > eh->len)
+			continue;
+		if ((size_t)fd->off + fd->width > gh->len) {
+			add(d, "%s: expected a value, got a header cut short at %zu bytes", name, gh->len);
+			continue;
+		}
+		ev = pl_field_raw(fd, ep);
+		gv = pl_field_raw(fd, gp);
+		if (!rfc || quoted) {
+			equal(d, name, fd->dfmt, ev, gv);
+			continue;
+		}
+		switch (pol) {
+		case PD_EXACT_ONLY:
+			break;
+		case PD_CSUM:
+			if (pl_hdrs_csum(g, gi, &ok))
+				csum_valid(d, name, (uint16_t)gv, ok);
+			break;
+		case PD_TOTAL_LEN:
+			equal(d, name, fd->dfmt, (uint32_t)(gh->len + ev - eh->len), gv);
+			break;
+		case PD_FLAGS:
+			if (gv & (PL_IP_FLAG_RF | PL_IP_FLAG_MF)) {
+				char fb[16];
+
+				add(d, "%s: expected no RF/MF, got %s", name, flag_str(gv, fb));
+			}
+			break;
+		case PD_NONZERO:
+			if (gv == 0)
+				add(d, "%s: expected > 0, got 0", name);
+			break;
+		case PD_ZERO_OR_EQUAL:
+			if (gv != 0)
+				equal(d, name, fd->dfmt, ev, gv);
+			break;
+		default:
+			equal(d, name, fd->dfmt, ev, gv);
+			break;
+		}
+	}
+}
+
+static const char *what(enum pl_hdr_type t)
+{
+	switch (t) {
+	case PL_HDR_ICMP: return "an ICMP message";
+	case PL_HDR_UDP: return "a UDP datagram";
+	case PL_HDR_TCP: return "a TCP segment";
+	default: return "an IPv4 header";
+	}
+}
+
 size_t pl_diff(const uint8_t *exp, size_t exp_len, const uint8_t *got, size_t got_len,
 	       enum pl_strict strict, struct pl_diff *d)
 {
-	struct pl_pkt e, g;
+	struct pl_hdrs e, g;
 	struct pl_err err;
-	char fa[16], fb[16];
-	bool rfc = strict == PL_STRICT_RFC;
+	size_t i, trailing;
 
 	memset(d, 0, sizeof(*d));
-	if (pl_pkt_parse(exp, exp_len, &e, &err)) {
+	if (pl_hdrs_parse(exp, exp_len, &e, &err)) {
 		add(d, "expected packet: unparseable (%s)", err.msg);
 		return d->count;
 	}
-	if (pl_pkt_parse(got, got_len, &g, &err)) {
+	if (pl_hdrs_parse(got, got_len, &g, &err)) {
 		add(d, "ip: unparseable (%s)", err.msg);
 		bytes(d, "bytes", exp, exp_len, got, got_len);
 		return d->count;
 	}
+	/* header by header while both have the same one, then what the last one carries */
+	for (i = 0; i < e.n; i++) {
+		const struct pl_hdr *last;
+		char name[48];
 
-	num(d, "ip.version", e.ip.version, g.ip.version);
-	if (!rfc) {
-		num(d, "ip.ihl", e.ip.ihl, g.ip.ihl);
-		hex16(d, "ip.tos", e.ip.tos, g.ip.tos);
-	}
-	num(d, "ip.total_length", rfc ? g.ip.ihl * 4u + e.ip.total_length - e.ip.ihl * 4u
-				     : e.ip.total_length, g.ip.total_length);
-	if (!rfc)
-		hex16(d, "ip.id", e.ip.id, g.ip.id);
-	if (rfc) {
-		if (g.ip.flags & (PL_IP_FLAG_RF | PL_IP_FLAG_MF))
-			add(d, "ip.flags: expected no RF/MF, got %s", flag_str(g.ip.flags, fb));
-	} else if (e.ip.flags != g.ip.flags) {
-		add(d, "ip.flags: expected %s, got %s", flag_str(e.ip.flags, fa), flag_str(g.ip.flags, fb));
-	}
-	num(d, "ip.frag_offset", e.ip.frag_offset, g.ip.frag_offset);
-	if (!rfc)
-		num(d, "ip.ttl", e.ip.ttl, g.ip.ttl);
-	else if (g.ip.ttl == 0)
-		add(d, "ip.ttl: expected > 0, got 0");
-	num(d, "ip.protocol", e.ip.protocol, g.ip.protocol);
-	if (rfc)
-		csum_valid(d, "ip.checksum", g.ip.checksum, pl_ipv4_compute_csum(got, g.ip.ihl * 4u));
-	else
-		hex16(d, "ip.checksum", e.ip.checksum, g.ip.checksum);
-	addr(d, "ip.src", e.ip.src, g.ip.src);
-	addr(d, "ip.dst", e.ip.dst, g.ip.dst);
-	if (!rfc)
-		bytes(d, "ip.options", e.ip.options, e.ip.options_len, g.ip.options, g.ip.options_len);
+		if (i >= g.n || g.h[i].type != e.h[i].type || g.h[i].quoted != e.h[i].quoted) {
+			const struct pl_hdr *up = &g.h[i - 1];
+			const uint8_t *ip = got + g.h[0].off;
 
-	if (e.is_icmp && g.is_icmp) {
-		num(d, "icmp.type", e.icmp.type, g.icmp.type);
-		if (!rfc || g.icmp.code != 0)
-			num(d, "icmp.code", e.icmp.code, g.icmp.code);
-		if (rfc)
-			csum_valid(d, "icmp.checksum", g.icmp.checksum, pl_icmp_compute_csum(g.l4, g.l4_len));
-		else
-			hex16(d, "icmp.checksum", e.icmp.checksum, g.icmp.checksum);
-		hex16(d, "icmp.id", e.icmp.id, g.icmp.id);
-		num(d, "icmp.seq", e.icmp.seq, g.icmp.seq);
-		bytes(d, "icmp.payload", e.icmp.payload, e.icmp.payload_len, g.icmp.payload,
-		      g.icmp.payload_len);
-	} else if (e.is_icmp) {
-		add(d, "icmp: expected an ICMP message, got %zu bytes of %s%s", g.l4_len,
-		    pl_proto_name(g.ip.protocol), g.ip.flags & PL_IP_FLAG_MF || g.ip.frag_offset ? " fragment" : "");
-	} else {
-		bytes(d, "ip.payload", e.l4, e.l4_len, g.l4, g.l4_len);
+			add(d, "%s%s: expected %s, got %zu bytes of %s%s", e.h[i].quoted ? "icmp.quoted." : "",
+			    pl_proto(e.h[i].type)->name, what(e.h[i].type), up->end - up->off - up->len,
+			    i >= g.n || up->type == PL_HDR_IPV4 ? pl_proto_name(ip[9]) : pl_proto(g.h[i].type)->name,
+			    pl_get16(ip + 6) & 0x3fff ? " fragment" : "");
+			break;
+		}
+		diff_header(d, &e, i, &g, i, strict == PL_STRICT_RFC);
+		if (i + 1 < e.n)
+			continue;
+		last = &e.h[i];
+		snprintf(name, sizeof(name), "%s%s.payload", last->quoted ? "icmp.quoted." : "", pl_proto(last->type)->name);
+		bytes(d, name, exp + last->off + last->len, last->end - last->off - last->len,
+		      got + g.h[i].off + g.h[i].len, g.h[i].end - g.h[i].off - g.h[i].len);
 	}
-	if (g.trailing)
-		add(d, "length: expected %zu bytes, got %zu (%zu bytes beyond total length)",
-		    (size_t)g.ip.total_length, got_len, g.trailing);
+	trailing = got_len - g.h[0].end;
+	if (trailing)
+		add(d, "length: expected %zu bytes, got %zu (%zu bytes beyond total length)", g.h[0].end, got_len, trailing);
 	return d->count;
 }
 

@@ -4,29 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "packet/bytes.h"
 #include "packet/csum.h"
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 int pl_ipv4_parse(const uint8_t *buf, size_t len, struct pl_pkt *pkt, struct pl_err *err)
 {
@@ -49,15 +28,15 @@ int pl_ipv4_parse(const uint8_t *buf, size_t len, struct pl_pkt *pkt, struct pl_
 		return pl_errf(err, -EINVAL, "header length %zu (ihl %u) > captured %zu", hl, ip->ihl, len);
 
 	ip->tos = buf[1];
-	ip->total_length = get16(buf + 2);
-	ip->id = get16(buf + 4);
+	ip->total_length = pl_get16(buf + 2);
+	ip->id = pl_get16(buf + 4);
 	ip->flags = buf[6] >> 5;
-	ip->frag_offset = get16(buf + 6) & 0x1fff;
+	ip->frag_offset = pl_get16(buf + 6) & 0x1fff;
 	ip->ttl = buf[8];
 	ip->protocol = buf[9];
-	ip->checksum = get16(buf + 10);
-	ip->src = get32(buf + 12);
-	ip->dst = get32(buf + 16);
+	ip->checksum = pl_get16(buf + 10);
+	ip->src = pl_get32(buf + 12);
+	ip->dst = pl_get32(buf + 16);
 	ip->options_len = hl - PL_IPV4_HDR_MIN;
 	memcpy(ip->options, buf + PL_IPV4_HDR_MIN, ip->options_len);
 
@@ -78,9 +57,9 @@ int pl_icmp_parse(const uint8_t *buf, size_t len, struct pl_icmp *icmp, struct p
 		return pl_errf(err, -EINVAL, "icmp length %zu < 8", len);
 	icmp->type = buf[0];
 	icmp->code = buf[1];
-	icmp->checksum = get16(buf + 2);
-	icmp->id = get16(buf + 4);
-	icmp->seq = get16(buf + 6);
+	icmp->checksum = pl_get16(buf + 2);
+	icmp->id = pl_get16(buf + 4);
+	icmp->seq = pl_get16(buf + 6);
 	icmp->payload = buf + PL_ICMP_HDR_LEN;
 	icmp->payload_len = len - PL_ICMP_HDR_LEN;
 	return 0;
@@ -118,14 +97,14 @@ int pl_ipv4_build(const struct pl_ipv4 *ip, const uint8_t *l4, size_t l4_len,
 			       cap < PL_IPV4_MAX ? cap : (size_t)PL_IPV4_MAX);
 	out[0] = (uint8_t)((ip->version & 0xf) << 4 | (ip->ihl & 0xf));
 	out[1] = ip->tos;
-	put16(out + 2, ip->total_length);
-	put16(out + 4, ip->id);
-	put16(out + 6, (uint16_t)((ip->flags & 0x7) << 13 | (ip->frag_offset & 0x1fff)));
+	pl_put16(out + 2, ip->total_length);
+	pl_put16(out + 4, ip->id);
+	pl_put16(out + 6, (uint16_t)((ip->flags & 0x7) << 13 | (ip->frag_offset & 0x1fff)));
 	out[8] = ip->ttl;
 	out[9] = ip->protocol;
-	put16(out + 10, ip->checksum);
-	put32(out + 12, ip->src);
-	put32(out + 16, ip->dst);
+	pl_put16(out + 10, ip->checksum);
+	pl_put32(out + 12, ip->src);
+	pl_put32(out + 16, ip->dst);
 	memcpy(out + PL_IPV4_HDR_MIN, ip->options, opt);
 	memset(out + PL_IPV4_HDR_MIN + opt, 0, hl - PL_IPV4_HDR_MIN - opt); /* EOL padding */
 	if (l4_len)
@@ -141,9 +120,9 @@ int pl_icmp_build(const struct pl_icmp *icmp, uint8_t *out, size_t cap, struct p
 		return pl_errf(err, -E2BIG, "icmp message of %zu bytes exceeds %zu", n, cap);
 	out[0] = icmp->type;
 	out[1] = icmp->code;
-	put16(out + 2, icmp->checksum);
-	put16(out + 4, icmp->id);
-	put16(out + 6, icmp->seq);
+	pl_put16(out + 2, icmp->checksum);
+	pl_put16(out + 4, icmp->id);
+	pl_put16(out + 6, icmp->seq);
 	if (icmp->payload_len)
 		memmove(out + PL_ICMP_HDR_LEN, icmp->payload, icmp->payload_len);
 	return (int)n;
@@ -159,7 +138,7 @@ uint16_t pl_ipv4_compute_csum(const uint8_t *hdr, size_t hdr_len)
 
 void pl_ipv4_fill_csum(uint8_t *hdr, size_t hdr_len)
 {
-	put16(hdr + 10, pl_ipv4_compute_csum(hdr, hdr_len));
+	pl_put16(hdr + 10, pl_ipv4_compute_csum(hdr, hdr_len));
 }
 
 bool pl_ipv4_csum_ok(const uint8_t *hdr, size_t hdr_len)
@@ -177,7 +156,7 @@ uint16_t pl_icmp_compute_csum(const uint8_t *icmp, size_t len)
 
 void pl_icmp_fill_csum(uint8_t *icmp, size_t len)
 {
-	put16(icmp + 2, pl_icmp_compute_csum(icmp, len));
+	pl_put16(icmp + 2, pl_icmp_compute_csum(icmp, len));
 }
 
 bool pl_icmp_csum_ok(const uint8_t *icmp, size_t len)
@@ -192,18 +171,18 @@ int pl_ipv4_rewrite_addr(uint8_t *pkt, size_t len, bool is_dst, uint32_t addr)
 
 	if (len < PL_IPV4_HDR_MIN || pkt[0] >> 4 != 4)
 		return 0;
-	old = get32(pkt + at);
+	old = pl_get32(pkt + at);
 	if (old == addr)
 		return 0;
-	put32(pkt + at, addr);
-	put16(pkt + 10, pl_csum_update32(get16(pkt + 10), old, addr));
+	pl_put32(pkt + at, addr);
+	pl_put16(pkt + 10, pl_csum_update32(pl_get16(pkt + 10), old, addr));
 	hl = (size_t)(pkt[0] & 0xf) * 4;
-	if (hl < PL_IPV4_HDR_MIN || (get16(pkt + 6) & 0x1fff))
+	if (hl < PL_IPV4_HDR_MIN || (pl_get16(pkt + 6) & 0x1fff))
 		return 1;
 	off = pkt[9] == PL_PROTO_UDP ? 6 : pkt[9] == PL_PROTO_TCP ? 16 : 0;
 	/* UDP checksum 0 means "none" (RFC 768): leave it */
-	if (off && hl + off + 2 <= len && !(pkt[9] == PL_PROTO_UDP && !get16(pkt + hl + 6)))
-		put16(pkt + hl + off, pl_csum_update32(get16(pkt + hl + off), old, addr));
+	if (off && hl + off + 2 <= len && !(pkt[9] == PL_PROTO_UDP && !pl_get16(pkt + hl + 6)))
+		pl_put16(pkt + hl + off, pl_csum_update32(pl_get16(pkt + hl + off), old, addr));
 	return 1;
 }
 

@@ -14,26 +14,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "packet/bytes.h"
 #include "packet/csum.h"
+#include "packet/field.h"
 #include "packet/ipv4.h"
 #include "packet/rules.h"
-
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* memcpy that accepts (NULL, 0): empty payloads and options have no buffer */
 static void copy(uint8_t *dst, const uint8_t *src, size_t n)
@@ -69,21 +54,6 @@ static uint16_t csum_apply(const struct pl_fval *f, uint16_t correct)
 	return (uint16_t)v;
 }
 
-static uint16_t pseudo_csum(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *l4, size_t len)
-{
-	uint8_t ph[12];
-	uint32_t sum;
-
-	put32(ph, src);
-	put32(ph + 4, dst);
-	ph[8] = 0;
-	ph[9] = proto;
-	put16(ph + 10, (uint32_t)len);
-	sum = pl_csum_add(0, ph, sizeof(ph));
-	sum = pl_csum_add(sum, l4, len);
-	return (uint16_t)~pl_csum_fold(sum);
-}
-
 static int build_raw(const struct pl_send *snd, enum pl_target_kind t, uint8_t *out, size_t cap,
 		     size_t *len, struct pl_err *err)
 {
@@ -94,13 +64,27 @@ static int build_raw(const struct pl_send *snd, enum pl_target_kind t, uint8_t *
 	memcpy(out, snd->hex.data, n);
 	*len = n;
 	if (t == PL_TARGET_KERNEL && n >= 20)
-		pl_ipv4_rewrite_addr(out, n, true, map_addr(get32(out + 16), t));
+		pl_ipv4_rewrite_addr(out, n, true, map_addr(pl_get32(out + 16), t));
 	return 0;
 }
 
 static uint32_t fv(const struct pl_fval *f, uint32_t dflt)
 {
 	return f->mode == FM_VALUE ? f->v : dflt;
+}
+
+/* Header field fi of the header at hdr: v, where the field table says */
+static void put(uint8_t *hdr, enum pl_field fi, uint32_t v)
+{
+	const struct pl_fdesc *d = pl_fdesc(fi);
+
+	pl_field_put_raw(d, hdr, v / d->scale);
+}
+
+/* ... the send line's value, else dflt */
+static void put_or(uint8_t *hdr, const struct pl_fval *f, enum pl_field fi, uint32_t dflt)
+{
+	put(hdr, fi, fv(&f[fi], dflt));
 }
 
 int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_target_kind t,
@@ -147,49 +131,49 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 		if (8 + snd->payload.len > 65515)
 			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet (at most 65507 bytes after the 20-byte IPv4 and 8-byte ICMP headers)",
 				       snd->payload.len);
-		l4[0] = (uint8_t)fv(&f[F_ICMP_TYPE], PL_ICMP_ECHO);
-		l4[1] = (uint8_t)fv(&f[F_ICMP_CODE], 0);
-		put16(l4 + 2, 0);
+		memset(l4, 0, PL_ICMP_HDR_LEN);
+		put_or(l4, f, F_ICMP_TYPE, PL_ICMP_ECHO);
+		put_or(l4, f, F_ICMP_CODE, 0);
 		if (f[F_ICMP_REST].mode) {
-			put32(l4 + 4, f[F_ICMP_REST].v);
+			put(l4, F_ICMP_REST, f[F_ICMP_REST].v);
 		} else {
 			seq = (uint16_t)(fv(&f[F_ICMP_SEQ], 1) + rep);
-			put16(l4 + 4, fv(&f[F_ICMP_ID], id));
-			put16(l4 + 6, seq);
+			put_or(l4, f, F_ICMP_ID, id);
+			put(l4, F_ICMP_SEQ, seq);
 		}
-		copy(l4 + 8, snd->payload.data, snd->payload.len);
-		l4len = 8 + snd->payload.len;
-		put16(l4 + 2, csum_apply(&f[F_ICMP_CSUM], pl_csum(l4, l4len)));
+		copy(l4 + PL_ICMP_HDR_LEN, snd->payload.data, snd->payload.len);
+		l4len = PL_ICMP_HDR_LEN + snd->payload.len;
+		put(l4, F_ICMP_CSUM, csum_apply(&f[F_ICMP_CSUM], pl_csum(l4, l4len)));
 	} else if (proto == PL_PROTO_UDP) {
 		if (8 + snd->payload.len > 65515)
 			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet (at most 65507 bytes after the 20-byte IPv4 and 8-byte UDP headers)",
 				       snd->payload.len);
-		put16(l4, fv(&f[F_UDP_SPORT], 40000 + (uint16_t)(s->hash & 0xfff)));
-		put16(l4 + 2, fv(&f[F_UDP_DPORT], 33434));
-		put16(l4 + 4, fv(&f[F_UDP_LEN], (uint32_t)(8 + snd->payload.len)));
-		put16(l4 + 6, 0);
+		memset(l4, 0, 8);
+		put_or(l4, f, F_UDP_SPORT, 40000 + (uint16_t)(s->hash & 0xfff));
+		put_or(l4, f, F_UDP_DPORT, 33434);
+		put_or(l4, f, F_UDP_LEN, (uint32_t)(8 + snd->payload.len));
 		copy(l4 + 8, snd->payload.data, snd->payload.len);
 		l4len = 8 + snd->payload.len;
 		{
-			uint16_t c = pseudo_csum(src, dst, PL_PROTO_UDP, l4, l4len);
+			uint16_t c = pl_csum_pseudo(src, dst, PL_PROTO_UDP, l4, l4len);
 
-			put16(l4 + 6, csum_apply(&f[F_UDP_CSUM], c ? c : 0xffff)); /* RFC 768 */
+			put(l4, F_UDP_CSUM, csum_apply(&f[F_UDP_CSUM], c ? c : 0xffff)); /* RFC 768 */
 		}
 	} else if (proto == PL_PROTO_TCP) {
 		if (20 + snd->payload.len > 65515)
 			return pl_errf(err, -E2BIG, "payload of %zu bytes does not fit an IPv4 packet (at most 65495 bytes after the 20-byte IPv4 and 20-byte TCP headers)",
 				       snd->payload.len);
 		memset(l4, 0, 20);
-		put16(l4, fv(&f[F_TCP_SPORT], 40000 + (uint16_t)(s->hash & 0xfff)));
-		put16(l4 + 2, fv(&f[F_TCP_DPORT], 9)); /* discard: closed in the lab */
-		put32(l4 + 4, fv(&f[F_TCP_SEQ], 1));
-		put32(l4 + 8, fv(&f[F_TCP_ACK], 0));
-		l4[12] = 5 << 4;
-		l4[13] = (uint8_t)fv(&f[F_TCP_FLAGS], 0x02 /* SYN */);
-		put16(l4 + 14, fv(&f[F_TCP_WIN], 64240));
+		put_or(l4, f, F_TCP_SPORT, 40000 + (uint16_t)(s->hash & 0xfff));
+		put_or(l4, f, F_TCP_DPORT, 9); /* discard: closed in the lab */
+		put_or(l4, f, F_TCP_SEQ, 1);
+		put_or(l4, f, F_TCP_ACK, 0);
+		put_or(l4, f, F_TCP_DOFF, 5);
+		put_or(l4, f, F_TCP_FLAGS, 0x02 /* SYN */);
+		put_or(l4, f, F_TCP_WIN, 64240);
 		copy(l4 + 20, snd->payload.data, snd->payload.len);
 		l4len = 20 + snd->payload.len;
-		put16(l4 + 16, csum_apply(&f[F_TCP_CSUM], pseudo_csum(src, dst, PL_PROTO_TCP, l4, l4len)));
+		put(l4, F_TCP_CSUM, csum_apply(&f[F_TCP_CSUM], pl_csum_pseudo(src, dst, PL_PROTO_TCP, l4, l4len)));
 	} else {
 		copy(l4, snd->payload.data, snd->payload.len);
 		l4len = snd->payload.len;
@@ -224,13 +208,13 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 		return rc;
 	n = (size_t)rc;
 	if (f[F_IP_IHL].mode == FM_VALUE) {
-		out[0] = (uint8_t)((out[0] & 0xf0) | (f[F_IP_IHL].v & 0xf));
+		put(out, F_IP_IHL, f[F_IP_IHL].v);
 		/* the checksum covers the header the ihl claims, as far as the packet goes,
 		 * so "ihl lies, checksum right" can be written */
 		if (f[F_IP_IHL].v * 4 >= PL_IPV4_HDR_MIN)
 			hl = f[F_IP_IHL].v * 4 <= n ? f[F_IP_IHL].v * 4 : n & ~(size_t)1;
 	}
-	put16(out + 10, csum_apply(&f[F_IP_CSUM], pl_ipv4_compute_csum(out, hl)));
+	put(out, F_IP_CSUM, csum_apply(&f[F_IP_CSUM], pl_ipv4_compute_csum(out, hl)));
 
 tail:
 	if (f[F_TRUNCATE].mode) {

@@ -9,92 +9,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "packet/bytes.h"
 #include "packet/hex.h"
 #include "packet/ipv4.h"
+#include "packet/proto.h"
 #include "packet/rules.h"
 
 #define MAX_TOKENS 64
 #define MAX_BYTES  65535
 
-enum fkind {
-	FK_NUM,      /* number up to max */
-	FK_LEN,      /* auto | number */
-	FK_CSUM,     /* auto | bad | bad:+N | number */
-	FK_ADDR,
-	FK_IPFLAGS,  /* DF|MF|RF | none | number */
-	FK_BOOL,
-	FK_FRAG,     /* bytes, multiple of 8 */
-	FK_PROTO,
-	FK_ICMPTYPE,
-	FK_TCPFLAGS,
-	FK_BYTES,    /* pattern:/text:/random:/hex:/zero: */
-	FK_OPT,      /* rr:N ts:N ra nop eol hex: */
-	FK_HEX,      /* plain hex */
-};
-
-struct fdef {
-	const char *name;
-	enum pl_field f;
-	enum fkind kind;
-	uint32_t max;
-	const char *alias;
-};
-
-static const struct fdef fdefs[] = {
-	{ "ip.version", F_IP_VERSION, FK_NUM, 15, NULL },
-	{ "ip.ihl", F_IP_IHL, FK_LEN, 15, NULL },
-	{ "ip.tos", F_IP_TOS, FK_NUM, 255, NULL },
-	{ "ip.len", F_IP_LEN, FK_LEN, 65535, "ip.total_length" },
-	{ "ip.id", F_IP_ID, FK_NUM, 65535, NULL },
-	{ "ip.flags", F_IP_FLAGS, FK_IPFLAGS, 7, NULL },
-	{ "ip.df", F_IP_DF, FK_BOOL, 1, NULL },
-	{ "ip.mf", F_IP_MF, FK_BOOL, 1, NULL },
-	{ "ip.rf", F_IP_RF, FK_BOOL, 1, NULL },
-	{ "ip.frag", F_IP_FRAG, FK_FRAG, 8191 * 8, NULL },
-	{ "ip.ttl", F_IP_TTL, FK_NUM, 255, NULL },
-	{ "ip.proto", F_IP_PROTO, FK_PROTO, 255, "ip.protocol" },
-	{ "ip.csum", F_IP_CSUM, FK_CSUM, 65535, "ip.checksum" },
-	{ "ip.src", F_IP_SRC, FK_ADDR, 0, NULL },
-	{ "ip.dst", F_IP_DST, FK_ADDR, 0, NULL },
-	{ "ip.opt", F_IP_OPT, FK_OPT, 0, "ip.options" },
-	{ "icmp.type", F_ICMP_TYPE, FK_ICMPTYPE, 255, NULL },
-	{ "icmp.code", F_ICMP_CODE, FK_NUM, 255, NULL },
-	{ "icmp.csum", F_ICMP_CSUM, FK_CSUM, 65535, "icmp.checksum" },
-	{ "icmp.id", F_ICMP_ID, FK_NUM, 65535, NULL },
-	{ "icmp.seq", F_ICMP_SEQ, FK_NUM, 65535, NULL },
-	{ "icmp.rest", F_ICMP_REST, FK_NUM, 0xffffffffu, NULL },
-	{ "udp.sport", F_UDP_SPORT, FK_NUM, 65535, NULL },
-	{ "udp.dport", F_UDP_DPORT, FK_NUM, 65535, NULL },
-	{ "udp.len", F_UDP_LEN, FK_LEN, 65535, NULL },
-	{ "udp.csum", F_UDP_CSUM, FK_CSUM, 65535, "udp.checksum" },
-	{ "tcp.sport", F_TCP_SPORT, FK_NUM, 65535, NULL },
-	{ "tcp.dport", F_TCP_DPORT, FK_NUM, 65535, NULL },
-	{ "tcp.seq", F_TCP_SEQ, FK_NUM, 0xffffffffu, NULL },
-	{ "tcp.ack", F_TCP_ACK, FK_NUM, 0xffffffffu, NULL },
-	{ "tcp.flags", F_TCP_FLAGS, FK_TCPFLAGS, 255, NULL },
-	{ "tcp.win", F_TCP_WIN, FK_NUM, 65535, NULL },
-	{ "tcp.csum", F_TCP_CSUM, FK_CSUM, 65535, "tcp.checksum" },
-	{ "payload", F_PAYLOAD, FK_BYTES, 0, NULL },
-	{ "l4", F_L4, FK_BYTES, 0, NULL },
-	{ "hex", F_HEX, FK_HEX, 0, NULL },
-	{ "truncate", F_TRUNCATE, FK_NUM, 65535, NULL },
-	{ "append", F_APPEND, FK_BYTES, 0, NULL },
-	{ "ethertype", F_ETHERTYPE, FK_NUM, 65535, NULL },
-};
-
-#define NFDEFS (sizeof(fdefs) / sizeof(fdefs[0]))
-
 static const char *const categories[] = { "valid", "malformed", "non-icmp", "adversarial" };
-
-const char *pl_field_name(enum pl_field f)
-{
-	size_t i;
-
-	for (i = 0; i < NFDEFS; i++)
-		if (fdefs[i].f == f)
-			return fdefs[i].name;
-	return "?";
-}
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
@@ -121,25 +45,29 @@ static size_t edit_distance(const char *a, const char *b)
 	return prev[lb];
 }
 
-static const struct fdef *find_field(const char *name, const char **suggest)
+/* The field named name (or by an accepted long name), with its index in *f; NULL and the
+ * closest name within two edits in *suggest */
+static const struct pl_fdesc *find_field(const char *name, enum pl_field *f, const char **suggest)
 {
 	size_t i, best = 99;
 	char lower[64];
+	int k = pl_field_by_name(name);
 
 	*suggest = NULL;
+	if (k >= 0) {
+		*f = (enum pl_field)k;
+		return pl_fdesc(*f);
+	}
 	/* suggestions compare in lower case: IP.TTL is ip.ttl */
 	for (i = 0; name[i] && i + 1 < sizeof(lower); i++)
 		lower[i] = (char)tolower((unsigned char)name[i]);
 	lower[i] = '\0';
-	for (i = 0; i < NFDEFS; i++) {
-		size_t d;
+	for (i = 0; i < F__COUNT; i++) {
+		size_t d = edit_distance(lower, pl_field_name((enum pl_field)i));
 
-		if (!strcmp(fdefs[i].name, name) || (fdefs[i].alias && !strcmp(fdefs[i].alias, name)))
-			return &fdefs[i];
-		d = edit_distance(lower, fdefs[i].name);
 		if (d < best && d <= 2) {
 			best = d;
-			*suggest = fdefs[i].name;
+			*suggest = pl_field_name((enum pl_field)i);
 		}
 	}
 	return NULL;
@@ -387,9 +315,9 @@ static const struct { const char *name; uint8_t v; } icmp_types[] = {
 };
 
 /* icmp.type=echo-requset: the closest name, or the list of names */
-static int name_error(const struct fdef *fd, const char *val, struct pl_err *err)
+static int name_error(const struct pl_fdesc *fd, const char *val, struct pl_err *err)
 {
-	bool proto = fd->kind == FK_PROTO;
+	bool proto = fd->syntax == FK_PROTO;
 	size_t n = proto ? sizeof(protos) / sizeof(protos[0]) : sizeof(icmp_types) / sizeof(icmp_types[0]);
 	size_t i, best = 99, used;
 	const char *close = NULL;
@@ -473,7 +401,8 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 {
 	char name[48];
 	const char *eq = strchr(tok, '='), *val, *suggest;
-	const struct fdef *fd;
+	const struct pl_fdesc *fd;
+	enum pl_field fi;
 	struct pl_fval *fv;
 	bool append = false;
 	size_t nlen;
@@ -491,26 +420,26 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 	memcpy(name, tok, nlen);
 	name[nlen] = '\0';
 	val = eq + 1;
-	fd = find_field(name, &suggest);
+	fd = find_field(name, &fi, &suggest);
 	if (!fd) {
 		if (suggest)
 			return pl_errf(err, -EINVAL, "unknown field '%s' (did you mean %s?)", name, suggest);
 		return pl_errf(err, -EINVAL, "unknown field '%s'", name);
 	}
-	fv = &snd->f[fd->f];
-	if (append && fd->kind != FK_BYTES && fd->kind != FK_OPT)
+	fv = &snd->f[fi];
+	if (append && fd->syntax != FK_BYTES && fd->syntax != FK_OPT)
 		return pl_errf(err, -EINVAL, "%s: += only appends to payload, l4, append and ip.opt", fd->name);
 	if (fv->mode != FM_UNSET && !append)
 		return pl_errf(err, -EINVAL, "%s is set twice", fd->name);
 	if (!*val)
 		return pl_errf(err, -EINVAL, "%s: empty value", fd->name);
 
-	switch (fd->kind) {
+	switch (fd->syntax) {
 	case FK_NUM:
 		rc = parse_u32(val, fd->max, &fv->v);
 		if (rc == -ERANGE)
 			return pl_errf(err, rc, "%s=%s: out of range 0..%u", fd->name, val, fd->max);
-		if (!rc && fd->f == F_TRUNCATE && fv->v == 0)
+		if (!rc && fi == F_TRUNCATE && fv->v == 0)
 			return pl_errf(err, -EINVAL, "truncate=0 leaves an empty frame (truncate wants 1..%u bytes)", fd->max);
 		break;
 	case FK_LEN:
@@ -543,14 +472,14 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 	case FK_ADDR:
 		if (pl_ip_parse(val, &fv->v))
 			return pl_errf(err, -EINVAL, "%s=%s: not an IPv4 address", fd->name, val);
-		if (fd->f == F_IP_DST && !lab_addr(fv->v))
+		if (fi == F_IP_DST && !lab_addr(fv->v))
 			return pl_errf(err, -EINVAL, "ip.dst=%s is outside the lab (10.77.0.0/16, multicast, broadcast or 0.0.0.0 only)", val);
 		break;
 	case FK_IPFLAGS:
 	case FK_TCPFLAGS:
-		if (flags_value(val, fd->kind == FK_TCPFLAGS, &fv->v))
+		if (flags_value(val, fd->syntax == FK_TCPFLAGS, &fv->v))
 			return pl_errf(err, -EINVAL, "%s=%s: %s", fd->name, val,
-				       fd->kind == FK_TCPFLAGS ? "want letters of FSRPAUEC or a number"
+				       fd->syntax == FK_TCPFLAGS ? "want letters of FSRPAUEC or a number"
 							       : "want DF, MF, RF joined by |, none, or 0..7");
 		break;
 	case FK_BOOL:
@@ -569,7 +498,7 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 		size_t i;
 		bool found = false;
 
-		if (fd->kind == FK_PROTO) {
+		if (fd->syntax == FK_PROTO) {
 			for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
 				if (!strcmp(val, protos[i].name))
 					fv->v = protos[i].v, found = true;
@@ -587,15 +516,15 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 	case FK_BYTES:
 	case FK_OPT:
 	case FK_HEX: {
-		struct pl_bytes *b = fd->f == F_PAYLOAD ? &snd->payload : fd->f == F_L4 ? &snd->l4
-				   : fd->f == F_APPEND ? &snd->append : fd->f == F_HEX ? &snd->hex : &snd->opt;
+		struct pl_bytes *b = fi == F_PAYLOAD ? &snd->payload : fi == F_L4 ? &snd->l4
+				   : fi == F_APPEND ? &snd->append : fi == F_HEX ? &snd->hex : &snd->opt;
 		struct pl_err verr;
 
-		rc = fd->kind == FK_BYTES ? bytes_value(val, b, &verr)
-		   : fd->kind == FK_OPT ? opt_value(val, b, &verr) : hex_value(val, b, &verr);
+		rc = fd->syntax == FK_BYTES ? bytes_value(val, b, &verr)
+		   : fd->syntax == FK_OPT ? opt_value(val, b, &verr) : hex_value(val, b, &verr);
 		if (rc)
 			return pl_errf(err, rc, "%s: %s", fd->name, verr.msg);
-		if (fd->f == F_IP_OPT && b->len > PL_IPV4_OPT_MAX)
+		if (fi == F_IP_OPT && b->len > PL_IPV4_OPT_MAX)
 			return pl_errf(err, -E2BIG, "ip.opt: %zu bytes of options exceed 40", b->len);
 		break;
 	}
@@ -767,12 +696,13 @@ static int parse_expect(struct parser *p, struct pl_expect *e, int ntok, char **
 		for (k = 0; k < F__COUNT && !rc; k++) {
 			if (tmp.f[k].mode == FM_UNSET)
 				continue;
-			if (k >= F_PAYLOAD || k == F_IP_OPT || tmp.f[k].mode != FM_VALUE) {
+			if (!pl_fdesc((enum pl_field)k)->width || tmp.f[k].mode != FM_VALUE) {
 				rc = pl_errf(&ferr, -EINVAL, "%s cannot be expected (numbers and addresses of ip.*, icmp.*, udp.*, tcp.* only)",
 					     pl_field_name((enum pl_field)k));
 				break;
 			}
-			if (e->kind == EXP_REPLY && k >= F_UDP_SPORT) {
+			if (e->kind == EXP_REPLY && pl_fdesc((enum pl_field)k)->hdr != PL_HDR_IPV4 &&
+			    pl_fdesc((enum pl_field)k)->hdr != PL_HDR_ICMP) {
 				rc = pl_errf(&ferr, -EINVAL, "%s is not a field of an echo reply (expect reply overrides ip.* and icmp.* fields; expect match checks other answers)",
 					     pl_field_name((enum pl_field)k));
 				break;
@@ -968,14 +898,9 @@ static int scenario_line(struct parser *p, int ntok, char **tok, struct pl_err *
 
 static int check_send(struct parser *p, const struct pl_send *snd, struct pl_err *err)
 {
-	static const struct { enum pl_field lo, hi; uint8_t proto; const char *name; } groups[] = {
-		{ F_ICMP_TYPE, F_ICMP_REST, PL_PROTO_ICMP, "icmp" },
-		{ F_UDP_SPORT, F_UDP_CSUM, PL_PROTO_UDP, "udp" },
-		{ F_TCP_SPORT, F_TCP_CSUM, PL_PROTO_TCP, "tcp" },
-	};
 	const struct pl_fval *f = snd->f;
-	int used = -1;
-	size_t g, k;
+	const struct pl_proto *used = NULL;
+	size_t k;
 
 	p->line = snd->line;
 	if (f[F_HEX].mode) {
@@ -984,8 +909,7 @@ static int check_send(struct parser *p, const struct pl_send *snd, struct pl_err
 				return perr(p, err, -EINVAL, "hex= gives the whole packet; it cannot be combined with %s",
 					    pl_field_name((enum pl_field)k));
 		if (snd->hex.len >= 20 && snd->hex.data[0] >> 4 == 4) {
-			const uint8_t *d = snd->hex.data + 16;
-			uint32_t dst = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+			uint32_t dst = pl_get32(snd->hex.data + 16);
 			char a[16];
 
 			if (!lab_addr(dst))
@@ -994,19 +918,21 @@ static int check_send(struct parser *p, const struct pl_send *snd, struct pl_err
 		}
 		return 0;
 	}
-	for (g = 0; g < 3; g++)
-		for (k = groups[g].lo; k <= groups[g].hi; k++)
-			if (f[k].mode) {
-				if (used >= 0 && used != (int)g)
-					return perr(p, err, -EINVAL, "%s and %s fields in one packet",
-						    groups[used].name, groups[g].name);
-				used = (int)g;
-			}
-	if (used >= 0 && f[F_IP_PROTO].mode == FM_VALUE && f[F_IP_PROTO].v != groups[used].proto)
-		return perr(p, err, -EINVAL, "%s fields given but ip.proto is %u", groups[used].name, f[F_IP_PROTO].v);
-	if (used >= 0 && f[F_L4].mode)
+	/* fields of one transport header only, and the protocol it is */
+	for (k = 0; k < F__COUNT; k++) {
+		const struct pl_proto *pr = pl_proto(pl_fdesc((enum pl_field)k)->hdr);
+
+		if (!f[k].mode || !pr || pr->type == PL_HDR_IPV4)
+			continue;
+		if (used && used != pr)
+			return perr(p, err, -EINVAL, "%s and %s fields in one packet", used->name, pr->name);
+		used = pr;
+	}
+	if (used && f[F_IP_PROTO].mode == FM_VALUE && f[F_IP_PROTO].v != used->ipproto)
+		return perr(p, err, -EINVAL, "%s fields given but ip.proto is %u", used->name, f[F_IP_PROTO].v);
+	if (used && f[F_L4].mode)
 		return perr(p, err, -EINVAL, "l4= gives the whole layer-4 part; it cannot be combined with %s fields",
-			    groups[used].name);
+			    used->name);
 	if (f[F_L4].mode && f[F_PAYLOAD].mode)
 		return perr(p, err, -EINVAL, "l4= and payload= in one packet (l4 already holds everything after the IP header)");
 	if (f[F_ICMP_REST].mode && (f[F_ICMP_ID].mode || f[F_ICMP_SEQ].mode))
@@ -1367,27 +1293,6 @@ const char *pl_expect_kind_name(enum pl_expect_kind k)
 	case EXP_EITHER: return "either";
 	case EXP_MATCH: return "match";
 	default: return "none";
-	}
-}
-
-/* A value in a form the scenario language reads back: addresses dotted, checksums, ids,
- * flags and the rest-of-header word in hex, counts and codes in decimal. */
-int pl_field_value_str(enum pl_field f, uint32_t v, char *out, size_t n)
-{
-	char a[16];
-
-	switch (f) {
-	case F_IP_SRC: case F_IP_DST:
-		return snprintf(out, n, "%s", pl_ip_str(v, a));
-	case F_IP_CSUM: case F_ICMP_CSUM: case F_UDP_CSUM: case F_TCP_CSUM:
-	case F_IP_ID: case F_ICMP_ID:
-		return snprintf(out, n, "0x%04x", v);
-	case F_IP_TOS: case F_IP_FLAGS: case F_TCP_FLAGS:
-		return snprintf(out, n, "0x%02x", v);
-	case F_ICMP_REST:
-		return snprintf(out, n, "0x%08x", v);
-	default:
-		return snprintf(out, n, "%u", v);
 	}
 }
 

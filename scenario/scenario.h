@@ -26,6 +26,7 @@
 
 #include "common/err.h"
 #include "packet/diff.h"
+#include "packet/field.h"
 
 /* Lab addresses (see DESIGN.md). */
 #define PL_GEN_ADDR      0x0a4d0102u /* 10.77.1.2 */
@@ -35,17 +36,6 @@
 enum pl_target_kind {
 	PL_TARGET_RESPONDER = 0, /* the reference responder or a model, at 10.77.2.2 */
 	PL_TARGET_KERNEL = 1,    /* the rsp namespace's Linux stack, at 10.77.1.1 */
-};
-
-/* Every settable field of a `send` line. */
-enum pl_field {
-	F_IP_VERSION, F_IP_IHL, F_IP_TOS, F_IP_LEN, F_IP_ID, F_IP_FLAGS, F_IP_DF, F_IP_MF,
-	F_IP_RF, F_IP_FRAG, F_IP_TTL, F_IP_PROTO, F_IP_CSUM, F_IP_SRC, F_IP_DST, F_IP_OPT,
-	F_ICMP_TYPE, F_ICMP_CODE, F_ICMP_CSUM, F_ICMP_ID, F_ICMP_SEQ, F_ICMP_REST,
-	F_UDP_SPORT, F_UDP_DPORT, F_UDP_LEN, F_UDP_CSUM,
-	F_TCP_SPORT, F_TCP_DPORT, F_TCP_SEQ, F_TCP_ACK, F_TCP_FLAGS, F_TCP_WIN, F_TCP_CSUM,
-	F_PAYLOAD, F_L4, F_HEX, F_TRUNCATE, F_APPEND, F_ETHERTYPE,
-	F__COUNT
 };
 
 enum pl_fmode {
@@ -149,8 +139,5 @@ const struct pl_expect *pl_scn_expect(const struct pl_scenario *s, size_t idx, e
 const char *pl_expect_kind_name(enum pl_expect_kind k);
 /* "reply", "reply rfc", "drop", "either", "match icmp.type=3 icmp.code=3 ip.src=10.77.1.1" */
 void pl_expect_describe(const struct pl_expect *e, char *out, size_t outsz);
-const char *pl_field_name(enum pl_field f);
-/* v as the scenario language writes it for field f: 10.77.1.2, 0x14, 0x16000000, 64 */
-int pl_field_value_str(enum pl_field f, uint32_t v, char *out, size_t n);
 
 #endif

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "packet/field.h"
 #include "packet/ipv4.h"
+#include "packet/proto.h"
 #include "packet/rules.h"
 
 static const char *const names[V__COUNT] = {
@@ -26,119 +28,32 @@ int pl_verdict_from_name(const char *name)
 	return -1;
 }
 
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-/* Read a field of a parsed packet; false if the packet has no such field. */
-static bool field_of(const struct pl_pkt *p, enum pl_field f, uint32_t *v)
-{
-	const uint8_t *l4 = p->l4;
-
-	switch (f) {
-	case F_IP_VERSION: *v = p->ip.version; return true;
-	case F_IP_IHL: *v = p->ip.ihl; return true;
-	case F_IP_TOS: *v = p->ip.tos; return true;
-	case F_IP_LEN: *v = p->ip.total_length; return true;
-	case F_IP_ID: *v = p->ip.id; return true;
-	case F_IP_FLAGS: *v = p->ip.flags; return true;
-	case F_IP_DF: *v = !!(p->ip.flags & PL_IP_FLAG_DF); return true;
-	case F_IP_MF: *v = !!(p->ip.flags & PL_IP_FLAG_MF); return true;
-	case F_IP_RF: *v = !!(p->ip.flags & PL_IP_FLAG_RF); return true;
-	case F_IP_FRAG: *v = p->ip.frag_offset * 8u; return true;
-	case F_IP_TTL: *v = p->ip.ttl; return true;
-	case F_IP_PROTO: *v = p->ip.protocol; return true;
-	case F_IP_CSUM: *v = p->ip.checksum; return true;
-	case F_IP_SRC: *v = p->ip.src; return true;
-	case F_IP_DST: *v = p->ip.dst; return true;
-	case F_ICMP_TYPE: case F_ICMP_CODE: case F_ICMP_CSUM: case F_ICMP_ID: case F_ICMP_SEQ:
-	case F_ICMP_REST:
-		if (!p->is_icmp)
-			return false;
-		*v = f == F_ICMP_TYPE ? p->icmp.type : f == F_ICMP_CODE ? p->icmp.code
-		   : f == F_ICMP_CSUM ? p->icmp.checksum : f == F_ICMP_ID ? p->icmp.id
-		   : f == F_ICMP_SEQ ? p->icmp.seq : (uint32_t)p->icmp.id << 16 | p->icmp.seq;
-		return true;
-	case F_UDP_SPORT: case F_UDP_DPORT: case F_UDP_LEN: case F_UDP_CSUM:
-		if (p->ip.protocol != PL_PROTO_UDP || p->l4_len < 8)
-			return false;
-		*v = (uint32_t)(l4[(f - F_UDP_SPORT) * 2] << 8 | l4[(f - F_UDP_SPORT) * 2 + 1]);
-		return true;
-	case F_TCP_SPORT: case F_TCP_DPORT: case F_TCP_SEQ: case F_TCP_ACK: case F_TCP_FLAGS:
-	case F_TCP_WIN: case F_TCP_CSUM:
-		if (p->ip.protocol != PL_PROTO_TCP || p->l4_len < 20)
-			return false;
-		switch (f) {
-		case F_TCP_SPORT: *v = (uint32_t)(l4[0] << 8 | l4[1]); break;
-		case F_TCP_DPORT: *v = (uint32_t)(l4[2] << 8 | l4[3]); break;
-		case F_TCP_SEQ: *v = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7]; break;
-		case F_TCP_ACK: *v = (uint32_t)l4[8] << 24 | (uint32_t)l4[9] << 16 | (uint32_t)l4[10] << 8 | l4[11]; break;
-		case F_TCP_FLAGS: *v = l4[13]; break;
-		case F_TCP_WIN: *v = (uint32_t)(l4[14] << 8 | l4[15]); break;
-		default: *v = (uint32_t)(l4[16] << 8 | l4[17]); break;
-		}
-		return true;
-	default:
-		return false;
-	}
-}
-
 size_t pl_expected_reply(const struct pl_expect *e, enum pl_target_kind t, const uint8_t *sent,
 			 size_t sent_len, uint8_t *out, size_t cap)
 {
 	uint32_t ours = t == PL_TARGET_KERNEL ? PL_KERNEL_ADDR : PL_RESPONDER_ADDR;
 	struct pl_decision d;
-	bool ip_csum_set = false, icmp_csum_set = false;
-	size_t n = 0, i;
+	struct pl_hdrs hs;
+	unsigned csum_set = 0;
+	size_t n = 0, i, k;
 
 	if (pl_reference_reply(sent, sent_len, ours, out, cap, &n, &d, NULL) || d.action != PL_ACTION_REPLY)
 		return 0;
-	/* overrides: echo replies have ihl 5, so the offsets are fixed. The parser lets
-	 * through only ip.* and icmp.* numbers and addresses (an echo reply has no others). */
+	/* the expectation's overrides, then every checksum not overridden, innermost first
+	 * (an IPv4 header's covers only itself, a transport's its pseudo header) */
+	if (pl_hdrs_parse(out, n, &hs, NULL))
+		return n;
 	for (i = 0; i < e->nfields; i++) {
-		uint32_t v = e->value[i];
+		const struct pl_fdesc *fd = pl_fdesc(e->field[i]);
+		int at = pl_hdrs_find(&hs, fd->hdr, false);
 
-		switch (e->field[i]) {
-		case F_IP_VERSION: out[0] = (uint8_t)((out[0] & 0x0f) | v << 4); break;
-		case F_IP_IHL: out[0] = (uint8_t)((out[0] & 0xf0) | (v & 0x0f)); break;
-		case F_IP_TOS: out[1] = (uint8_t)v; break;
-		case F_IP_LEN: put16(out + 2, v); break;
-		case F_IP_ID: put16(out + 4, v); break;
-		case F_IP_FLAGS: out[6] = (uint8_t)((out[6] & 0x1f) | v << 5); break;
-		case F_IP_DF: out[6] = (uint8_t)((out[6] & ~0x40) | (v ? 0x40 : 0)); break;
-		case F_IP_MF: out[6] = (uint8_t)((out[6] & ~0x20) | (v ? 0x20 : 0)); break;
-		case F_IP_RF: out[6] = (uint8_t)((out[6] & ~0x80) | (v ? 0x80 : 0)); break;
-		case F_IP_FRAG:
-			/* a byte offset, a multiple of 8: 13 bits of 8-byte units */
-			out[6] = (uint8_t)((out[6] & 0xe0) | ((v / 8) >> 8 & 0x1f));
-			out[7] = (uint8_t)(v / 8);
-			break;
-		case F_IP_TTL: out[8] = (uint8_t)v; break;
-		case F_IP_PROTO: out[9] = (uint8_t)v; break;
-		case F_IP_CSUM: put16(out + 10, v); ip_csum_set = true; break;
-		case F_IP_SRC: put32(out + 12, v); break;
-		case F_IP_DST: put32(out + 16, v); break;
-		case F_ICMP_TYPE: out[20] = (uint8_t)v; break;
-		case F_ICMP_CODE: out[21] = (uint8_t)v; break;
-		case F_ICMP_CSUM: put16(out + 22, v); icmp_csum_set = true; break;
-		case F_ICMP_ID: put16(out + 24, v); break;
-		case F_ICMP_SEQ: put16(out + 26, v); break;
-		case F_ICMP_REST: put32(out + 24, v); break;
-		default: break;
-		}
+		pl_field_set(out, &hs, e->field[i], false, e->value[i]);
+		if (at >= 0 && fd->off == pl_proto(fd->hdr)->csum_at)
+			csum_set |= 1u << at;
 	}
-	if (!icmp_csum_set)
-		pl_icmp_fill_csum(out + 20, n - 20);
-	if (!ip_csum_set)
-		pl_ipv4_fill_csum(out, 20);
+	for (k = hs.n; k-- > 0;)
+		if (!(csum_set & 1u << k))
+			pl_hdrs_fill_csum(out, &hs, k);
 	return n;
 }
 
@@ -241,7 +156,7 @@ enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t,
 		return done(j, V_PASS);
 
 	case EXP_MATCH: {
-		struct pl_pkt p;
+		struct pl_hdrs hs;
 		struct pl_err perr;
 		size_t i;
 
@@ -249,7 +164,7 @@ enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t,
 			snprintf(j->note, sizeof(j->note), "no reply");
 			return done(j, V_MISSED_REPLY);
 		}
-		if (pl_pkt_parse(o->reply, o->reply_len, &p, &perr)) {
+		if (pl_hdrs_parse(o->reply, o->reply_len, &hs, &perr)) {
 			snprintf(j->diff.lines[0], sizeof(j->diff.lines[0]), "ip: unparseable (%.120s)", perr.msg);
 			j->diff.count = 1;
 			return done(j, V_WRONG_REPLY);
@@ -260,7 +175,7 @@ enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t,
 
 			if (k >= PL_DIFF_MAX_LINES)
 				break;
-			if (!field_of(&p, e->field[i], &v))
+			if (!pl_field_get(&hs, e->field[i], false, &v))
 				snprintf(j->diff.lines[k], sizeof(j->diff.lines[k]), "%s: expected %u, got no such field (%.100s)",
 					 pl_field_name(e->field[i]), e->value[i], describe(o, desc, sizeof(desc)));
 			else if (v != e->value[i])
