@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/opt.h"
+#include "model/table.h"
 #include "scenario/play.h"
 #include "scenario/scenario.h"
 #include "wire/wire.h"
@@ -45,6 +46,12 @@ static void usage(FILE *f)
 		"                   [--prices TABLE [--price IN,OUT]] [--max-cost USD] [--max-packets N]\n"
 		"                   [--progress-status (the progress line as \"@progress ...\" lines, for pinglab run)]\n"
 		"                   SCENARIOS...\n");
+}
+
+/* The player's price: a row of the model table. */
+static bool price_of(void *arg, const char *model, const double tok[PL_TOK__COUNT], double *usd)
+{
+	return pl_mrow_cost(pl_mtab_find(arg, model), tok, usd);
 }
 
 int main(int argc, char **argv)
@@ -148,7 +155,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pinglab-gen: %s\n", err.msg);
 			return 2;
 		}
-		play.prices = &prices;
+		play.price = price_of;
+		play.price_arg = &prices;
 	}
 	/* parse and validate everything before any packet leaves */
 	for (i = (size_t)optind; i < (size_t)argc; i++)
@@ -241,7 +249,7 @@ int main(int argc, char **argv)
 			cJSON_AddStringToObject(o, "guard", play.budget);
 			cJSON_AddStringToObject(o, "detail", why);
 			cJSON_AddNumberToObject(o, "packets_sent", (double)play.packets_sent);
-			if (play.prices && !play.cost_unknown[0])
+			if (play.price && !play.cost_unknown[0])
 				cJSON_AddNumberToObject(o, "cost_usd", play.cost_usd);
 			line = cJSON_PrintUnformatted(o);
 			if (line)
@@ -278,6 +286,7 @@ out:
 	pl_wire_close(&wire);
 	pl_wire_close(&tun);
 	pl_scn_set_free(&set);
+	pl_play_free(&play);
 	pl_mtab_free(&prices);
 	return status;
 }

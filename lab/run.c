@@ -31,6 +31,7 @@
 #include "netlab/lab.h"
 #include "model/table.h"
 #include "report/report.h"
+#include "record/record.h"
 #include "scenario/verdict.h"
 #include "version.h"
 
@@ -531,7 +532,8 @@ static const struct pl_run_model *model_named(const struct pl_run *r, const char
 
 static void summarize(struct pl_run *r, bool *regression)
 {
-	char file[PATH_MAX + 32], line[1 << 16];
+	char file[PATH_MAX + 32], *line = NULL;
+	size_t cap = 0;
 	struct tally t[2 + RUN_MODELS_MAX];
 	size_t nt = 0, i, w = 28;
 	unsigned k;
@@ -543,24 +545,25 @@ static void summarize(struct pl_run *r, bool *regression)
 	*regression = false;
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		cJSON *o = cJSON_Parse(line);
-		const cJSON *tg = o ? cJSON_GetObjectItemCaseSensitive(o, "target") : NULL;
-		const cJSON *vd = o ? cJSON_GetObjectItemCaseSensitive(o, "verdict") : NULL;
+	/* records of any length: a 64 KiB packet and its reply are 256 KiB of hex */
+	while (pl_rec_getline(f, &line, &cap) >= 0) {
+		struct pl_rec rec;
 		int v;
 
-		if (cJSON_IsString(tg) && cJSON_IsString(vd) && (v = pl_verdict_from_name(vd->valuestring)) >= 0) {
-			for (i = 0; i < nt && strcmp(t[i].name, tg->valuestring); i++)
+		if (pl_rec_parse(line, &rec) == 0 && rec.type == PL_REC_PACKET &&
+		    (v = pl_verdict_from_name(rec.verdict)) >= 0) {
+			for (i = 0; i < nt && strcmp(t[i].name, rec.target); i++)
 				;
 			if (i == nt && nt < sizeof(t) / sizeof(t[0]))
-				snprintf(t[nt++].name, sizeof(t[0].name), "%s", tg->valuestring);
+				snprintf(t[nt++].name, sizeof(t[0].name), "%s", rec.target);
 			if (i < nt) {
 				t[i].v[v]++;
 				t[i].total++;
 			}
 		}
-		cJSON_Delete(o);
+		pl_rec_free(&rec);
 	}
+	free(line);
 	fclose(f);
 	for (i = 0; i < nt; i++)
 		if (strlen(t[i].name) > w)

@@ -27,8 +27,8 @@
 #include <stddef.h>
 
 #include "common/err.h"
+#include "record/record.h" /* the token kinds, PL_TOK_* */
 
-enum { PL_TOK_INPUT, PL_TOK_OUTPUT, PL_TOK_CACHE_READ, PL_TOK_CACHE_WRITE, PL_TOK__COUNT };
 
 enum pl_mt_api { PL_MT_API_ANY = 0, PL_MT_API_ANTHROPIC, PL_MT_API_OPENAI };
 enum pl_mt_temp { PL_MT_TEMP_YES = 0, PL_MT_TEMP_NO, PL_MT_TEMP_DEFAULT };

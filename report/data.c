@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "record/record.h"
 #include "report/stats.h"
 
 /* worst first: wrong bytes on the wire, then answering what must be dropped, then
@@ -269,73 +270,75 @@ static void load_packets(struct rp_run *r, const char *file, int *rc)
 	if (!txt)
 		return;
 	for (line = strtok_r(txt, "\n", &save); line && !*rc; line = strtok_r(NULL, "\n", &save)) {
-		cJSON *o = cJSON_Parse(line);
-		const char *type = jstr(o, "type"), *scn = jstr(o, "scenario"), *tgt = jstr(o, "target");
-		const char *vd = jstr(o, "verdict"), *sent = jstr(o, "sent");
-		int v = vd ? pl_verdict_from_name(vd) : -1;
+		struct pl_rec rec;
+		int v;
 		struct rp_pkt *p;
-		const cJSON *rep;
 
-		if (o && type && !strcmp(type, "unmatched")) {
+		pl_rec_parse(line, &rec);
+		if (rec.type == PL_REC_UNMATCHED) {
 			r->unmatched++;
-			cJSON_Delete(o);
+			pl_rec_free(&rec);
 			continue;
 		}
 		/* the generator's record of a budget guard that stopped it */
-		if (o && type && !strcmp(type, "stopped")) {
+		if (rec.type == PL_REC_STOPPED) {
 			r->stopped_early = true;
-			if (!r->stopped[0] && jstr(o, "detail"))
-				snprintf(r->stopped, sizeof(r->stopped), "%s", jstr(o, "detail"));
-			cJSON_Delete(o);
+			if (!r->stopped[0] && rec.detail)
+				snprintf(r->stopped, sizeof(r->stopped), "%s", rec.detail);
+			pl_rec_free(&rec);
 			continue;
 		}
-		if (!o || !type || strcmp(type, "packet") || !scn || !tgt || v < 0 || !sent) {
-			if (!o || (type && !strcmp(type, "packet")))
+		v = rec.type == PL_REC_PACKET ? pl_verdict_from_name(rec.verdict) : -1;
+		if (v < 0) {
+			const char *type = rec.o ? jstr(rec.o, "type") : NULL;
+
+			if (!rec.o || (type && !strcmp(type, "packet")))
 				r->skipped_lines++;
-			cJSON_Delete(o);
+			pl_rec_free(&rec);
 			continue;
 		}
 		if (grow((void **)&r->p, r->np, sizeof(*r->p))) {
-			cJSON_Delete(o);
+			pl_rec_free(&rec);
 			*rc = -ENOMEM;
 			break;
 		}
 		p = &r->p[r->np++];
 		memset(p, 0, sizeof(*p));
 		ns_before = r->ns;
-		p->scn = find_scn(r, scn, jstr(o, "category"), rc);
-		p->tgt = find_target(r, tgt, rc);
-		if (*rc)
+		p->scn = find_scn(r, rec.scenario, rec.category, rc);
+		p->tgt = find_target(r, rec.target, rc);
+		if (*rc) {
+			pl_rec_free(&rec);
 			break;
-		if (jstr(o, "kind") && !strcmp(jstr(o, "kind"), "kernel"))
+		}
+		if (rec.kind && !strcmp(rec.kind, "kernel"))
 			r->t[p->tgt].kind_kernel = true;
-		p->packet = (unsigned)jnum(o, "packet", 1);
-		p->rep = (unsigned)jnum(o, "rep", 0);
-		p->trial = (unsigned)jnum(o, "trial", 0);
-		rep = cJSON_GetObjectItemCaseSensitive(o, "reply");
-		if (own_strings(p, jstr(o, "expect"), sent, cJSON_IsString(rep) ? rep->valuestring : NULL,
-				jstr(o, "note"))) {
-			cJSON_Delete(o);
+		p->packet = rec.packet;
+		p->rep = rec.rep;
+		p->trial = rec.trial;
+		if (own_strings(p, rec.expect, rec.sent, rec.reply, rec.note)) {
+			pl_rec_free(&rec);
 			*rc = -ENOMEM;
 			break;
 		}
-		p->diff = cJSON_DetachItemFromObjectCaseSensitive(o, "diff");
-		p->t_sent_us = jnum(o, "t_sent_us", 0);
-		p->t_reply_us = jnum(o, "t_reply_us", -1);
-		p->rtt_us = p->reply ? jnum(o, "rtt_us", -1) : -1;
+		p->diff = cJSON_DetachItemFromObjectCaseSensitive(rec.o, "diff");
+		p->t_sent_us = rec.t_sent_us;
+		p->t_reply_us = rec.t_reply_us;
+		p->rtt_us = p->reply ? rec.rtt_us : -1;
 		p->verdict = v;
-		p->delivered_known = cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(o, "delivered"));
-		p->delivered = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "delivered"));
-		p->extra = (unsigned)jnum(o, "extra_replies", 0);
+		p->delivered_known = rec.delivered_known;
+		p->delivered = rec.delivered;
+		p->extra = rec.extra_replies;
 		p->decision_us = -1;
 		if (p->trial + 1 > r->repeat)
 			r->repeat = p->trial + 1;
 		/* the parsed line costs kilobytes: keep it only when a new scenario's id and
 		 * category point into it */
-		if (r->ns > ns_before)
-			p->js = o;
-		else
-			cJSON_Delete(o);
+		if (r->ns > ns_before) {
+			p->js = rec.o;
+			rec.o = NULL;
+		}
+		pl_rec_free(&rec);
 	}
 	free(txt);
 }
@@ -377,7 +380,6 @@ static int cmp_ent(const void *a, const void *b)
 	return c ? c : (x->order > y->order) - (x->order < y->order);
 }
 
-static const char *const tok_keys[PL_TOK__COUNT] = { "input", "output", "cache_read", "cache_write" };
 
 /* Join one responder log to the packets of the target it served, in file order: the
  * reference's (model false), or model target `only`'s. */
@@ -427,7 +429,7 @@ static int join(struct rp_run *r, const cJSON *log, bool model, size_t only)
 		p->log = e[lo].o;
 		tk = cJSON_GetObjectItemCaseSensitive(p->log, "tokens");
 		for (k = 0; k < PL_TOK__COUNT; k++)
-			p->tok[k] = jnum(tk, tok_keys[k], 0);
+			p->tok[k] = jnum(tk, pl_tok_key(k), 0);
 		p->thinking = jnum(tk, "thinking", 0);
 		p->decision_us = jnum(cJSON_GetObjectItemCaseSensitive(p->log, "timing_us"), "total", -1);
 		p->model = jstr(p->log, "model");
@@ -458,7 +460,7 @@ static int join(struct rp_run *r, const cJSON *log, bool model, size_t only)
 				continue;
 			t->unattributed++;
 			for (j = 0; j < PL_TOK__COUNT; j++)
-				t->unattributed_tok[j] += jnum(tk, tok_keys[j], 0);
+				t->unattributed_tok[j] += jnum(tk, pl_tok_key(j), 0);
 			break;
 		}
 	}

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "packet/hex.h"
+#include "record/record.h"
 #include "responder/rsp.h"
 
 struct entry {
@@ -137,6 +138,7 @@ bool rsp_cassette_answer(struct rsp_ctx *c, struct rsp_job *j)
 	char *hex = r ? malloc(2 * j->len + 1) : NULL;
 	struct entry *e;
 	const char *oc, *text, *s;
+	int ocn;
 	const cJSON *tok;
 
 	if (!hex)
@@ -152,11 +154,13 @@ bool rsp_cassette_answer(struct rsp_ctx *c, struct rsp_job *j)
 	r->answered++;
 	snprintf(j->how, sizeof(j->how), "cassette");
 	oc = jstr(e->o, "outcome");
+	if (!oc)
+		oc = "";
 	tok = cJSON_GetObjectItemCaseSensitive(e->o, "tokens");
-	j->model.usage.input = (long)jnum(tok, "input");
-	j->model.usage.output = (long)jnum(tok, "output");
-	j->model.usage.cache_read = (long)jnum(tok, "cache_read");
-	j->model.usage.cache_write = (long)jnum(tok, "cache_write");
+	j->model.usage.input = (long)jnum(tok, pl_tok_key(PL_TOK_INPUT));
+	j->model.usage.output = (long)jnum(tok, pl_tok_key(PL_TOK_OUTPUT));
+	j->model.usage.cache_read = (long)jnum(tok, pl_tok_key(PL_TOK_CACHE_READ));
+	j->model.usage.cache_write = (long)jnum(tok, pl_tok_key(PL_TOK_CACHE_WRITE));
 	j->model.usage.thinking = (long)jnum(tok, "thinking");
 	j->attempts = (int)jnum(e->o, "attempts");
 	j->http_status = (long)jnum(e->o, "http_status");
@@ -167,13 +171,14 @@ bool rsp_cassette_answer(struct rsp_ctx *c, struct rsp_job *j)
 	text = jstr(e->o, "text");
 	if (text && (j->model.text = strdup(text)))
 		j->model.text_len = strlen(text);
-	if (!strcmp(oc, "reply") || !strcmp(oc, "drop") || !strcmp(oc, "unparseable")) {
+	ocn = pl_outcome_from_name(oc);
+	if (ocn == PL_OUT_REPLY || ocn == PL_OUT_DROP || ocn == PL_OUT_UNPARSEABLE) {
 		if (text) {
 			/* the answer read again: the same text must give the same decision */
 			rsp_take_text(c, j, text, strlen(text));
-		} else if (!strcmp(oc, "drop")) {
+		} else if (ocn == PL_OUT_DROP) {
 			j->outcome = RSP_DROP;
-		} else if (!strcmp(oc, "reply") && jstr(e->o, "out")) {
+		} else if (ocn == PL_OUT_REPLY && jstr(e->o, "out")) {
 			const char *out = jstr(e->o, "out");
 			size_t n = strlen(out) / 2;
 
@@ -186,10 +191,9 @@ bool rsp_cassette_answer(struct rsp_ctx *c, struct rsp_job *j)
 			j->outcome = RSP_UNPARSEABLE;
 		}
 	} else {
-		j->outcome = !strcmp(oc, "timeout")     ? RSP_TIMEOUT
-			     : !strcmp(oc, "truncated") ? RSP_TRUNCATED
-			     : !strcmp(oc, "refused")   ? RSP_REFUSED
-							: RSP_API_ERROR;
+		/* what did not decide: as it was (rsp_outcome is in pl_outcome's order) */
+		j->outcome = ocn == PL_OUT_TIMEOUT || ocn == PL_OUT_TRUNCATED || ocn == PL_OUT_REFUSED
+			     ? (enum rsp_outcome)ocn : RSP_API_ERROR;
 	}
 	if ((s = jstr(e->o, "error")) && !j->error[0])
 		snprintf(j->error, sizeof(j->error), "replayed: %.240s", s);

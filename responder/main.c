@@ -42,6 +42,7 @@
 #include "packet/extract.h"
 #include "packet/hex.h"
 #include "packet/rules.h"
+#include "record/record.h"
 #include "responder/rsp.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -168,11 +169,14 @@ void rsp_take_text(struct rsp_ctx *c, struct rsp_job *j, const char *text, size_
 	j->outcome = RSP_REPLY;
 }
 
+/* the log's name of an outcome: rsp_outcome is in pl_outcome's order (checked below) */
 static const char *outcome_name(enum rsp_outcome o)
 {
-	static const char *const n[] = { "reply", "drop", "unparseable", "api-error", "timeout", "truncated", "refused" };
-
-	return o <= RSP_REFUSED ? n[o] : "?";
+	_Static_assert(RSP_REPLY == (int)PL_OUT_REPLY && RSP_DROP == (int)PL_OUT_DROP &&
+		       RSP_UNPARSEABLE == (int)PL_OUT_UNPARSEABLE && RSP_API_ERROR == (int)PL_OUT_API_ERROR &&
+		       RSP_TIMEOUT == (int)PL_OUT_TIMEOUT && RSP_TRUNCATED == (int)PL_OUT_TRUNCATED &&
+		       RSP_REFUSED == (int)PL_OUT_REFUSED, "responder outcomes and the log's names");
+	return pl_outcome_name((enum pl_outcome)o);
 }
 
 /* Replace every occurrence of the secret in s with "[redacted]" (in place, s grows
@@ -223,10 +227,10 @@ static void log_job(struct rsp_ctx *c, struct rsp_job *j)
 		pl_json_add_num(o, "attempts", j->attempts);
 		if (j->http_status)
 			pl_json_add_num(o, "http_status", j->http_status);
-		pl_json_add_num(tok, "input", (double)j->model.usage.input);
-		pl_json_add_num(tok, "output", (double)j->model.usage.output);
-		pl_json_add_num(tok, "cache_read", (double)j->model.usage.cache_read);
-		pl_json_add_num(tok, "cache_write", (double)j->model.usage.cache_write);
+		pl_json_add_num(tok, pl_tok_key(PL_TOK_INPUT), (double)j->model.usage.input);
+		pl_json_add_num(tok, pl_tok_key(PL_TOK_OUTPUT), (double)j->model.usage.output);
+		pl_json_add_num(tok, pl_tok_key(PL_TOK_CACHE_READ), (double)j->model.usage.cache_read);
+		pl_json_add_num(tok, pl_tok_key(PL_TOK_CACHE_WRITE), (double)j->model.usage.cache_write);
 		if (j->model.usage.thinking)
 			pl_json_add_num(tok, "thinking", (double)j->model.usage.thinking);
 		if (j->model.thinking_chars)

@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "model/table.h"
+#include "record/record.h"
 #include "scenario/scenario.h"
 #include "scenario/verdict.h"
 #include "wire/wire.h"
@@ -43,7 +43,10 @@ struct pl_play {
 	unsigned long tokens_in, tokens_out;           /* summed from the decisions log */
 	unsigned long max_packets;    /* stop after sending this many (0: no limit) */
 	unsigned long packets_sent;
-	const struct pl_mtab *prices; /* price table for the cost so far (NULL: no cost) */
+	/* the cost in USD of tok[] tokens of model, false when its price is unknown; the
+	 * cost so far is not kept when price is NULL */
+	bool (*price)(void *arg, const char *model, const double tok[PL_TOK__COUNT], double *usd);
+	void *price_arg;
 	double max_cost_usd;          /* stop sending once the decisions logged cost this (0: no limit) */
 	double cost_usd;              /* the cost of the tokens the decisions log reported so far */
 	char cost_unknown[96];        /* a logged model with no price ("" when every one had one) */
@@ -54,11 +57,15 @@ struct pl_play {
 	unsigned long unmatched;      /* answers no sent packet could claim (the first 1,000 recorded) */
 	unsigned long user_send_times; /* packets sent with no kernel TX stamp: the clock before send() */
 	unsigned long scenarios_failed;
+	struct pl_play_state *st;     /* the player's own buffers (made by the first scenario) */
 };
 
 /* Play one scenario against one target. Returns 0 (verdicts counted in p), or a negative
  * code for a lab error (cannot send, cannot build). */
 int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t,
 		     struct pl_err *err);
+
+/* Free what playing allocated (the structure itself is the caller's). */
+void pl_play_free(struct pl_play *p);
 
 #endif

@@ -1,0 +1,103 @@
+/* record.h — the records that pass between pinglab's processes: one writer, one reader.
+ *
+ * packets.jsonl, one JSON object a line, written by the generator and read by `pinglab
+ * run`'s summary, the reports and `pinglab compare`:
+ *   {"type":"packet","scenario":..,"category":..,"target":..,"kind":"kernel"|"responder",
+ *    "packet":N,"rep":N,"trial":N,"expect":..,"sent":HEX,"t_sent_us":..,"t_sent_kernel":B,
+ *    ["delivered":B,] "reply":HEX|null, ["t_reply_us","rtt_us","rtt_at_generator",]
+ *    ["extra_replies":N,] "verdict":..,"diff":[..],"note":..}
+ *   {"type":"unmatched","scenario":..,"target":..,"seen_at":..,"t_us":..,"bytes":HEX}
+ *   {"type":"stopped","detail":..}              (a budget guard ended the generator)
+ * The responder's log, one decision a line: its "outcome" is one of pl_outcome's names,
+ * its "tokens" object has the keys of pl_tok_key().
+ */
+#ifndef PL_RECORD_H
+#define PL_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+/* ---- the responder's log ---------------------------------------------------------- */
+
+enum pl_outcome {
+	PL_OUT_REPLY, PL_OUT_DROP, PL_OUT_UNPARSEABLE, PL_OUT_API_ERROR, PL_OUT_TIMEOUT,
+	PL_OUT_TRUNCATED, PL_OUT_REFUSED, PL_OUT__COUNT
+};
+
+const char *pl_outcome_name(enum pl_outcome o);
+int pl_outcome_from_name(const char *name); /* -1 if unknown */
+
+/* Token counts, in this order everywhere (the log's "tokens", prices, reports). */
+enum { PL_TOK_INPUT, PL_TOK_OUTPUT, PL_TOK_CACHE_READ, PL_TOK_CACHE_WRITE, PL_TOK__COUNT };
+const char *pl_tok_key(int k); /* "input", "output", "cache_read", "cache_write" */
+/* A log line's "tokens" object into t[] (absent, negative or absurd counts as 0). */
+void pl_tok_read(const cJSON *tokens, double t[PL_TOK__COUNT]);
+
+/* ---- packets.jsonl: writing --------------------------------------------------------- */
+
+/* A line being written: a buffer that grows to any record (two packets of 64 KiB as hex
+ * and the rest); escaping as cJSON escapes, numbers as pl_json_num writes them. */
+struct pl_rec_out {
+	char *b;
+	size_t n, cap;
+	bool failed;          /* out of memory: the line is not written */
+};
+
+struct pl_rec_packet {
+	const char *scenario, *category, *target, *expect;
+	bool kernel;          /* "kind": the kernel target, else a responder */
+	unsigned packet, rep, trial;
+	const uint8_t *sent;
+	size_t sent_len;
+	double t_sent_us;
+	bool t_sent_kernel;
+	bool has_delivered, delivered;
+	const uint8_t *reply; /* NULL: "reply":null */
+	size_t reply_len;
+	double t_reply_us, rtt_us;
+	bool rtt_at_generator;
+	unsigned extra_replies;
+	const char *verdict;
+	const char (*diff)[160];
+	size_t ndiff;
+	const char *note;
+};
+
+int pl_rec_write_packet(struct pl_rec_out *w, FILE *f, const struct pl_rec_packet *r);
+int pl_rec_write_unmatched(struct pl_rec_out *w, FILE *f, const char *scenario, const char *target,
+			   const char *seen_at, double t_us, const uint8_t *bytes, size_t len);
+void pl_rec_out_free(struct pl_rec_out *w);
+
+/* ---- packets.jsonl: reading --------------------------------------------------------- */
+
+enum pl_rec_type { PL_REC_OTHER = 0, PL_REC_PACKET, PL_REC_UNMATCHED, PL_REC_STOPPED };
+
+/* One line read back. Strings point into o (valid until pl_rec_free, or for as long as
+ * the caller keeps o after taking it); a field that is absent or of the wrong type is
+ * NULL / its default. */
+struct pl_rec {
+	cJSON *o;             /* NULL: the line is not JSON */
+	enum pl_rec_type type;
+	const char *scenario, *category, *target, *kind, *expect, *sent, *reply, *verdict, *note;
+	const char *detail;   /* stopped */
+	unsigned packet, rep, trial, extra_replies;
+	double t_sent_us, t_reply_us, rtt_us; /* t_reply_us, rtt_us: -1 when absent */
+	bool delivered_known, delivered;
+	const cJSON *diff;    /* the array, or NULL */
+};
+
+/* Parse one line (with or without its newline). Returns 0, or -EINVAL when it is not
+ * a JSON object (r->o NULL); a packet record missing a required field (scenario, target,
+ * sent, verdict) has type PL_REC_OTHER. */
+int pl_rec_parse(const char *line, struct pl_rec *r);
+void pl_rec_free(struct pl_rec *r);
+
+/* Read the next line of f, of any length, into *buf (grown as needed, freed by the
+ * caller). Returns its length, or -1 at the end. */
+long pl_rec_getline(FILE *f, char **buf, size_t *cap);
+
+#endif
