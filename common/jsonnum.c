@@ -28,3 +28,17 @@ void pl_json_add_num(cJSON *o, const char *key, double v)
 
 	cJSON_AddRawToObject(o, key, pl_json_num(buf, sizeof(buf), v));
 }
+
+const char *pl_jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+double pl_jnum(const cJSON *o, const char *k, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}

@@ -14,6 +14,10 @@
 
 void pl_json_add_num(cJSON *o, const char *key, double v);
 
+/* o's member k as a string / a number; NULL / dflt when absent or of another type. */
+const char *pl_jstr(const cJSON *o, const char *k);
+double pl_jnum(const cJSON *o, const char *k, double dflt);
+
 /* The same text into buf (48 bytes are always enough); returns buf. */
 char *pl_json_num(char *buf, size_t n, double v);
 

@@ -18,6 +18,7 @@
 #include "model/api.h"
 #include "model/table.h"
 #include "netlab/lab.h"
+#include "record/record.h"
 
 char *pl_run_keep(struct pl_run *r, char *s)
 {
@@ -273,23 +274,6 @@ static cJSON *recorded_run(const char *what, const char *dir, struct pl_err *err
 	return o;
 }
 
-/* A recorded run's model targets: "models", or a one-model run's "model". */
-static const cJSON *recorded_models(const cJSON *o, cJSON **made)
-{
-	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(o, "models"), *m;
-
-	*made = NULL;
-	if (cJSON_IsArray(ms))
-		return ms;
-	m = cJSON_GetObjectItemCaseSensitive(o, "model");
-	if (!cJSON_IsObject(m))
-		return NULL;
-	*made = cJSON_CreateArray();
-	if (*made)
-		cJSON_AddItemReferenceToArray(*made, (cJSON *)m);
-	return *made;
-}
-
 static char *jdup(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -368,7 +352,7 @@ static int load_recorded(struct pl_run *r, const char *what, const char *dir, bo
 		r->repeat = (unsigned)v->valuedouble;
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "tag")) && cJSON_IsString(v) && !r->tag)
 		r->tag = pl_run_keep(r, strdup(v->valuestring));
-	ms = recorded_models(o, &made);
+	ms = pl_rec_run_models(o, &made);
 	r->nm = 0;
 	cJSON_ArrayForEach(mo, ms) {
 		struct pl_run_model *m = &r->m[r->nm];

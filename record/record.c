@@ -226,24 +226,10 @@ void pl_rec_out_free(struct pl_rec_out *w)
 
 /* ---- reading ------------------------------------------------------------------------ */
 
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double num(const cJSON *o, const char *k, double dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
-
 /* a count: a number in 0..2^32, else dflt */
 static unsigned count(const cJSON *o, const char *k, unsigned dflt)
 {
-	double v = num(o, k, -1);
+	double v = pl_jnum(o, k, -1);
 
 	return v >= 0 && v <= 4294967295.0 ? (unsigned)v : dflt;
 }
@@ -260,34 +246,34 @@ int pl_rec_parse(const char *line, struct pl_rec *r)
 		r->o = NULL;
 		return -EINVAL;
 	}
-	type = str(r->o, "type");
-	r->scenario = str(r->o, "scenario");
-	r->target = str(r->o, "target");
+	type = pl_jstr(r->o, "type");
+	r->scenario = pl_jstr(r->o, "scenario");
+	r->target = pl_jstr(r->o, "target");
 	if (type && !strcmp(type, "unmatched")) {
 		r->type = PL_REC_UNMATCHED;
 		return 0;
 	}
 	if (type && !strcmp(type, "stopped")) {
 		r->type = PL_REC_STOPPED;
-		r->detail = str(r->o, "detail");
+		r->detail = pl_jstr(r->o, "detail");
 		return 0;
 	}
 	if (!type || strcmp(type, "packet"))
 		return 0;
-	r->category = str(r->o, "category");
-	r->kind = str(r->o, "kind");
-	r->expect = str(r->o, "expect");
-	r->sent = str(r->o, "sent");
-	r->reply = str(r->o, "reply");
-	r->verdict = str(r->o, "verdict");
-	r->note = str(r->o, "note");
+	r->category = pl_jstr(r->o, "category");
+	r->kind = pl_jstr(r->o, "kind");
+	r->expect = pl_jstr(r->o, "expect");
+	r->sent = pl_jstr(r->o, "sent");
+	r->reply = pl_jstr(r->o, "reply");
+	r->verdict = pl_jstr(r->o, "verdict");
+	r->note = pl_jstr(r->o, "note");
 	r->packet = count(r->o, "packet", 1);
 	r->rep = count(r->o, "rep", 0);
 	r->trial = count(r->o, "trial", 0);
 	r->extra_replies = count(r->o, "extra_replies", 0);
-	r->t_sent_us = num(r->o, "t_sent_us", 0);
-	r->t_reply_us = num(r->o, "t_reply_us", -1);
-	r->rtt_us = r->reply ? num(r->o, "rtt_us", -1) : -1;
+	r->t_sent_us = pl_jnum(r->o, "t_sent_us", 0);
+	r->t_reply_us = pl_jnum(r->o, "t_reply_us", -1);
+	r->rtt_us = r->reply ? pl_jnum(r->o, "rtt_us", -1) : -1;
 	d = cJSON_GetObjectItemCaseSensitive(r->o, "delivered");
 	r->delivered_known = cJSON_IsBool(d);
 	r->delivered = cJSON_IsTrue(d);
@@ -302,6 +288,22 @@ void pl_rec_free(struct pl_rec *r)
 {
 	cJSON_Delete(r->o);
 	memset(r, 0, sizeof(*r));
+}
+
+const cJSON *pl_rec_run_models(const cJSON *run, cJSON **made)
+{
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(run, "models"), *m;
+
+	*made = NULL;
+	if (cJSON_IsArray(ms))
+		return ms;
+	m = cJSON_GetObjectItemCaseSensitive(run, "model");
+	if (!cJSON_IsObject(m))
+		return NULL;
+	*made = cJSON_CreateArray();
+	if (*made)
+		cJSON_AddItemReferenceToArray(*made, (cJSON *)m);
+	return *made;
 }
 
 long pl_rec_getline(FILE *f, char **buf, size_t *cap)

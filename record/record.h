@@ -96,6 +96,13 @@ struct pl_rec {
 int pl_rec_parse(const char *line, struct pl_rec *r);
 void pl_rec_free(struct pl_rec *r);
 
+/* ---- run.json ------------------------------------------------------------------------ */
+
+/* A run's model targets: its "models" array, or, for a run from before several models,
+ * its one "model" object in an array made here (*made, for the caller to cJSON_Delete
+ * after it is done with the array; it only refers to the object). NULL when neither. */
+const cJSON *pl_rec_run_models(const cJSON *run, cJSON **made);
+
 /* Read the next line of f, of any length, into *buf (grown as needed, freed by the
  * caller). Returns its length, or -1 at the end. */
 long pl_rec_getline(FILE *f, char **buf, size_t *cap);

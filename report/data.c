@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/jsonnum.h"
 #include "record/record.h"
 #include "report/stats.h"
 
@@ -40,20 +41,6 @@ const char *rp_symbol(int v)
 	case V_REFUSED: return "\u2298";        /* ⊘ */
 	default: return "\u00b7";               /* · not run */
 	}
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double jnum(const cJSON *o, const char *k, double dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -173,7 +160,7 @@ static void load_run_json(struct rp_run *r, int *rc)
 {
 	char path[4200];
 	char *txt;
-	const cJSON *a, *e, *m;
+	const cJSON *a, *e;
 
 	snprintf(path, sizeof(path), "%s/run.json", r->dir);
 	txt = slurp(path, NULL);
@@ -181,32 +168,25 @@ static void load_run_json(struct rp_run *r, int *rc)
 	free(txt);
 	if (!r->run)
 		return;
-	r->run_id = jstr(r->run, "run_id");
-	r->started = jstr(r->run, "started");
-	r->ended = jstr(r->run, "ended");
-	r->version = jstr(r->run, "pinglab_version");
+	r->run_id = pl_jstr(r->run, "run_id");
+	r->started = pl_jstr(r->run, "started");
+	r->ended = pl_jstr(r->run, "ended");
+	r->version = pl_jstr(r->run, "pinglab_version");
 	r->simulated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->run, "simulated"));
-	r->repeat = (unsigned)jnum(r->run, "repeat", 1);
+	r->repeat = (unsigned)pl_jnum(r->run, "repeat", 1);
 	r->started_us = iso_to_us(r->started);
 	a = cJSON_GetObjectItemCaseSensitive(r->run, "targets");
 	cJSON_ArrayForEach(e, a)
 		if (cJSON_IsString(e))
 			find_target(r, e->valuestring, rc);
 	/* the model targets: "models"; a run from before several models, its "model" */
-	a = cJSON_GetObjectItemCaseSensitive(r->run, "models");
-	m = cJSON_GetObjectItemCaseSensitive(r->run, "model");
-	if (!cJSON_IsArray(a) && cJSON_IsObject(m)) {
-		r->models_made = cJSON_CreateArray();
-		if (r->models_made)
-			cJSON_AddItemReferenceToArray(r->models_made, (cJSON *)m);
-		a = r->models_made;
-	}
+	a = pl_rec_run_models(r->run, &r->models_made);
 	cJSON_ArrayForEach(e, a) {
 		size_t i;
 
-		if (!jstr(e, "target"))
+		if (!pl_jstr(e, "target"))
 			continue;
-		i = find_target(r, jstr(e, "target"), rc);
+		i = find_target(r, pl_jstr(e, "target"), rc);
 		if (*rc)
 			return;
 		r->t[i].is_model = true;
@@ -216,14 +196,14 @@ static void load_run_json(struct rp_run *r, int *rc)
 	cJSON_ArrayForEach(e, a) {
 		size_t i;
 
-		if (!jstr(e, "id"))
+		if (!pl_jstr(e, "id"))
 			continue;
-		i = find_scn(r, jstr(e, "id"), jstr(e, "category"), rc);
+		i = find_scn(r, pl_jstr(e, "id"), pl_jstr(e, "category"), rc);
 		if (*rc)
 			return;
-		r->s[i].description = jstr(e, "description");
-		r->s[i].hash = jstr(e, "hash");
-		r->s[i].file = jstr(e, "file");
+		r->s[i].description = pl_jstr(e, "description");
+		r->s[i].hash = pl_jstr(e, "hash");
+		r->s[i].file = pl_jstr(e, "file");
 	}
 }
 
@@ -290,7 +270,7 @@ static void load_packets(struct rp_run *r, const char *file, int *rc)
 		}
 		v = rec.type == PL_REC_PACKET ? pl_verdict_from_name(rec.verdict) : -1;
 		if (v < 0) {
-			const char *type = rec.o ? jstr(rec.o, "type") : NULL;
+			const char *type = rec.o ? pl_jstr(rec.o, "type") : NULL;
 
 			if (!rec.o || (type && !strcmp(type, "packet")))
 				r->skipped_lines++;
@@ -356,7 +336,7 @@ static cJSON *load_log(const char *dir, const char *name)
 	for (line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		cJSON *o = cJSON_Parse(line);
 
-		if (o && jstr(o, "in"))
+		if (o && pl_jstr(o, "in"))
 			cJSON_AddItemToArray(arr, o);
 		else
 			cJSON_Delete(o);
@@ -395,10 +375,10 @@ static int join(struct rp_run *r, const cJSON *log, bool model, size_t only)
 	if (!e)
 		return -ENOMEM;
 	if (model && only < r->nt)
-		dflt_model = jstr(r->t[only].mobj, "model");
+		dflt_model = pl_jstr(r->t[only].mobj, "model");
 	i = 0;
 	cJSON_ArrayForEach(o, log) {
-		e[i].in = jstr(o, "in");
+		e[i].in = pl_jstr(o, "in");
 		e[i].order = i;
 		e[i].o = o;
 		i++;
@@ -429,15 +409,15 @@ static int join(struct rp_run *r, const cJSON *log, bool model, size_t only)
 		p->log = e[lo].o;
 		tk = cJSON_GetObjectItemCaseSensitive(p->log, "tokens");
 		for (k = 0; k < PL_TOK__COUNT; k++)
-			p->tok[k] = jnum(tk, pl_tok_key(k), 0);
-		p->thinking = jnum(tk, "thinking", 0);
-		p->decision_us = jnum(cJSON_GetObjectItemCaseSensitive(p->log, "timing_us"), "total", -1);
-		p->model = jstr(p->log, "model");
+			p->tok[k] = pl_jnum(tk, pl_tok_key(k), 0);
+		p->thinking = pl_jnum(tk, "thinking", 0);
+		p->decision_us = pl_jnum(cJSON_GetObjectItemCaseSensitive(p->log, "timing_us"), "total", -1);
+		p->model = pl_jstr(p->log, "model");
 		if (!p->model || !*p->model)
 			p->model = dflt_model && *dflt_model ? dflt_model : NULL;
 		t->answered++;
 		{
-			double off = jnum(p->log, "t_recv_us", -1);
+			double off = pl_jnum(p->log, "t_recv_us", -1);
 
 			if (off > 0) {
 				off -= p->t_sent_us;
@@ -460,7 +440,7 @@ static int join(struct rp_run *r, const cJSON *log, bool model, size_t only)
 				continue;
 			t->unattributed++;
 			for (j = 0; j < PL_TOK__COUNT; j++)
-				t->unattributed_tok[j] += jnum(tk, pl_tok_key(j), 0);
+				t->unattributed_tok[j] += pl_jnum(tk, pl_tok_key(j), 0);
 			break;
 		}
 	}
@@ -644,14 +624,14 @@ out:
 static void request_words(const cJSON *m, char *out, size_t n)
 {
 	const cJSON *rq = cJSON_GetObjectItemCaseSensitive(m, "request"), *v;
-	const char *from = jstr(rq, "temperature_from");
+	const char *from = pl_jstr(rq, "temperature_from");
 	size_t used;
 
 	out[0] = '\0';
 	if (!cJSON_IsObject(rq))
 		return;
-	snprintf(out, n, "%s %.0f", jstr(rq, "max_tokens_field") ? jstr(rq, "max_tokens_field") : "max_tokens",
-		 jnum(rq, "max_tokens", 0));
+	snprintf(out, n, "%s %.0f", pl_jstr(rq, "max_tokens_field") ? pl_jstr(rq, "max_tokens_field") : "max_tokens",
+		 pl_jnum(rq, "max_tokens", 0));
 	used = strlen(out);
 	v = cJSON_GetObjectItemCaseSensitive(rq, "temperature");
 	if (cJSON_IsNumber(v))
@@ -660,10 +640,10 @@ static void request_words(const cJSON *m, char *out, size_t n)
 		used += (size_t)snprintf(out + used, n - used, ", no temperature");
 	if (from && used < n)
 		used += (size_t)snprintf(out + used, n - used, " (%s)", from);
-	if (jnum(rq, "thinking_budget", 0) > 0 && used < n)
-		used += (size_t)snprintf(out + used, n - used, ", thinking budget %.0f", jnum(rq, "thinking_budget", 0));
-	if (jstr(rq, "reasoning_effort") && used < n)
-		snprintf(out + used, n - used, ", reasoning_effort %s", jstr(rq, "reasoning_effort"));
+	if (pl_jnum(rq, "thinking_budget", 0) > 0 && used < n)
+		used += (size_t)snprintf(out + used, n - used, ", thinking budget %.0f", pl_jnum(rq, "thinking_budget", 0));
+	if (pl_jstr(rq, "reasoning_effort") && used < n)
+		snprintf(out + used, n - used, ", reasoning_effort %s", pl_jstr(rq, "reasoning_effort"));
 }
 
 static void price(struct rp_run *r)
@@ -673,7 +653,7 @@ static void price(struct rp_run *r)
 	for (k = 0; k < r->nt; k++) {
 		struct rp_target *t = &r->t[k];
 		const cJSON *m = t->mobj, *pr = cJSON_GetObjectItemCaseSensitive(m, "price");
-		const char *dflt = jstr(m, "model");
+		const char *dflt = pl_jstr(m, "model");
 		struct pl_mrow own;
 		bool known = true, priced = false;
 		double sum = 0;
@@ -682,8 +662,8 @@ static void price(struct rp_run *r)
 			continue;
 		/* the target's --price IN,OUT (or +price=): it prices this target's every
 		 * answer, whatever the table says */
-		if (cJSON_IsObject(pr) && r->have_prices && jnum(pr, "input", -1) >= 0 && jnum(pr, "output", -1) >= 0) {
-			pl_mrow_flat(&own, jnum(pr, "input", -1), jnum(pr, "output", -1));
+		if (cJSON_IsObject(pr) && r->have_prices && pl_jnum(pr, "input", -1) >= 0 && pl_jnum(pr, "output", -1) >= 0) {
+			pl_mrow_flat(&own, pl_jnum(pr, "input", -1), pl_jnum(pr, "output", -1));
 			priced = true;
 		}
 		/* priced as: the model id its answers report, else the one the run asked for */
@@ -746,9 +726,9 @@ int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err
 	/* a run killed in its model phase: each model target's records are still in a file
 	 * of its own (a finished run has appended them to packets.jsonl) */
 	for (k = 0, nt = r->nt; k < nt && !rc; k++)
-		if (r->t[k].is_model && run_file(jstr(r->t[k].mobj, "packets")) &&
-		    strcmp(jstr(r->t[k].mobj, "packets"), "packets.jsonl"))
-			load_packets(r, jstr(r->t[k].mobj, "packets"), &rc);
+		if (r->t[k].is_model && run_file(pl_jstr(r->t[k].mobj, "packets")) &&
+		    strcmp(pl_jstr(r->t[k].mobj, "packets"), "packets.jsonl"))
+			load_packets(r, pl_jstr(r->t[k].mobj, "packets"), &rc);
 	if (rc)
 		goto fail;
 	r->logs = calloc(1 + r->nt, sizeof(*r->logs));
@@ -758,7 +738,7 @@ int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err
 		goto fail;
 	}
 	for (k = 0, nt = r->nt; k < nt; k++) {
-		const char *log = jstr(r->t[k].mobj, "log");
+		const char *log = pl_jstr(r->t[k].mobj, "log");
 
 		if (!r->t[k].is_model)
 			continue;
@@ -780,9 +760,9 @@ int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err
 	base = strrchr(r->dir, '/');
 	if (!r->run_id)
 		r->run_id = base && base[1] ? base + 1 : r->dir;
-	if (jstr(r->run, "stopped") && !r->stopped[0])
-		snprintf(r->stopped, sizeof(r->stopped), "%s", jstr(r->run, "stopped"));
-	r->partial = !r->ended || r->stopped_early || jstr(r->run, "stopped");
+	if (pl_jstr(r->run, "stopped") && !r->stopped[0])
+		snprintf(r->stopped, sizeof(r->stopped), "%s", pl_jstr(r->run, "stopped"));
+	r->partial = !r->ended || r->stopped_early || pl_jstr(r->run, "stopped");
 	if (!r->repeat)
 		r->repeat = 1;
 	return 0;

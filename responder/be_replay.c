@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonnum.h"
 #include "packet/hex.h"
 #include "record/record.h"
 #include "responder/rsp.h"
@@ -41,20 +42,6 @@ static int cmp_entry(const void *a, const void *b)
 	return c ? c : (x->order > y->order) - (x->order < y->order);
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double jnum(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
 int rsp_cassette_load(struct rsp_ctx *c, struct pl_err *err)
 {
 	struct rsp_cassette *r = calloc(1, sizeof(*r));
@@ -73,16 +60,16 @@ int rsp_cassette_load(struct rsp_ctx *c, struct pl_err *err)
 		return pl_errf(err, -errno, "%s: %s", c->cfg.cassette, strerror(errno));
 	while ((k = getline(&line, &cap, f)) > 0) {
 		cJSON *o = cJSON_Parse(line);
-		const char *in = jstr(o, "in"), *sha = jstr(o, "prompt_sha256");
+		const char *in = pl_jstr(o, "in"), *sha = pl_jstr(o, "prompt_sha256");
 		struct entry *nv;
 
 		lineno++;
-		if (!in || !jstr(o, "outcome")) {
+		if (!in || !pl_jstr(o, "outcome")) {
 			cJSON_Delete(o); /* not a packet's line (a config-error line, a torn last line) */
 			continue;
 		}
-		if (c->ops != &rsp_replay_ops && jstr(o, "error") &&
-		    (strstr(jstr(o, "error"), "cancelled at shutdown") || strstr(jstr(o, "error"), "queue full"))) {
+		if (c->ops != &rsp_replay_ops && pl_jstr(o, "error") &&
+		    (strstr(pl_jstr(o, "error"), "cancelled at shutdown") || strstr(pl_jstr(o, "error"), "queue full"))) {
 			/* resuming: a packet cancelled when the run stopped was never answered */
 			cJSON_Delete(o);
 			continue;
@@ -153,22 +140,22 @@ bool rsp_cassette_answer(struct rsp_ctx *c, struct rsp_job *j)
 	e->used = true;
 	r->answered++;
 	snprintf(j->how, sizeof(j->how), "cassette");
-	oc = jstr(e->o, "outcome");
+	oc = pl_jstr(e->o, "outcome");
 	if (!oc)
 		oc = "";
 	tok = cJSON_GetObjectItemCaseSensitive(e->o, "tokens");
-	j->model.usage.input = (long)jnum(tok, pl_tok_key(PL_TOK_INPUT));
-	j->model.usage.output = (long)jnum(tok, pl_tok_key(PL_TOK_OUTPUT));
-	j->model.usage.cache_read = (long)jnum(tok, pl_tok_key(PL_TOK_CACHE_READ));
-	j->model.usage.cache_write = (long)jnum(tok, pl_tok_key(PL_TOK_CACHE_WRITE));
-	j->model.usage.thinking = (long)jnum(tok, "thinking");
-	j->attempts = (int)jnum(e->o, "attempts");
-	j->http_status = (long)jnum(e->o, "http_status");
-	if ((s = jstr(e->o, "model")))
+	j->model.usage.input = (long)pl_jnum(tok, pl_tok_key(PL_TOK_INPUT), 0);
+	j->model.usage.output = (long)pl_jnum(tok, pl_tok_key(PL_TOK_OUTPUT), 0);
+	j->model.usage.cache_read = (long)pl_jnum(tok, pl_tok_key(PL_TOK_CACHE_READ), 0);
+	j->model.usage.cache_write = (long)pl_jnum(tok, pl_tok_key(PL_TOK_CACHE_WRITE), 0);
+	j->model.usage.thinking = (long)pl_jnum(tok, "thinking", 0);
+	j->attempts = (int)pl_jnum(e->o, "attempts", 0);
+	j->http_status = (long)pl_jnum(e->o, "http_status", 0);
+	if ((s = pl_jstr(e->o, "model")))
 		snprintf(j->model.model, sizeof(j->model.model), "%s", s);
-	if ((s = jstr(e->o, "stop_reason")))
+	if ((s = pl_jstr(e->o, "stop_reason")))
 		snprintf(j->model.stop_reason, sizeof(j->model.stop_reason), "%s", s);
-	text = jstr(e->o, "text");
+	text = pl_jstr(e->o, "text");
 	if (text && (j->model.text = strdup(text)))
 		j->model.text_len = strlen(text);
 	ocn = pl_outcome_from_name(oc);
@@ -178,8 +165,8 @@ bool rsp_cassette_answer(struct rsp_ctx *c, struct rsp_job *j)
 			rsp_take_text(c, j, text, strlen(text));
 		} else if (ocn == PL_OUT_DROP) {
 			j->outcome = RSP_DROP;
-		} else if (ocn == PL_OUT_REPLY && jstr(e->o, "out")) {
-			const char *out = jstr(e->o, "out");
+		} else if (ocn == PL_OUT_REPLY && pl_jstr(e->o, "out")) {
+			const char *out = pl_jstr(e->o, "out");
 			size_t n = strlen(out) / 2;
 
 			j->reply = malloc(n ? n : 1);
@@ -195,7 +182,7 @@ bool rsp_cassette_answer(struct rsp_ctx *c, struct rsp_job *j)
 		j->outcome = ocn == PL_OUT_TIMEOUT || ocn == PL_OUT_TRUNCATED || ocn == PL_OUT_REFUSED
 			     ? (enum rsp_outcome)ocn : RSP_API_ERROR;
 	}
-	if ((s = jstr(e->o, "error")) && !j->error[0])
+	if ((s = pl_jstr(e->o, "error")) && !j->error[0])
 		snprintf(j->error, sizeof(j->error), "replayed: %.240s", s);
 	j->replayed = true;
 	rsp_finish(c, j);
