@@ -4,12 +4,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "packet/field.h"
 #include "packet/hex.h"
 #include "packet/ipv4.h"
 #include "packet/rules.h"
 #include "scenario/scenario.h"
 
 #define PER_SCENARIO 16
+
+/* Into the lab: a destination in the kernel target's network (a capture of a lab run
+ * against the kernel) moves to the responder's, the scenario language's, as the builder
+ * maps it back for the kernel (10.77.1.1 to 10.77.2.2, 10.77.1.x to 10.77.2.x; the
+ * generator's own 10.77.1.2 stays); one
+ * outside the lab moves to 10.77.2.2; any other (10.77.2.x, elsewhere in 10.77.0.0/16,
+ * multicast, broadcast, 0.0.0.0) stays, so a packet not for us stays one. A source
+ * outside 10.77.0.0/16 becomes 10.77.1.2. Checksums follow by RFC 1624 (a wrong one stays
+ * wrong by as much). */
+static void relocate(uint8_t *pkt, size_t len)
+{
+	uint32_t src, dst, net = PL_KERNEL_ADDR & 0xffffff00u;
+
+	if (len < PL_IPV4_HDR_MIN || pkt[0] >> 4 != 4)
+		return;
+	src = pl_field_raw(pl_fdesc(F_IP_SRC), pkt);
+	dst = pl_field_raw(pl_fdesc(F_IP_DST), pkt);
+	if (src >> 16 != PL_GEN_ADDR >> 16)
+		pl_ipv4_rewrite_addr(pkt, len, false, PL_GEN_ADDR);
+	if (dst == PL_KERNEL_ADDR)
+		pl_ipv4_rewrite_addr(pkt, len, true, PL_RESPONDER_ADDR);
+	else if ((dst & 0xffffff00u) == net && dst != PL_GEN_ADDR)
+		pl_ipv4_rewrite_addr(pkt, len, true, (PL_RESPONDER_ADDR & 0xffffff00u) | (dst & 0xff));
+	else if (!pl_scn_lab_dst(dst))
+		pl_ipv4_rewrite_addr(pkt, len, true, PL_RESPONDER_ADDR);
+}
 
 int pl_import_write(FILE *out, const struct pl_capture *cap, const char *name, const char *category,
 		    const char *source, struct pl_err *err)
@@ -27,7 +54,10 @@ int pl_import_write(FILE *out, const struct pl_capture *cap, const char *name, c
 	fprintf(out, "# Imported by `pinglab import` from %s: %zu IPv4 packets", source, cap->n);
 	if (cap->skipped)
 		fprintf(out, " (%zu frames that were not IPv4 skipped)", cap->skipped);
-	fprintf(out, ".\n# Addresses relocated into the lab (source 10.77.1.2, destination 10.77.2.2);\n"
+	fprintf(out, ".\n# Addresses relocated into the lab: a source from outside 10.77.0.0/16 to 10.77.1.2,\n"
+		     "# a destination from outside or the kernel target's 10.77.1.1 to 10.77.2.2, other\n"
+		     "# 10.77.1.x but the generator's to 10.77.2.x; the rest kept (10.77.2.99 stays a\n"
+		     "# packet not for us);\n"
 		     "# expectations are what the reference rules decide. State the kernel's with\n"
 		     "# expect.kernel[N] once you know it.\n");
 	if (strcmp(category, "valid") && strcmp(category, "malformed") && strcmp(category, "non-icmp") &&
@@ -55,8 +85,7 @@ int pl_import_write(FILE *out, const struct pl_capture *cap, const char *name, c
 			fprintf(out, "  expect.kernel either\n");
 		}
 		memcpy(pkt, cap->v[i].data, len);
-		pl_ipv4_rewrite_addr(pkt, len, false, PL_GEN_ADDR);
-		pl_ipv4_rewrite_addr(pkt, len, true, PL_RESPONDER_ADDR);
+		relocate(pkt, len);
 		pl_hex_encode(pkt, len, hex, 2 * 65536 + 1);
 		pl_pkt_describe(pkt, len, desc, sizeof(desc));
 		pl_reference_reply(pkt, len, PL_RESPONDER_ADDR, rep, sizeof(rep), &rn, &d, NULL);

@@ -391,7 +391,7 @@ static int flags_value(const char *v, bool tcp, uint32_t *out)
 
 /* Lab destinations only: frames leave on the generator's veth and nowhere else, but the
  * controller still refuses addresses outside the lab (and broadcast/multicast forms). */
-static bool lab_addr(uint32_t a)
+bool pl_scn_lab_dst(uint32_t a)
 {
 	return (a >> 16) == 0x0a4d || (a >> 28) == 0xe || a == 0xffffffffu || a == 0;
 }
@@ -472,7 +472,7 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 	case FK_ADDR:
 		if (pl_ip_parse(val, &fv->v))
 			return pl_errf(err, -EINVAL, "%s=%s: not an IPv4 address", fd->name, val);
-		if (fi == F_IP_DST && !lab_addr(fv->v))
+		if (fi == F_IP_DST && !pl_scn_lab_dst(fv->v))
 			return pl_errf(err, -EINVAL, "ip.dst=%s is outside the lab (10.77.0.0/16, multicast, broadcast or 0.0.0.0 only)", val);
 		break;
 	case FK_IPFLAGS:
@@ -912,7 +912,7 @@ static int check_send(struct parser *p, const struct pl_send *snd, struct pl_err
 			uint32_t dst = pl_get32(snd->hex.data + 16);
 			char a[16];
 
-			if (!lab_addr(dst))
+			if (!pl_scn_lab_dst(dst))
 				return perr(p, err, -EINVAL, "hex= packet's destination %s is outside the lab (10.77.0.0/16, multicast, broadcast or 0.0.0.0 only)",
 					    pl_ip_str(dst, a));
 		}

@@ -126,6 +126,10 @@ int pl_scn_load_each(struct pl_scn_set *set, const char *path,
 int pl_scn_parse_text(struct pl_scn_set *set, const char *name, const char *text, size_t len,
 		      struct pl_err *err);
 
+/* May a scenario send to address a: inside the lab (10.77.0.0/16), multicast, broadcast
+ * or 0.0.0.0 (nothing leaves the lab's namespaces). */
+bool pl_scn_lab_dst(uint32_t a);
+
 bool pl_scn_has_tag(const struct pl_scenario *s, const char *tag);
 
 /* Build packet `idx` of repetition `rep` for a target. Writes the IPv4 bytes (whatever
