@@ -98,7 +98,7 @@ static void diff_header(struct pl_diff *d, const struct pl_hdrs *e, size_t ei, c
 
 		if (fd->hdr != eh->type || pol == PD_NONE)
 			continue;
-		snprintf(name, sizeof(name), "%s%s", quoted ? "icmp.quoted." : "", fd->long_name ? fd->long_name : fd->name);
+		snprintf(name, sizeof(name), "%s%s", quoted ? PL_QUOTED_PREFIX : "", fd->long_name ? fd->long_name : fd->name);
 		if (!fd->width) {
 			/* the header's variable part (options) */
 			if (!rfc || pol != PD_EXACT_ONLY || quoted)
@@ -186,7 +186,7 @@ size_t pl_diff(const uint8_t *exp, size_t exp_len, const uint8_t *got, size_t go
 			const struct pl_hdr *up = &g.h[i - 1];
 			const uint8_t *ip = got + g.h[0].off;
 
-			add(d, "%s%s: expected %s, got %zu bytes of %s%s", e.h[i].quoted ? "icmp.quoted." : "",
+			add(d, "%s%s: expected %s, got %zu bytes of %s%s", e.h[i].quoted ? PL_QUOTED_PREFIX : "",
 			    pl_proto(e.h[i].type)->name, what(e.h[i].type), up->end - up->off - up->len,
 			    i >= g.n || up->type == PL_HDR_IPV4 ? pl_proto_name(ip[9]) : pl_proto(g.h[i].type)->name,
 			    pl_get16(ip + 6) & 0x3fff ? " fragment" : "");
@@ -196,7 +196,7 @@ size_t pl_diff(const uint8_t *exp, size_t exp_len, const uint8_t *got, size_t go
 		if (i + 1 < e.n)
 			continue;
 		last = &e.h[i];
-		snprintf(name, sizeof(name), "%s%s.payload", last->quoted ? "icmp.quoted." : "", pl_proto(last->type)->name);
+		snprintf(name, sizeof(name), "%s%s.payload", last->quoted ? PL_QUOTED_PREFIX : "", pl_proto(last->type)->name);
 		bytes(d, name, exp + last->off + last->len, last->end - last->off - last->len,
 		      got + g.h[i].off + g.h[i].len, g.h[i].end - g.h[i].off - g.h[i].len);
 	}

@@ -69,6 +69,9 @@ enum pl_fdiff {
 	PD_ZERO_OR_EQUAL,/* equal (exact); 0 or equal (RFC: the echo reply's code) */
 };
 
+/* how a field of an ICMP error's quoted datagram is named: icmp.quoted.ip.ttl */
+#define PL_QUOTED_PREFIX "icmp.quoted."
+
 #define PL_FF_ALIAS 0x1  /* the long name is accepted when parsing, too */
 
 struct pl_fdesc {

@@ -691,8 +691,16 @@ static int parse_expect(struct parser *p, struct pl_expect *e, int ntok, char **
 		size_t k;
 		int rc;
 
+		const char *ftok = tok[i];
+		bool quoted = false;
+
 		memset(&tmp, 0, sizeof(tmp));
-		rc = set_field(&tmp, tok[i], &ferr);
+		/* icmp.quoted.F: field F of the datagram an ICMP error quotes */
+		if (!strncmp(ftok, PL_QUOTED_PREFIX, strlen(PL_QUOTED_PREFIX))) {
+			quoted = true;
+			ftok += strlen(PL_QUOTED_PREFIX);
+		}
+		rc = set_field(&tmp, ftok, &ferr);
 		for (k = 0; k < F__COUNT && !rc; k++) {
 			if (tmp.f[k].mode == FM_UNSET)
 				continue;
@@ -707,11 +715,17 @@ static int parse_expect(struct parser *p, struct pl_expect *e, int ntok, char **
 					     pl_field_name((enum pl_field)k));
 				break;
 			}
+			if (quoted && e->kind != EXP_MATCH) {
+				rc = pl_errf(&ferr, -EINVAL, "%s%s: quoted fields are for expect match (an echo reply quotes nothing)",
+					     PL_QUOTED_PREFIX, pl_field_name((enum pl_field)k));
+				break;
+			}
 			if (e->nfields == PL_EXPECT_MAX_FIELDS) {
 				rc = pl_errf(&ferr, -E2BIG, "more than %d expected fields", PL_EXPECT_MAX_FIELDS);
 				break;
 			}
 			e->field[e->nfields] = (enum pl_field)k;
+			e->quoted[e->nfields] = quoted;
 			e->value[e->nfields++] = tmp.f[k].v;
 		}
 		bytes_free(&tmp.payload);
@@ -1308,7 +1322,8 @@ void pl_expect_describe(const struct pl_expect *e, char *out, size_t outsz)
 		int w;
 
 		pl_field_value_str(e->field[i], e->value[i], v, sizeof(v));
-		w = snprintf(out + used, outsz - used, " %s=%s", pl_field_name(e->field[i]), v);
+		w = snprintf(out + used, outsz - used, " %s%s=%s", e->quoted[i] ? PL_QUOTED_PREFIX : "",
+			     pl_field_name(e->field[i]), v);
 		if (w < 0 || (size_t)w >= outsz - used)
 			break;
 		used += (size_t)w;

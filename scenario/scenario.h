@@ -78,6 +78,8 @@ struct pl_expect {
 	size_t nfields;
 	enum pl_field field[PL_EXPECT_MAX_FIELDS];
 	uint32_t value[PL_EXPECT_MAX_FIELDS];
+	/* field i is of the datagram an ICMP error quotes: icmp.quoted.ip.ttl (match only) */
+	bool quoted[PL_EXPECT_MAX_FIELDS];
 };
 
 #define PL_SCN_MAX_SENDS 16

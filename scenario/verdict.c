@@ -175,12 +175,13 @@ enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t,
 
 			if (k >= PL_DIFF_MAX_LINES)
 				break;
-			if (!pl_field_get(&hs, e->field[i], false, &v))
-				snprintf(j->diff.lines[k], sizeof(j->diff.lines[k]), "%s: expected %u, got no such field (%.100s)",
-					 pl_field_name(e->field[i]), e->value[i], describe(o, desc, sizeof(desc)));
+			if (!pl_field_get(&hs, e->field[i], e->quoted[i], &v))
+				snprintf(j->diff.lines[k], sizeof(j->diff.lines[k]), "%s%s: expected %u, got no such field (%.100s)",
+					 e->quoted[i] ? PL_QUOTED_PREFIX : "", pl_field_name(e->field[i]), e->value[i],
+					 describe(o, desc, sizeof(desc)));
 			else if (v != e->value[i])
-				snprintf(j->diff.lines[k], sizeof(j->diff.lines[k]), "%s: expected %u, got %u",
-					 pl_field_name(e->field[i]), e->value[i], v);
+				snprintf(j->diff.lines[k], sizeof(j->diff.lines[k]), "%s%s: expected %u, got %u",
+					 e->quoted[i] ? PL_QUOTED_PREFIX : "", pl_field_name(e->field[i]), e->value[i], v);
 			else
 				continue;
 			j->diff.count++;

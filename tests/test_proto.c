@@ -7,6 +7,8 @@
 #include "packet/field.h"
 #include "packet/hex.h"
 #include "packet/proto.h"
+#include "scenario/scenario.h"
+#include "scenario/verdict.h"
 
 /* 10.77.1.2:40000 > 10.77.2.2:7 UDP "hello", IP id 0x1234 DF TTL 64.
  * IP checksum: 4500+0021+1234+4000+4011+0a4d+0102+0a4d+0202 = 0xef04, ~ = 0x10fb.
@@ -143,4 +145,42 @@ Test(proto, names_and_long_names_come_from_one_table)
 			cr_expect(!strncmp(d->name, pl_proto(d->hdr)->name, strlen(pl_proto(d->hdr)->name)),
 				  "%s is not named after its header %s", d->name, pl_proto(d->hdr)->name);
 	}
+}
+
+/* expect match reads the quoted datagram's fields: the port unreachable above quotes
+ * TTL 64 and destination port 7 */
+Test(proto, expect_match_checks_quoted_fields)
+{
+	static const char text[] = "scenario q\n  send udp.dport=7\n  expect drop\n"
+				   "  expect.kernel match icmp.type=3 icmp.quoted.ip.ttl=64 icmp.quoted.udp.dport=7\n"
+				   "scenario r\n  send udp.dport=7\n  expect drop\n"
+				   "  expect.kernel match icmp.quoted.ip.ttl=63 icmp.quoted.tcp.dport=7\n";
+	uint8_t sent[256], reply[256];
+	size_t ns = hex(udp_hex, sent), nr = hex(unreach_hex, reply);
+	struct pl_scn_set set = { 0 };
+	struct pl_err err = { "" };
+	struct pl_observation o = { sent, ns, reply, nr, BS_OK };
+	struct pl_judgement j;
+	char d[160];
+
+	cr_assert_eq(pl_scn_parse_text(&set, "non-icmp/q.scn", text, sizeof(text) - 1, &err), 0, "%s", err.msg);
+	pl_expect_describe(pl_scn_expect(&set.v[0], 0, PL_TARGET_KERNEL), d, sizeof(d));
+	cr_expect_str_eq(d, "match icmp.type=3 icmp.quoted.ip.ttl=64 icmp.quoted.udp.dport=7");
+	cr_expect_eq(pl_judge(pl_scn_expect(&set.v[0], 0, PL_TARGET_KERNEL), PL_TARGET_KERNEL, &o, &j), V_PASS,
+		     "%s", j.diff.lines[0]);
+	cr_expect_eq(pl_judge(pl_scn_expect(&set.v[1], 0, PL_TARGET_KERNEL), PL_TARGET_KERNEL, &o, &j), V_WRONG_REPLY);
+	cr_assert_eq(j.diff.count, 2);
+	cr_expect_str_eq(j.diff.lines[0], "icmp.quoted.ip.ttl: expected 63, got 64");
+	cr_expect(!strncmp(j.diff.lines[1], "icmp.quoted.tcp.dport: expected 7, got no such field", 52), "%s", j.diff.lines[1]);
+	pl_scn_set_free(&set);
+}
+
+Test(proto, quoted_fields_are_for_match_only)
+{
+	static const char text[] = "scenario q\n  send icmp.seq=1\n  expect reply icmp.quoted.ip.ttl=64\n";
+	struct pl_scn_set set = { 0 };
+	struct pl_err err = { "" };
+
+	cr_assert_neq(pl_scn_parse_text(&set, "valid/q.scn", text, sizeof(text) - 1, &err), 0);
+	cr_expect(strstr(err.msg, "icmp.quoted.ip.ttl: quoted fields are for expect match"), "%s", err.msg);
 }
