@@ -153,3 +153,13 @@ bool pl_field_set(uint8_t *buf, const struct pl_hdrs *hs, enum pl_field f, bool 
 	pl_field_put_raw(d, buf + h->off, v / d->scale);
 	return true;
 }
+
+uint32_t pl_field_read(const uint8_t *hdr, enum pl_field f)
+{
+	return pl_field_raw(pl_fdesc(f), hdr) * pl_fdesc(f)->scale;
+}
+
+void pl_field_write(uint8_t *hdr, enum pl_field f, uint32_t v)
+{
+	pl_field_put_raw(pl_fdesc(f), hdr, v / pl_fdesc(f)->scale);
+}

@@ -102,6 +102,10 @@ bool pl_field_get(const struct pl_hdrs *hs, enum pl_field f, bool quoted, uint32
 /* Write it into buf, the bytes hs was decoded from (other bits of the word kept). */
 bool pl_field_set(uint8_t *buf, const struct pl_hdrs *hs, enum pl_field f, bool quoted, uint32_t v);
 
+/* Field f of the header at hdr, by the table (value scaled); no bounds check. */
+uint32_t pl_field_read(const uint8_t *hdr, enum pl_field f);
+void pl_field_write(uint8_t *hdr, enum pl_field f, uint32_t v);
+
 /* The raw bits of a field in a header at p (no bounds check: p + off + width inside). */
 uint32_t pl_field_raw(const struct pl_fdesc *d, const uint8_t *p);
 void pl_field_put_raw(const struct pl_fdesc *d, uint8_t *p, uint32_t raw);

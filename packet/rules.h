@@ -44,4 +44,10 @@ const struct pl_rule *pl_rule_by_id(const char *id);
 int pl_reference_reply(const uint8_t *req, size_t len, uint32_t our_addr, uint8_t *out,
 		       size_t cap, size_t *out_len, struct pl_decision *d, struct pl_err *err);
 
+/* The `host` stack (packet/host.c): an RFC 1122 host at our_addr, with UDP and TCP echo
+ * on port 7. Same contract as pl_reference_reply. */
+const struct pl_rule *pl_host_rules(size_t *count);
+int pl_host_reply(const uint8_t *req, size_t len, uint32_t our_addr, uint8_t *out, size_t cap, size_t *out_len,
+		  struct pl_decision *d, struct pl_err *err);
+
 #endif

@@ -76,9 +76,7 @@ static uint32_t fv(const struct pl_fval *f, uint32_t dflt)
 /* Header field fi of the header at hdr: v, where the field table says */
 static void put(uint8_t *hdr, enum pl_field fi, uint32_t v)
 {
-	const struct pl_fdesc *d = pl_fdesc(fi);
-
-	pl_field_put_raw(d, hdr, v / d->scale);
+	pl_field_write(hdr, fi, v);
 }
 
 /* ... the send line's value, else dflt */

@@ -1,0 +1,126 @@
+/* The host stack's reference rules (packet/host.c) on packets whose answers were
+ * written out independently: built field by field from the rule texts in Python
+ * (struct.pack and a ones' complement sum of 16-bit words), not by pinglab. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "packet/hex.h"
+#include "packet/rules.h"
+
+#define US 0x0a4d0202u /* 10.77.2.2 */
+
+static const struct { const char *name, *rule, *what, *req, *ans; } replies[] = {
+	/* 10.77.1.2:40000 > 10.77.2.2:7 UDP "hello" (id 0x1234): the same data back from port 7, checksum as sent (the sum is symmetric in the swapped fields) */
+	{ "udp_echo", "udp-echo", NULL,
+	  "4500002112340000401150fb0a4d01020a4d02029c400007000d081d68656c6c6f",
+	  "4500002112340000401150fb0a4d02020a4d010200079c40000d081d68656c6c6f" },
+	/* UDP "hello" to port 9: ICMP 3/3 quoting all 33 bytes, TOS 0, id 0 */
+	{ "port_unreach", "port-unreachable", NULL,
+	  "4500002112340000401150fb0a4d01020a4d02029c400009000d081b68656c6c6f",
+	  "4500003d00000000400163230a4d02020a4d0102030314b9000000004500002112340000401150fb0a4d01020a4d02029c400009000d081b68656c6c6f" },
+	/* GRE (47), 4 bytes: ICMP 3/2 quoting all 24 bytes */
+	{ "proto_unreach", "protocol-unreachable", NULL,
+	  "4500001842420000402f20d80a4d01020a4d020200000800",
+	  "45000034000000004001632c0a4d02020a4d01020302f4fd000000004500001842420000402f20d80a4d01020a4d020200000800" },
+	/* SYN seq 1 to port 9: RST+ACK (0x14) seq 0 ack 2 window 0 */
+	{ "syn_closed", "reset", NULL,
+	  "4500002811110000400652220a4d01020a4d02029c40000900000001000000005002faf0010a0000",
+	  "4500002811110000400652220a4d02020a4d010200099c40000000000000000250140000fbe70000" },
+	/* ACK 5000 to port 9: RST (0x04) seq 5000 ack 0 */
+	{ "ack_closed", "reset", NULL,
+	  "4500002811120000400652210a4d01020a4d02029c40000900000001000013885010faf0ed730000",
+	  "4500002811120000400652210a4d02020a4d010200099c40000013880000000050040000e8710000" },
+	/* SYN seq 100 with 3 data bytes to port 7: SYN+ACK seq 0 ack 101 (the data not acknowledged), window 65535 */
+	{ "syn_ack", "syn-ack", NULL,
+	  "4500002b111300004006521d0a4d01020a4d02029c40000700000064000000005002faf03c430000616263",
+	  "4500002811130000400652200a4d02020a4d010200079c4000000000000000655012fffffb880000" },
+	/* FIN+PSH seq 10 with 3 data bytes to port 9: RST+ACK ack 10 + 3 + 1 = 14 */
+	{ "fin_data_closed", "reset", NULL,
+	  "4500002b111400004006521c0a4d01020a4d02029c4000090000000a000000005009faf00e7d000078797a",
+	  "45000028111400004006521f0a4d02020a4d010200099c40000000000000000e50140000fbdb0000" },
+	/* timestamp request id 0x77 seq 1, originate 0x01020304: reply type 14, receive = transmit = originate */
+	{ "timestamp", "timestamp-reply", NULL,
+	  "4500002822220000400141160a4d01020a4d02020d00ee8100770001010203040000000000000000",
+	  "4500002822220000400141160a4d02020a4d01020e00e57500770001010203040102030401020304" },
+};
+
+static const struct { const char *name, *rule, *req; } drops[] = {
+	/* a RST to a closed port */
+	{ "rst", "tcp-rst", "4500002800000000400663330a4d01020a4d02029c400009000000010000000050040000fbf80000" },
+	/* SYN+FIN to port 7 (listening) */
+	{ "synfin7", "listen-drop", "4500002800000000400663330a4d01020a4d02029c40000700000001000000005003faf0010b0000" },
+	/* UDP to a closed port with checksum 0x1234 (wrong): no port unreachable */
+	{ "udp_badsum", "udp-checksum", "45000021000000004011632f0a4d01020a4d02029c400009000d123468656c6c6f" },
+	/* an ICMP port unreachable sent to us: never an error about an error */
+	{ "icmp_error", "icmp-other", "4500003900000000400163270a4d01020a4d0202030314b5000000004500001d00000000401163330a4d02020a4d010200099c400009d3f478" },
+	/* UDP from 10.77.1.255, a broadcast source */
+	{ "bcast_src", "bad-source", "4500002100000000401162320a4d01ff0a4d02029c400009000d071e68656c6c6f" },
+	/* UDP length 20 in a 13-byte payload */
+	{ "udp_len_long", "udp-malformed", "45000021000000004011632f0a4d01020a4d02029c4000090014081b68656c6c6f" },
+};
+
+static size_t unhex(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	cr_assert_eq(pl_hex_decode(h, out, cap, &n, NULL), 0, "%s", h);
+	return n;
+}
+
+Test(host, answers_are_the_independently_built_ones)
+{
+	for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+		uint8_t req[2048], want[2048], got[2048];
+		size_t nq = unhex(replies[i].req, req, sizeof(req)), nw = unhex(replies[i].ans, want, sizeof(want)), ng;
+		struct pl_decision d;
+
+		cr_assert_eq(pl_host_reply(req, nq, US, got, sizeof(got), &ng, &d, NULL), 0, "%s", replies[i].name);
+		cr_expect_eq(d.action, PL_ACTION_REPLY, "%s: %s (%s)", replies[i].name, d.rule->id, d.detail);
+		cr_expect_str_eq(d.rule->id, replies[i].rule, "%s", replies[i].name);
+		cr_expect(ng == nw && !memcmp(got, want, nw), "%s: %zu bytes, want %zu", replies[i].name, ng, nw);
+	}
+}
+
+Test(host, drops_name_their_rule)
+{
+	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
+		uint8_t req[2048], got[2048];
+		size_t nq = unhex(drops[i].req, req, sizeof(req)), ng;
+		struct pl_decision d;
+
+		cr_assert_eq(pl_host_reply(req, nq, US, got, sizeof(got), &ng, &d, NULL), 0, "%s", drops[i].name);
+		cr_expect_eq(d.action, PL_ACTION_DROP, "%s: %s", drops[i].name, d.rule->id);
+		cr_expect_str_eq(d.rule->id, drops[i].rule, "%s (%s)", drops[i].name, d.detail);
+		cr_expect_eq(ng, 0);
+	}
+}
+
+/* RFC 1812 §4.3.2.3: the error stays within 576 bytes, so a 1028-byte datagram is quoted
+ * for its first 548 bytes */
+Test(host, an_error_quotes_at_most_548_bytes)
+{
+	uint8_t req[1028], got[2048];
+	size_t ng;
+	struct pl_decision d;
+
+	memset(req, 0, sizeof(req));
+	unhex("450004040000000040115f4c0a4d01020a4d02029c40000903f00000", req, sizeof(req)); /* UDP to port 9, checksum 0 */
+	cr_assert_eq(pl_host_reply(req, sizeof(req), US, got, sizeof(got), &ng, &d, NULL), 0);
+	cr_expect_str_eq(d.rule->id, "port-unreachable", "%s", d.detail);
+	cr_assert_eq(ng, 576);
+	cr_expect(got[2] == 0x02 && got[3] == 0x40, "total length 576");
+	cr_expect_eq(memcmp(got + 28, req, 548), 0, "the quote is the datagram's first 548 bytes");
+}
+
+Test(host, rules_are_numbered_in_order_with_unique_ids)
+{
+	size_t n;
+	const struct pl_rule *r = pl_host_rules(&n);
+
+	cr_assert_gt(n, 10);
+	for (size_t i = 0; i < n; i++) {
+		cr_expect_eq(r[i].number, (int)i + 1, "%s", r[i].id);
+		for (size_t j = 0; j < i; j++)
+			cr_expect_str_neq(r[i].id, r[j].id);
+	}
+}
