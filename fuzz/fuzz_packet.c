@@ -1,5 +1,5 @@
 /* Fuzz the IPv4/ICMP parser, the header registry (quoted datagrams included), every field
- * of the field table, the reference rules and the field diff on any bytes. */
+ * of the field table, the echo and host stacks' rules and the field diff on any bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -53,6 +53,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pl_diff(out, n, data, size, PL_STRICT_RFC, &df);
 		if (pl_diff(out, n, out, n, PL_STRICT_EXACT, &df) != 0)
 			__builtin_trap(); /* a reply must equal itself */
+	}
+	/* the host stack's rules: an answer is a well-formed packet that equals itself */
+	if (pl_host_reply(data, size, PL_RESPONDER_ADDR, out, sizeof(out), &n, &d, NULL) == 0 &&
+	    d.action == PL_ACTION_REPLY) {
+		struct pl_hdrs ah;
+
+		if (pl_hdrs_parse(out, n, &ah, NULL) != 0 || pl_diff(out, n, out, n, PL_STRICT_RFC, &df) != 0)
+			__builtin_trap();
 	}
 	return 0;
 }
