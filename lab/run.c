@@ -1000,6 +1000,11 @@ static int phase_targets(struct pl_run *r, struct pl_err *err)
 		g[i].name = i < nb ? "baselines" : r->m[i - nb].name;
 	}
 	b = (struct block){ .on = ng > 1 && isatty(1) };
+	/* packets.jsonl exists from here on, empty if a Ctrl-C comes before the first
+	 * generator starts (the helpers of several targets take a while under valgrind),
+	 * so a stopped run's partial report always has its packet file */
+	path(all, sizeof(all), r->dir, "packets.jsonl");
+	close(open(all, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
 	/* the helpers of every target first: the packets start when all can answer */
 	if (r->targets & RUN_T_REFERENCE) {
 		path(rlog, sizeof(rlog), r->dir, "responder-reference.jsonl");
