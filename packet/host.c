@@ -10,7 +10,6 @@
 #include "packet/rules.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,27 +115,11 @@ const struct pl_rule *pl_host_rules(size_t *count)
 	return rules;
 }
 
-static int decide(struct pl_decision *d, int number, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define decide(d, number, ...) pl_rule_decide(rules, d, number, __VA_ARGS__)
 
-static int decide(struct pl_decision *d, int number, const char *fmt, ...)
-{
-	va_list ap;
-
-	d->rule = &rules[number - 1];
-	d->action = d->rule->action;
-	va_start(ap, fmt);
-	vsnprintf(d->detail, sizeof(d->detail), fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
-static bool bad_source(uint32_t src, uint32_t ours)
-{
-	uint8_t first = (uint8_t)(src >> 24);
-
-	return first == 0 || first == 127 || first >= 224 || src == ours ||
-	       ((src >> 16) == 0x0a4d && (src & 0xff) == 0xff);
-}
+/* pl_rule_ip_checks decides rules 1-5 of either table */
+_Static_assert(H_MALFORMED == 1 && H_IP_CSUM == 2 && H_NOT_FOR_US == 3 && H_BAD_SOURCE == 4 && H_FRAGMENT == 5,
+	       "the host stack's first five rules are the shared IPv4 checks");
 
 /* The IPv4 header of an answer, written at out: from ours to the request's source. */
 static void answer_ip(uint8_t *out, const struct pl_pkt *req, uint8_t proto, uint8_t tos, uint16_t id,
@@ -330,25 +313,10 @@ int pl_host_reply(const uint8_t *req, size_t len, uint32_t our_addr, uint8_t *ou
 		  struct pl_decision *d, struct pl_err *err)
 {
 	struct pl_pkt p;
-	struct pl_err perr;
-	char a[16];
-	size_t hl;
 
-	memset(d, 0, sizeof(*d));
 	*out_len = 0;
-	if (pl_ipv4_parse(req, len, &p, &perr))
-		return decide(d, H_MALFORMED, "%s", perr.msg);
-	hl = (size_t)p.ip.ihl * 4;
-	if (!pl_ipv4_csum_ok(req, hl))
-		return decide(d, H_IP_CSUM, "header checksum 0x%04x, correct is 0x%04x", p.ip.checksum,
-			      pl_ipv4_compute_csum(req, hl));
-	if (p.ip.dst != our_addr)
-		return decide(d, H_NOT_FOR_US, "destination %s", pl_ip_str(p.ip.dst, a));
-	if (bad_source(p.ip.src, our_addr))
-		return decide(d, H_BAD_SOURCE, "source %s", pl_ip_str(p.ip.src, a));
-	if (p.ip.flags & PL_IP_FLAG_MF || p.ip.frag_offset)
-		return decide(d, H_FRAGMENT, "%sfragment offset %u", p.ip.flags & PL_IP_FLAG_MF ? "MF, " : "",
-			      p.ip.frag_offset * 8);
+	if (pl_rule_ip_checks(rules, req, len, our_addr, true, &p, d))
+		return 0;
 	switch (p.ip.protocol) {
 	case PL_PROTO_ICMP: return icmp(req, &p, our_addr, out, cap, out_len, d, err);
 	case PL_PROTO_UDP: return udp(req, &p, our_addr, out, cap, out_len, d, err);

@@ -63,14 +63,11 @@ const struct pl_rule *pl_rule_by_id(const char *id)
 	return NULL;
 }
 
-static int decide(struct pl_decision *d, int number, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int decide(struct pl_decision *d, int number, const char *fmt, ...)
+int pl_rule_decide(const struct pl_rule *table, struct pl_decision *d, int number, const char *fmt, ...)
 {
 	va_list ap;
 
-	d->rule = &rules[number - 1];
+	d->rule = &table[number - 1];
 	d->action = d->rule->action;
 	va_start(ap, fmt);
 	vsnprintf(d->detail, sizeof(d->detail), fmt, ap);
@@ -78,11 +75,38 @@ static int decide(struct pl_decision *d, int number, const char *fmt, ...)
 	return 0;
 }
 
-static int bad_source(uint32_t src, uint32_t our_addr)
+#define decide(d, number, ...) pl_rule_decide(rules, d, number, __VA_ARGS__)
+
+static bool bad_source(uint32_t src, uint32_t our_addr, bool lab_broadcast)
 {
 	uint8_t first = (uint8_t)(src >> 24);
 
-	return first == 0 || first == 127 || first >= 224 || src == our_addr;
+	return first == 0 || first == 127 || first >= 224 || src == our_addr ||
+	       (lab_broadcast && (src >> 16) == 0x0a4d && (src & 0xff) == 0xff);
+}
+
+bool pl_rule_ip_checks(const struct pl_rule *table, const uint8_t *req, size_t len, uint32_t our_addr,
+		       bool lab_broadcast, struct pl_pkt *p, struct pl_decision *d)
+{
+	struct pl_err perr;
+	char a[16];
+	size_t hl;
+
+	memset(d, 0, sizeof(*d));
+	if (pl_ipv4_parse(req, len, p, &perr))
+		return !pl_rule_decide(table, d, 1, "%s", perr.msg);
+	hl = (size_t)p->ip.ihl * 4;
+	if (!pl_ipv4_csum_ok(req, hl))
+		return !pl_rule_decide(table, d, 2, "header checksum 0x%04x, correct is 0x%04x", p->ip.checksum,
+				       pl_ipv4_compute_csum(req, hl));
+	if (p->ip.dst != our_addr)
+		return !pl_rule_decide(table, d, 3, "destination %s", pl_ip_str(p->ip.dst, a));
+	if (bad_source(p->ip.src, our_addr, lab_broadcast))
+		return !pl_rule_decide(table, d, 4, "source %s", pl_ip_str(p->ip.src, a));
+	if (p->ip.flags & PL_IP_FLAG_MF || p->ip.frag_offset)
+		return !pl_rule_decide(table, d, 5, "%sfragment offset %u", p->ip.flags & PL_IP_FLAG_MF ? "MF, " : "",
+				       p->ip.frag_offset * 8);
+	return false;
 }
 
 int pl_reference_reply(const uint8_t *req, size_t len, uint32_t our_addr, uint8_t *out,
@@ -90,26 +114,11 @@ int pl_reference_reply(const uint8_t *req, size_t len, uint32_t our_addr, uint8_
 {
 	struct pl_pkt p;
 	struct pl_ipv4 rip;
-	struct pl_err perr;
-	char a[16];
-	size_t hl;
 	int n;
 
-	memset(d, 0, sizeof(*d));
 	*out_len = 0;
-	if (pl_ipv4_parse(req, len, &p, &perr))
-		return decide(d, 1, "%s", perr.msg);
-	hl = (size_t)p.ip.ihl * 4;
-	if (!pl_ipv4_csum_ok(req, hl))
-		return decide(d, 2, "header checksum 0x%04x, correct is 0x%04x", p.ip.checksum,
-			      pl_ipv4_compute_csum(req, hl));
-	if (p.ip.dst != our_addr)
-		return decide(d, 3, "destination %s", pl_ip_str(p.ip.dst, a));
-	if (bad_source(p.ip.src, our_addr))
-		return decide(d, 4, "source %s", pl_ip_str(p.ip.src, a));
-	if (p.ip.flags & PL_IP_FLAG_MF || p.ip.frag_offset)
-		return decide(d, 5, "%sfragment offset %u", p.ip.flags & PL_IP_FLAG_MF ? "MF, " : "",
-			      p.ip.frag_offset * 8);
+	if (pl_rule_ip_checks(rules, req, len, our_addr, false, &p, d))
+		return 0;
 	if (p.ip.protocol != PL_PROTO_ICMP)
 		return decide(d, 6, "protocol %u (%s)", p.ip.protocol, pl_proto_name(p.ip.protocol));
 	if (p.l4_len < PL_ICMP_HDR_LEN)

@@ -8,10 +8,12 @@
 #ifndef PL_RULES_H
 #define PL_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"
+#include "packet/ipv4.h"
 
 /* The responder's address in the lab: 10.77.2.2. */
 #define PL_RESPONDER_ADDR 0x0a4d0202u
@@ -43,6 +45,18 @@ const struct pl_rule *pl_rule_by_id(const char *id);
  * length stored in *out_len. Returns 0, or a negative code if out is too small. */
 int pl_reference_reply(const uint8_t *req, size_t len, uint32_t our_addr, uint8_t *out,
 		       size_t cap, size_t *out_len, struct pl_decision *d, struct pl_err *err);
+
+/* For the stacks' rule files: record in d that rule `number` of table decided, with what
+ * matched in words; returns 0. */
+int pl_rule_decide(const struct pl_rule *table, struct pl_decision *d, int number, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The IPv4 checks every stack starts with, as its rules 1-5 (malformed, header checksum,
+ * not for us, a source that cannot be a sender, a fragment): true when one of them
+ * decided (a drop, in d); else p holds the parsed packet. lab_broadcast: a 10.77.X.255
+ * source is not a sender either (the host stack). */
+bool pl_rule_ip_checks(const struct pl_rule *table, const uint8_t *req, size_t len, uint32_t our_addr,
+		       bool lab_broadcast, struct pl_pkt *p, struct pl_decision *d);
 
 /* The `host` stack (packet/host.c): an RFC 1122 host at our_addr, with UDP and TCP echo
  * on port 7. Same contract as pl_reference_reply. */
