@@ -49,7 +49,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libpinglab.a
 
 # program name : source folder
-PROGS     := pinglab:lab pinglab-gen:gen pinglab-responder:responder pinglab-mockllm:mockllm
+PROGS     := pinglab:lab pinglab-gen:gen pinglab-responder:responder pinglab-mockllm:mockllm pinglab-echod:echod
 prog_dir   = $(word 2,$(subst :, ,$(filter $(1):%,$(PROGS))))
 prog_objs  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(call prog_dir,$(1))/*.c))
 BINS      := $(foreach p,$(PROGS),$(if $(wildcard $(word 2,$(subst :, ,$(p)))/*.c),$(BUILD)/$(word 1,$(subst :, ,$(p)))))
@@ -61,7 +61,7 @@ TEST_BIN  := $(BUILD)/pinglab-tests
 TEST_ARGS ?= --jobs 2
 
 .PHONY: all test check valgrind ci clean help lab bench fuzz fuzz-smoke
-all: $(BINS) ## build the four programs into build/ (the default target)
+all: $(BINS) ## build the five programs into build/ (the default target)
 
 $(BUILD)/version.h: FORCE
 	@mkdir -p $(BUILD)
@@ -145,8 +145,8 @@ LAB_ARGS = --backend $(BACKEND) $(if $(MODEL),--model $(MODEL)) $(if $(BASE_URL)
 	   $(if $(MAX_COST),--max-cost $(MAX_COST)) $(if $(MAX_PACKETS),--max-packets $(MAX_PACKETS)) \
 	   $(if $(PRICE),--price $(PRICE)) $(if $(TEMPERATURE),--temperature $(TEMPERATURE)) \
 	   $(if $(MAX_TOKENS),--max-tokens $(MAX_TOKENS)) $(if $(THINKING),--thinking $(THINKING)) \
-	   $(if $(REASONING_EFFORT),--reasoning-effort $(REASONING_EFFORT))
-lab: all ## the whole scenario library against kernel, reference and the models (root; MODELS, BACKEND, MODEL, BASE_URL, KEY_FILE, RESPONDER_USER, PROFILE, SCALE, TAG, MAX_COST, MAX_PACKETS, PRICE, TEMPERATURE, MAX_TOKENS, THINKING, REASONING_EFFORT)
+	   $(if $(REASONING_EFFORT),--reasoning-effort $(REASONING_EFFORT)) $(if $(STACK),--stack $(STACK))
+lab: all ## the whole scenario library against kernel, reference and the models (root; STACK=echo|host, MODELS, BACKEND, MODEL, BASE_URL, KEY_FILE, RESPONDER_USER, PROFILE, SCALE, TAG, MAX_COST, MAX_PACKETS, PRICE, TEMPERATURE, MAX_TOKENS, THINKING, REASONING_EFFORT)
 	$(Q)$(BUILD)/pinglab run $(LAB_ARGS)
 
 clean: ## remove build outputs (not reports)

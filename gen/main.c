@@ -41,7 +41,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pinglab-gen --iface IF [--target NAME:kernel|NAME:responder]... [--tun-netns PATH]\n"
-		"                   [--tun IF] [--out FILE] [--max-wait MS] [--tag T]\n"
+		"                   [--tun IF] [--out FILE] [--max-wait MS] [--tag T] [--stack echo|host]\n"
 		"                   [--decisions RESPONDER_LOG] [--wait MS] [--trials K]\n"
 		"                   [--prices TABLE [--price IN,OUT]] [--max-cost USD] [--max-packets N]\n"
 		"                   [--progress-status (the progress line as \"@progress ...\" lines, for pinglab run)]\n"
@@ -65,6 +65,7 @@ int main(int argc, char **argv)
 		{ "trials", required_argument, NULL, 'K' }, { "max-packets", required_argument, NULL, 'M' },
 		{ "prices", required_argument, NULL, 'P' }, { "max-cost", required_argument, NULL, 'C' },
 		{ "price", required_argument, NULL, 'X' }, { "progress-status", no_argument, NULL, 'S' },
+		{ "stack", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *iface = NULL, *tun_ns = NULL, *tun_if = "tun0", *out = NULL, *tag = NULL;
@@ -78,13 +79,14 @@ int main(int argc, char **argv)
 	struct pl_scn_set set = { 0 };
 	struct pl_wire wire = { .fd = -1 }, tun = { .fd = -1 };
 	struct pl_play play = { .stop = &stop_flag };
+	const struct pl_stack *stack = pl_stack(PL_STACK_ECHO);
 	struct pl_err err = { "" };
 	struct sigaction sa;
 	int c, status = 2;
 	unsigned long failed;
 	bool status_lines = false;
 
-	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:M:P:C:X:S", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:M:P:C:X:SA:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': iface = optarg; break;
 		case 'n': tun_ns = optarg; break;
@@ -133,6 +135,12 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'S': status_lines = true; break;
+		case 'A':
+			if (!(stack = pl_stack_by_name(optarg))) {
+				fprintf(stderr, "pinglab-gen: --stack %s: unknown stack (%s)\n", optarg, pl_stack_names());
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -158,6 +166,9 @@ int main(int argc, char **argv)
 		play.price = price_of;
 		play.price_arg = &prices;
 	}
+	for (k = 0; k < ntargets; k++)
+		targets[k].stack = stack;
+	set.stack = stack->id;
 	/* parse and validate everything before any packet leaves */
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		if (pl_scn_load(&set, argv[i], &err)) {

@@ -28,8 +28,23 @@ int cmd_check(int argc, char **argv)
 	int npaths = argc - 1, k;
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: pinglab check FILE|DIR...   (default: scenarios/)\n");
+		printf("usage: pinglab check [--stack echo|host] FILE|DIR...   (default: scenarios/)\n"
+		       "  every expectation must agree with the echo stack's rules, and with the host\n"
+		       "  stack's where a scenario has expect.host lines or --stack host is given\n");
 		return PL_EXIT_OK;
+	}
+	if (argc > 1 && !strncmp(argv[1], "--stack", 7)) {
+		const char *name = argv[1][7] == '=' ? argv[1] + 8 : argc > 2 && !argv[1][7] ? argv[2] : NULL;
+		const struct pl_stack *st = pl_stack_by_name(name);
+
+		if (!st) {
+			fprintf(stderr, "pinglab check: --stack %s: unknown stack (%s)\n", name ? name : "(nothing)",
+				pl_stack_names());
+			return PL_EXIT_ERROR;
+		}
+		set.stack = st->id;
+		paths += argv[1][7] ? 1 : 2;
+		npaths -= argv[1][7] ? 1 : 2;
 	}
 	if (npaths == 0) {
 		paths = def;
@@ -53,7 +68,8 @@ int cmd_check(int argc, char **argv)
 	}
 	for (i = 0; i < set.n; i++)
 		packets += set.v[i].nsend * set.v[i].repeat;
-	printf("ok: %zu scenarios, %zu packets per target\n", set.n, packets);
+	printf("ok: %zu scenarios, %zu packets per target%s\n", set.n, packets,
+	       set.stack == PL_STACK_HOST ? " (host stack)" : "");
 	pl_scn_set_free(&set);
 	return PL_EXIT_OK;
 }

@@ -64,6 +64,7 @@ int cmd_ping(int argc, char **argv)
 	bool llm, up = false;
 
 	memset(&r, 0, sizeof(r));
+	r.stack = pl_stack(PL_STACK_ECHO);
 	r.backend = "reference";
 	r.profile = "sim-haiku-like";
 	r.scale = "1";

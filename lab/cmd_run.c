@@ -86,6 +86,8 @@ static void usage(FILE *f)
 		"                    no model, no key; its targets, seed, repeat and tag)]\n"
 		"                   [--resume RUN_DIR (finish an interrupted run in its directory: what the\n"
 		"                    model answered comes from its log, only the rest is asked)]\n"
+		"                   [--stack echo|host (the rules every target plays by; default echo:\n"
+		"                    answer pings, drop the rest; host: an RFC 1122 host, see prompts/host.md)]\n"
 		"                   [-- EXEC COMMAND...]\n");
 }
 
@@ -107,7 +109,7 @@ int cmd_run(int argc, char **argv)
 		{ "temperature", required_argument, NULL, 'E' }, { "max-tokens", required_argument, NULL, 'M' },
 		{ "thinking", required_argument, NULL, 'H' }, { "reasoning-effort", required_argument, NULL, 'X' },
 		{ "price", required_argument, NULL, 'Q' }, { "replay", required_argument, NULL, 'Z' },
-		{ "resume", required_argument, NULL, 'W' },
+		{ "resume", required_argument, NULL, 'W' }, { "stack", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_run r;
@@ -124,6 +126,7 @@ int cmd_run(int argc, char **argv)
 	const char *labs[1 + RUN_MODELS_MAX]; /* the run's lab, then each model target's own */
 	unsigned nlabs = 1;                   /* of them up */
 	unsigned want = 1, k;
+	pid_t echod = -1;
 
 	memset(&r, 0, sizeof(r));
 	r.targets = RUN_T_KERNEL | RUN_T_REFERENCE | RUN_T_LLM;
@@ -137,6 +140,7 @@ int cmd_run(int argc, char **argv)
 	r.max_wait_ms = 100;
 	r.model_timeout_ms = 60000;
 	r.stop = &run_stop;
+	r.stack = pl_stack(PL_STACK_ECHO);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+s:g:t:b:m:u:p:S:c:w:T:o:khL:R:K:N:P:F:B:Y:U:C:E:M:H:X:Q:Z:W:", opts, NULL)) != -1) {
 		switch (c) {
@@ -256,6 +260,13 @@ int cmd_run(int argc, char **argv)
 			r.price_arg = optarg;
 			break;
 		case 'U': r.user = optarg; break;
+		case 'A':
+			if (!(r.stack = pl_stack_by_name(optarg))) {
+				fprintf(stderr, "pinglab run: --stack %s: unknown stack (%s)\n", optarg, pl_stack_names());
+				return PL_EXIT_ERROR;
+			}
+			r.stack_given = true;
+			break;
 		case 'h': usage(stdout); return PL_EXIT_OK;
 		default: usage(stderr); return PL_EXIT_ERROR;
 		}
@@ -263,6 +274,11 @@ int cmd_run(int argc, char **argv)
 	r.exec_argv = optind < argc ? argv + optind : NULL;
 
 	/* everything is validated before anything is built */
+	if ((r.replay || r.resume) && pl_run_recorded_stack(&r, r.replay ? r.replay : r.resume, &err)) {
+		fprintf(stderr, "pinglab run: %s\n", err.msg);
+		return PL_EXIT_ERROR;
+	}
+	set.stack = r.stack->id;
 	if ((r.replay || r.resume) && !npaths) {
 		/* the scenario files the recorded run played (a folder is recorded file by file) */
 		if (pl_run_recorded_scenarios(r.replay ? r.replay : r.resume, recorded, 1024, &nrecorded, &err)) {
@@ -363,7 +379,18 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	r.spawn = cli_spawn;
 	r.stop_child = cli_stop_child;
-	fprintf(stderr, "pinglab run: run %s, lab %s, report in %s/\n", r.id, r.lab, r.dir);
+	if (r.stack->id == PL_STACK_HOST) {
+		/* the kernel target as the host stack's host: RFC 862 echo on port 7 (rsp's
+		 * icmp_ratelimit is 0 in every lab, see docs/lab.md) */
+		pl_run_event(&r, "stack", 0, "host stack: icmp_ratelimit 0 in pl-%s-rsp (every lab's); echo on port 7 for the kernel target",
+			     r.lab);
+		if ((r.targets & RUN_T_KERNEL) && (echod = pl_run_start_echod(&r, &err)) < 0) {
+			fprintf(stderr, "pinglab run: %s\n", err.msg);
+			pl_run_event(&r, "error", 0, "%s", err.msg);
+			goto out;
+		}
+	}
+	fprintf(stderr, "pinglab run: run %s, lab %s, %s stack, report in %s/\n", r.id, r.lab, r.stack->name, r.dir);
 	status = pl_run_play(&r, &err);
 	if (status == PL_EXIT_ERROR && err.msg[0]) {
 		fprintf(stderr, "pinglab run: %s\n", err.msg);
@@ -372,6 +399,10 @@ int cmd_run(int argc, char **argv)
 out:
 	if (run_stop)
 		pl_run_event(&r, "stopped", 0, "SIGINT or SIGTERM: the run ended early");
+	if (echod > 0) {
+		r.stop_child(echod);
+		pl_run_event(&r, "exit", echod, "pinglab-echod stopped");
+	}
 	while (lab_up && nlabs-- > 0) {
 		const char *name = labs[nlabs];
 		struct pl_err derr;

@@ -132,6 +132,44 @@ pid_t pl_run_start_mock(struct pl_run *r, struct pl_run_model *m, struct pl_err 
 	return pid;
 }
 
+pid_t pl_run_start_echod(struct pl_run *r, struct pl_err *err)
+{
+	char bin[PATH_MAX + 32], ns[64], line[128];
+	const char *argv[] = { bin, "--addr", PL_LAB_KERNEL_IP, "--port", "7", NULL };
+	struct pollfd p;
+	int fds[2];
+	ssize_t k = 0;
+	pid_t pid;
+
+	path(bin, sizeof(bin), r->bindir, "pinglab-echod");
+	snprintf(ns, sizeof(ns), "pl-%s-rsp", r->lab);
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		pl_errf(err, -errno, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = r->spawn(argv, ns, fds[1], -1);
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		pl_errf(err, -errno, "fork: %s", strerror(errno));
+		return -1;
+	}
+	pl_lab_add_pid(r->lab, pid, "echod", NULL);
+	p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+	if (poll(&p, 1, 5000) > 0)
+		k = read(fds[0], line, sizeof(line) - 1);
+	close(fds[0]);
+	line[k > 0 ? k : 0] = '\0';
+	if (strncmp(line, "ready", 5)) {
+		r->stop_child(pid);
+		pl_errf(err, -EIO, "pinglab-echod did not start in pl-%s-rsp", r->lab);
+		return -1;
+	}
+	pl_run_event(r, "start", pid, "pinglab-echod: UDP and TCP echo (RFC 862) on %s:7 in pl-%s-rsp, for the kernel target of the host stack",
+		     PL_LAB_KERNEL_IP, r->lab);
+	return pid;
+}
+
 /* Who a responder runs as after opening tun0: --responder-user, or by default nobody —
  * except a model backend that runs the user's own tools (exec: `claude -p` wants its
  * configuration; agent: its FIFOs), which stays root without capabilities. "root"
@@ -155,9 +193,11 @@ pid_t pl_run_start_responder(struct pl_run *r, struct pl_run_model *m, const cha
 
 	path(bin, sizeof(bin), r->bindir, "pinglab-responder");
 	snprintf(ns, sizeof(ns), "/run/netns/pl-%s-rsp", lab);
-	find_data(r, "prompts/system.md", prompt, sizeof(prompt));
+	find_data(r, r->stack->prompt, prompt, sizeof(prompt));
 	find_data(r, "prompts/packet.md", tmpl, sizeof(tmpl));
 	argv[n++] = bin;
+	argv[n++] = "--stack";
+	argv[n++] = r->stack->name;
 	argv[n++] = "--netns";
 	argv[n++] = ns;
 	argv[n++] = "--log";
@@ -441,6 +481,8 @@ static pid_t spawn_gen(struct pl_run *r, const char *lab, const char *const *tar
 	argv[n++] = out;
 	argv[n++] = "--max-wait";
 	argv[n++] = maxw;
+	argv[n++] = "--stack";
+	argv[n++] = r->stack->name;
 	for (i = 0; targets[i]; i++) {
 		argv[n++] = "--target";
 		argv[n++] = targets[i];
@@ -819,6 +861,7 @@ static void write_run_json(struct pl_run *r, const char *ended)
 	if (ended)
 		cJSON_AddStringToObject(o, "ended", ended);
 	cJSON_AddStringToObject(o, "lab", r->lab);
+	cJSON_AddStringToObject(o, "stack", r->stack->name);
 	if (!uname(&u)) {
 		snprintf(buf, sizeof(buf), "%s %s %s", u.sysname, u.release, u.machine);
 		cJSON_AddStringToObject(o, "kernel", buf);
@@ -851,7 +894,7 @@ static void write_run_json(struct pl_run *r, const char *ended)
 		memset(&c, 0, sizeof(c));
 		if (r->models[0] && pl_mtab_load(r->models, &c.table, &terr))
 			memset(&c.table, 0, sizeof(c.table));
-		find_data(r, "prompts/system.md", prompt, sizeof(prompt));
+		find_data(r, r->stack->prompt, prompt, sizeof(prompt));
 		sha_file(prompt, c.system_sha);
 		find_data(r, "prompts/packet.md", prompt, sizeof(prompt));
 		sha_file(prompt, c.template_sha);

@@ -11,6 +11,7 @@
 
 #include "common/err.h"
 #include "model/spec.h"
+#include "packet/stack.h"
 #include "scenario/scenario.h"
 
 #define RUN_T_KERNEL    1u
@@ -86,6 +87,8 @@ struct pl_run {
 	const char *baseline;               /* run directory to compare with (NULL: none) */
 	double fail_under;                  /* model pass rate below this fails the run (<0: off) */
 	const struct pl_scn_set *set;
+	const struct pl_stack *stack;       /* --stack (echo unless given; a replay's or resume's is recorded) */
+	bool stack_given;
 	volatile sig_atomic_t *stop;
 	char started[40];
 	char incident[160];                 /* e.g. "the model responder crashed (signal 9)" */
@@ -124,6 +127,13 @@ int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err);
  * cleared for the run to be played again there: the cassette answers what was answered,
  * the model only the rest. */
 int pl_run_load_resume(struct pl_run *r, const char *dir, struct pl_err *err);
+/* The host stack's echo service for the kernel target: pinglab-echod in r->lab's rsp
+ * namespace, on 10.77.1.1 port 7 (UDP and TCP), recorded in the lab's run file (so
+ * pinglab clean stops it) and in events.jsonl; returns its pid once it listens. */
+pid_t pl_run_start_echod(struct pl_run *r, struct pl_err *err);
+/* The stack DIR/run.json records into r->stack (echo for a run.json that names none);
+ * an error when it is unknown, or is not the --stack given. */
+int pl_run_recorded_stack(struct pl_run *r, const char *dir, struct pl_err *err);
 /* The scenario files DIR/run.json records (each once, malloc'd into paths[0..max)). */
 int pl_run_recorded_scenarios(const char *dir, char **paths, int max, int *n, struct pl_err *err);
 /* Append src's bytes to dst (created if need be); 0 when src does not exist. */

@@ -422,6 +422,30 @@ int pl_run_load_replay(struct pl_run *r, const char *dir, struct pl_err *err)
 	return rc;
 }
 
+int pl_run_recorded_stack(struct pl_run *r, const char *dir, struct pl_err *err)
+{
+	cJSON *o = recorded_run(r->replay ? "--replay" : "--resume", dir, err);
+	const cJSON *v;
+	const struct pl_stack *st;
+	int rc = 0;
+
+	if (!o)
+		return -ENOENT;
+	/* a run.json from before stacks existed played the echo stack */
+	v = cJSON_GetObjectItemCaseSensitive(o, "stack");
+	st = cJSON_IsString(v) ? pl_stack_by_name(v->valuestring) : v ? NULL : pl_stack(PL_STACK_ECHO);
+	if (!st)
+		rc = pl_errf(err, -EINVAL, "%s/run.json: stack %s is not one this pinglab knows (%s)", dir,
+			     cJSON_IsString(v) ? v->valuestring : "(not a string)", pl_stack_names());
+	else if (r->stack_given && st != r->stack)
+		rc = pl_errf(err, -EINVAL, "--stack %s, but the run in %s played the %s stack (a replay or resume plays the run's own)",
+			     r->stack->name, dir, st->name);
+	else
+		r->stack = st;
+	cJSON_Delete(o);
+	return rc;
+}
+
 int pl_run_recorded_scenarios(const char *dir, char **paths, int max, int *n, struct pl_err *err)
 {
 	cJSON *o = recorded_run("recorded run", dir, err);

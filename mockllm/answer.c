@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "packet/bytes.h"
+#include "packet/csum.h"
 #include "packet/extract.h"
 #include "packet/hex.h"
 #include "packet/field.h"
@@ -42,6 +44,56 @@ static uint32_t get(const struct pl_hdrs *hs, enum pl_field fi)
 	return v;
 }
 
+/* id_seq on an answer: the field a careless model gets wrong in it (profile.h). */
+static void host_field_mistake(uint8_t *a, size_t *len, struct pl_hdrs *hs, uint64_t r)
+{
+	const struct pl_hdr *l4 = &hs->h[1];
+	uint8_t *t = a + l4->off;
+
+	if (l4->type == PL_HDR_UDP) {
+		/* the UDP checksum over the header and data alone: the pseudo header forgotten */
+		uint16_t c;
+
+		pl_field_put_raw(pl_fdesc(F_UDP_CSUM), t, 0);
+		c = pl_csum(t, l4->end - l4->off);
+		pl_field_put_raw(pl_fdesc(F_UDP_CSUM), t, c ? c : 0xffff);
+		return;
+	}
+	if (l4->type == PL_HDR_TCP) {
+		enum pl_field f = (r & 1) && get(hs, F_TCP_ACK) ? F_TCP_ACK : F_TCP_SEQ;
+
+		pl_field_set(a, hs, f, false, get(hs, f) + ((r >> 1) & 1 ? 1u : 0xffffffffu));
+		pl_hdrs_fill_csum(a, hs, 1);
+		return;
+	}
+	if (l4->type == PL_HDR_ICMP && pl_icmp_is_error(t[0]) && hs->n >= 3) {
+		/* the quote cut: 8 bytes short, or to the IP header + 4 (too short for the RFC) */
+		size_t q = l4->end - l4->off - 8, want = (r & 1) && q > 8 ? q - 8 : hs->h[2].len + 4;
+
+		if (want >= q)
+			want = q > 4 ? q - 4 : 0;
+		*len = l4->off + 8 + want;
+		pl_put16(a + 2, (uint16_t)*len);
+		pl_ipv4_fill_csum(a, l4->off);
+		pl_icmp_fill_csum(t, 8 + want);
+		return;
+	}
+	if (l4->type == PL_HDR_ICMP && t[0] == 14 && l4->end - l4->off >= 12) {
+		pl_put32(t + 8, pl_get32(t + 8) ^ 0x00000100u); /* the originate timestamp */
+		pl_icmp_fill_csum(t, l4->end - l4->off);
+		return;
+	}
+	if (r & 1) {
+		pl_field_set(a, hs, F_ICMP_SEQ, false, (uint16_t)(get(hs, F_ICMP_SEQ) + 1));
+	} else {
+		uint16_t id = (uint16_t)get(hs, F_ICMP_ID);
+
+		pl_field_set(a, hs, F_ICMP_ID, false,
+			     id >> 8 == (id & 0xff) ? (uint16_t)(id + 1) : (uint16_t)(id << 8 | id >> 8));
+	}
+	pl_hdrs_fill_csum(a, hs, 1);
+}
+
 static void mutate(enum mock_mistake m, const uint8_t *req, size_t req_len, uint8_t *a, size_t *len, uint64_t r)
 {
 	struct pl_hdrs hs, rq;
@@ -63,7 +115,8 @@ static void mutate(enum mock_mistake m, const uint8_t *req, size_t req_len, uint
 		wrong_csum(a, &hs, F_IP_CSUM, r);
 		break;
 	case MOCK_M_ICMP_CHECKSUM:
-		wrong_csum(a, &hs, F_ICMP_CSUM, r);
+		/* the answer's own checksum: ICMP's, or a UDP or TCP answer's */
+		wrong_csum(a, &hs, hs.h[1].type == PL_HDR_UDP ? F_UDP_CSUM : hs.h[1].type == PL_HDR_TCP ? F_TCP_CSUM : F_ICMP_CSUM, r);
 		break;
 	case MOCK_M_TTL:
 		/* the TTL was copied from the request instead of set, checksum kept consistent */
@@ -73,20 +126,23 @@ static void mutate(enum mock_mistake m, const uint8_t *req, size_t req_len, uint
 	case MOCK_M_NO_SWAP: {
 		uint32_t src = get(&hs, F_IP_SRC);
 
+		if (hs.h[1].type == PL_HDR_UDP || hs.h[1].type == PL_HDR_TCP) {
+			/* the ports as the request had them: from its source port to ours */
+			enum pl_field sp = hs.h[1].type == PL_HDR_UDP ? F_UDP_SPORT : F_TCP_SPORT;
+			enum pl_field dp = hs.h[1].type == PL_HDR_UDP ? F_UDP_DPORT : F_TCP_DPORT;
+			uint32_t s = get(&hs, sp);
+
+			pl_field_set(a, &hs, sp, false, get(&hs, dp));
+			pl_field_set(a, &hs, dp, false, s);
+			pl_hdrs_fill_csum(a, &hs, 1);
+			break;
+		}
 		pl_field_set(a, &hs, F_IP_SRC, false, get(&hs, F_IP_DST));
 		pl_field_set(a, &hs, F_IP_DST, false, src);
 		break;
 	}
 	case MOCK_M_ID_SEQ:
-		if (r & 1) {
-			pl_field_set(a, &hs, F_ICMP_SEQ, false, (uint16_t)(get(&hs, F_ICMP_SEQ) + 1));
-		} else {
-			uint16_t id = (uint16_t)get(&hs, F_ICMP_ID);
-
-			pl_field_set(a, &hs, F_ICMP_ID, false,
-				     id >> 8 == (id & 0xff) ? (uint16_t)(id + 1) : (uint16_t)(id << 8 | id >> 8));
-		}
-		pl_hdrs_fill_csum(a, &hs, 1);
+		host_field_mistake(a, len, &hs, r);
 		break;
 	case MOCK_M_TRUNCATE:
 		*len = n - 1 - (size_t)(r % 8); /* n >= 28, so at least 20 bytes remain */

@@ -200,7 +200,14 @@ static double draw_latency(const struct mock_profile *p, struct mock_rng *r)
 	return v;
 }
 
-int mock_plan_make(const struct mock_profile *p, uint64_t seed, double scale, const uint8_t *pkt,
+const struct pl_stack *mock_stack_of(const char *system, size_t len)
+{
+	static const char mark[] = "runs the echo service (RFC 862)";
+
+	return system && memmem(system, len, mark, sizeof(mark) - 1) ? pl_stack(PL_STACK_HOST) : pl_stack(PL_STACK_ECHO);
+}
+
+int mock_plan_make(const struct mock_profile *p, const struct pl_stack *st, uint64_t seed, double scale, const uint8_t *pkt,
 		   size_t len, unsigned attempt, struct mock_plan *plan, struct pl_err *err)
 {
 	uint8_t *ref = NULL;
@@ -220,7 +227,7 @@ int mock_plan_make(const struct mock_profile *p, uint64_t seed, double scale, co
 		ref = malloc(REPLY_CAP);
 		if (!ref)
 			return pl_errf(err, -ENOMEM, "out of memory");
-		rc = pl_reference_reply(pkt, len, PL_RESPONDER_ADDR, ref, REPLY_CAP, &ref_len,
+		rc = st->reply(pkt, len, PL_RESPONDER_ADDR, ref, REPLY_CAP, &ref_len,
 					&plan->decision, err);
 		if (rc) {
 			free(ref);

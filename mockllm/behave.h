@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "packet/stack.h"
 #include "common/err.h"
 #include "mockllm/profile.h"
 #include "packet/rules.h"
@@ -98,8 +99,14 @@ struct mock_plan {
 	char id[32];           /* hex id derived from the same seed */
 };
 
-/* Decide everything about one request. pkt may be NULL (no packet in the prompt). */
-int mock_plan_make(const struct mock_profile *p, uint64_t seed, double scale, const uint8_t *pkt,
+/* The stack a system prompt states, as a model would take it from the prompt: the host
+ * stack's (prompts/host.md) says its host "runs the echo service (RFC 862)"; any other
+ * prompt is taken for the echo stack's. */
+const struct pl_stack *mock_stack_of(const char *system, size_t len);
+
+/* Decide everything about one request under stack st's rules. pkt may be NULL (no packet
+ * in the prompt). */
+int mock_plan_make(const struct mock_profile *p, const struct pl_stack *st, uint64_t seed, double scale, const uint8_t *pkt,
 		   size_t len, unsigned attempt, struct mock_plan *plan, struct pl_err *err);
 void mock_plan_free(struct mock_plan *plan);
 

@@ -14,7 +14,14 @@
 #include "common/err.h"
 
 /* Mistakes in the answer text. The names (mock_mistake_name) appear in profiles as
- * `mistake.<name>` and in the JSONL log as "injected"; they are a stable interface. */
+ * `mistake.<name>` and in the JSONL log as "injected"; they are a stable interface.
+ * Under the host stack the field mistakes fall on the answer's own fields:
+ *   icmp_checksum  the answer's last checksum: UDP's or TCP's (a wrong UDP checksum)
+ *   no_swap        a UDP or TCP answer's ports not swapped (addresses still are)
+ *   id_seq         UDP echo: the checksum without the pseudo header; an ICMP error: a
+ *                  quote 8 bytes short of the rules' (or 4 short of IP header + 8); a
+ *                  reset or SYN+ACK: the sequence or acknowledgment number off by one;
+ *                  a timestamp reply: the originate timestamp changed */
 enum mock_mistake {
 	MOCK_M_NONE = 0,
 	MOCK_M_FLIP_DIGIT,     /* one hex digit of the reply changed */

@@ -357,7 +357,8 @@ static enum MHD_Result model_request(struct mock_server *s, struct MHD_Connectio
 	pkt_len = mock_find_packet(req.last_user, req.last_user_len, pkt, PKT_CAP);
 	if (pkt_len)
 		attempt = mock_attempts_next(&s->attempts, mock_hash(pkt, pkt_len));
-	if (mock_plan_make(s->profile, s->seed, s->scale, pkt_len ? pkt : NULL, pkt_len, attempt, &plan, &err)) {
+	if (mock_plan_make(s->profile, mock_stack_of(req.system, req.system_len), s->seed, s->scale, pkt_len ? pkt : NULL,
+			   pkt_len, attempt, &plan, &err)) {
 		rec->error = err.msg;
 		rc = error_reply(s, &reply, fmt, 500, "api_error", "server_error", NULL, NULL, err.msg);
 		goto refuse;

@@ -32,6 +32,7 @@
 
 #define PL_LAB_GEN_ADDR   "10.77.1.2/24"
 #define PL_LAB_KERNEL_ADDR "10.77.1.1/24"   /* rsp veth: the kernel target */
+#define PL_LAB_KERNEL_IP   "10.77.1.1"
 #define PL_LAB_TUN_ADDR   "10.77.2.1/24"
 #define PL_LAB_TUN_TXQLEN 10000        /* tun0 transmit queue, packets (the kernel default is 500) */
 #define PL_LAB_TUN_NET    "10.77.2.0/24"

@@ -2,7 +2,8 @@
  *
  * Beside the echo stack's rules (rules.c): ICMP timestamp, UDP echo on port 7 (RFC 862)
  * and port unreachable elsewhere, TCP resets for closed ports (RFC 9293 §3.10.7.1) and a
- * SYN+ACK from port 7 (listening), protocol unreachable for other protocols, and never
+ * SYN+ACK from port 7 (listening), IGMP taken in silently (Linux's igmp_rcv), protocol
+ * unreachable for other protocols, and never
  * an ICMP error about an ICMP error, a broadcast or multicast address, a fragment or a
  * datagram with a wrong checksum (RFC 1122 §3.2.2). As with the echo rules, the texts are
  * what the model is told and the first rule that matches decides.
@@ -26,7 +27,7 @@
 enum {
 	H_MALFORMED = 1, H_IP_CSUM, H_NOT_FOR_US, H_BAD_SOURCE, H_FRAGMENT, H_ICMP_SHORT, H_ICMP_CSUM,
 	H_ECHO, H_TIMESTAMP, H_ICMP_OTHER, H_UDP_MALFORMED, H_UDP_CSUM, H_UDP_ECHO, H_PORT_UNREACH,
-	H_TCP_MALFORMED, H_TCP_CSUM, H_TCP_RST, H_SYN_ACK, H_LISTEN_OTHER, H_RESET, H_PROTO_UNREACH,
+	H_TCP_MALFORMED, H_TCP_CSUM, H_TCP_RST, H_SYN_ACK, H_LISTEN_OTHER, H_RESET, H_IGMP, H_PROTO_UNREACH,
 };
 
 static const struct pl_rule rules[] = {
@@ -78,7 +79,7 @@ static const struct pl_rule rules[] = {
 	  "0xffff)," },
 	{ H_PORT_UNREACH, "port-unreachable", PL_ACTION_REPLY,
 	  "and answer a datagram to any other port with ICMP destination unreachable, code 3 "
-	  "(port unreachable)." },
+	  "(port unreachable), an ICMP error as rule 22 builds it." },
 	{ H_TCP_MALFORMED, "tcp-malformed", PL_ACTION_DROP,
 	  "If the protocol is 6 (TCP): drop it if the IP payload is shorter than 20 bytes or the "
 	  "data offset is below 5 or longer than the IP payload," },
@@ -99,6 +100,9 @@ static const struct pl_rule rules[] = {
 	  "otherwise flags RST+ACK, sequence number 0, acknowledgment number = its sequence "
 	  "number plus its data length plus 1 for SYN and 1 for FIN; data offset 5, window 0, "
 	  "no data." },
+	{ H_IGMP, "igmp", PL_ACTION_DROP,
+	  "Drop a packet of protocol 2 (IGMP): we take part in no multicast group, and IGMP is "
+	  "never answered, with an error or otherwise." },
 	{ H_PROTO_UNREACH, "protocol-unreachable", PL_ACTION_REPLY,
 	  "Answer any other protocol with ICMP destination unreachable, code 2 (protocol "
 	  "unreachable). An ICMP error is IPv4 version 4, IHL 5, TOS 0, identification 0, flags "
@@ -321,6 +325,7 @@ int pl_host_reply(const uint8_t *req, size_t len, uint32_t our_addr, uint8_t *ou
 	case PL_PROTO_ICMP: return icmp(req, &p, our_addr, out, cap, out_len, d, err);
 	case PL_PROTO_UDP: return udp(req, &p, our_addr, out, cap, out_len, d, err);
 	case PL_PROTO_TCP: return tcp(req, &p, our_addr, out, cap, out_len, d, err);
+	case 2: return decide(d, H_IGMP, "igmp message, %zu bytes", p.l4_len);
 	default:
 		decide(d, H_PROTO_UNREACH, "protocol %u (%s)", p.ip.protocol, pl_proto_name(p.ip.protocol));
 		return unreachable(req, &p, 2, our_addr, out, cap, out_len, err);

@@ -1,4 +1,4 @@
-/* The reference backend: the rules of packet/rules.c in C. Ground truth, and the
+/* The reference backend: the rules of the --stack (packet/rules.c, packet/host.c) in C. Ground truth, and the
  * baseline for the harness's own overhead. */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,7 @@ static void ref_start(struct rsp_ctx *c, struct rsp_job *j)
 	struct pl_decision d;
 	size_t n = 0;
 
-	if (pl_reference_reply(j->pkt, j->len, c->cfg.our_addr, out, sizeof(out), &n, &d, NULL) == 0 &&
+	if (c->cfg.stack->reply(j->pkt, j->len, c->cfg.our_addr, out, sizeof(out), &n, &d, NULL) == 0 &&
 	    d.action == PL_ACTION_REPLY && (j->reply = malloc(n))) {
 		memcpy(j->reply, out, n);
 		j->reply_len = n;

@@ -464,7 +464,8 @@ static void usage(FILE *f)
 		"  --tun NAME        TUN device to attach (default tun0)\n"
 		"  --model M         model id or alias (anthropic: claude-haiku-4-5)\n"
 		"  --base-url URL    API base URL (default per backend; the mock server's URL in tests)\n"
-		"  --prompt FILE     system prompt (default prompts/system.md)\n"
+		"  --stack echo|host the rules the reference plays by and the model is told (default echo)\n"
+		"  --prompt FILE     system prompt (default: the stack's, prompts/system.md or prompts/host.md)\n"
 		"  --template FILE   per-packet message (default prompts/packet.md)\n"
 		"  --log FILE        one JSON line per packet\n"
 		"  --run-dir DIR     where the agent backend makes its FIFOs\n"
@@ -519,6 +520,7 @@ int main(int argc, char **argv)
 		{ "user", required_argument, NULL, 'U' }, { "temperature", required_argument, NULL, 'E' },
 		{ "thinking", required_argument, NULL, 'H' }, { "reasoning-effort", required_argument, NULL, 'F' },
 		{ "models", required_argument, NULL, 'Y' }, { "cassette", required_argument, NULL, 'C' },
+		{ "stack", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rsp_ctx c = { .tun = -1, .stop = &stop_flag };
@@ -537,9 +539,10 @@ int main(int argc, char **argv)
 	c.cfg.temperature = -2;
 	c.cfg.queue_max = 1024;
 	c.cfg.our_addr = PL_RESPONDER_ADDR;
-	c.cfg.prompt_file = "prompts/system.md";
+	c.cfg.prompt_file = NULL;
 	c.cfg.template_file = "prompts/packet.md";
-	while ((opt = getopt_long(argc, argv, "+b:N:T:m:u:p:t:l:r:c:o:R:M:q:sxBk:DU:E:H:F:Y:C:h", opts, NULL)) != -1) {
+	c.cfg.stack = pl_stack(PL_STACK_ECHO);
+	while ((opt = getopt_long(argc, argv, "+b:N:T:m:u:p:t:l:r:c:o:R:M:q:sxBk:DU:E:H:F:Y:C:A:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'b': backend = optarg; break;
 		case 'N': netns = optarg; break;
@@ -547,6 +550,12 @@ int main(int argc, char **argv)
 		case 'm': c.cfg.model = optarg; break;
 		case 'u': c.cfg.base_url = optarg; break;
 		case 'p': c.cfg.prompt_file = optarg; break;
+		case 'A':
+			if (!(c.cfg.stack = pl_stack_by_name(optarg))) {
+				fprintf(stderr, PROG ": --stack %s: unknown stack (%s)\n", optarg, pl_stack_names());
+				return 2;
+			}
+			break;
 		case 't': c.cfg.template_file = optarg; break;
 		case 'l': c.cfg.log_file = optarg; break;
 		case 'r': c.cfg.run_dir = optarg; break;
@@ -601,6 +610,8 @@ int main(int argc, char **argv)
 		}
 	}
 	c.cfg.exec_argv = optind < argc ? argv + optind : NULL;
+	if (!c.cfg.prompt_file)
+		c.cfg.prompt_file = c.cfg.stack->prompt;
 	c.cfg.backend = backend;
 	if (!backend || !(c.ops = backend_by_name(backend))) {
 		fprintf(stderr, "pinglab-responder: --backend must be reference, anthropic, openai, exec, agent or replay\n");

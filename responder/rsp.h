@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "packet/stack.h"
 #include "common/err.h"
 #include "model/api.h"
 #include "model/table.h"
@@ -73,6 +74,7 @@ struct rsp_cfg {
 	bool log_text;               /* include the raw model text in the log */
 	bool busy_poll;
 	uint32_t our_addr;
+	const struct pl_stack *stack; /* --stack: the reference's rules, the default prompt */
 };
 
 struct rsp_ctx;

@@ -659,8 +659,10 @@ static int text_arg(struct parser *p, char **dst, int ntok, char **tok, const ch
 	return 0;
 }
 
-/* expect FORM: reply [rfc|exact] [F=V...] | drop | either | match F=V... */
-static int parse_expect(struct parser *p, struct pl_expect *e, int ntok, char **tok, struct pl_err *err)
+/* expect FORM: reply [rfc|exact] [F=V...] | drop | either | match F=V...
+ * host: a line of the host stack, whose replies may be UDP or TCP too (which header the
+ * reply has is checked against the host rules at the end of the scenario) */
+static int parse_expect(struct parser *p, struct pl_expect *e, bool host, int ntok, char **tok, struct pl_err *err)
 {
 	const char *form = ntok > 1 ? tok[1] : "";
 	int i = 2;
@@ -709,14 +711,14 @@ static int parse_expect(struct parser *p, struct pl_expect *e, int ntok, char **
 					     pl_field_name((enum pl_field)k));
 				break;
 			}
-			if (e->kind == EXP_REPLY && pl_fdesc((enum pl_field)k)->hdr != PL_HDR_IPV4 &&
+			if (e->kind == EXP_REPLY && !host && pl_fdesc((enum pl_field)k)->hdr != PL_HDR_IPV4 &&
 			    pl_fdesc((enum pl_field)k)->hdr != PL_HDR_ICMP) {
 				rc = pl_errf(&ferr, -EINVAL, "%s is not a field of an echo reply (expect reply overrides ip.* and icmp.* fields; expect match checks other answers)",
 					     pl_field_name((enum pl_field)k));
 				break;
 			}
 			if (quoted && e->kind != EXP_MATCH) {
-				rc = pl_errf(&ferr, -EINVAL, "%s%s: quoted fields are for expect match (an echo reply quotes nothing)",
+				rc = pl_errf(&ferr, -EINVAL, "%s%s: quoted fields are for expect match",
 					     PL_QUOTED_PREFIX, pl_field_name((enum pl_field)k));
 				break;
 			}
@@ -741,14 +743,37 @@ static int parse_expect(struct parser *p, struct pl_expect *e, int ntok, char **
 	return 0;
 }
 
-/* "expect", "expect.kernel", "expect[2]", "expect.kernel[2]" */
-static int expect_slot(struct parser *p, const char *word, struct pl_expect **slot, struct pl_err *err)
+/* "expect", "expect.kernel", "expect.host", "expect.kernel.host", each with an optional
+ * packet selector "[2]" */
+static int expect_slot(struct parser *p, const char *word, struct pl_expect **slot, bool *host, struct pl_err *err)
 {
+	static const struct {
+		const char *prefix;
+		bool kernel, host;
+	} forms[] = {
+		{ "expect.kernel.host", true, true },
+		{ "expect.kernel", true, false },
+		{ "expect.host", false, true },
+		{ "expect", false, false },
+	};
 	struct pl_scenario *s = p->cur;
-	bool kernel = !strncmp(word, "expect.kernel", 13);
-	const char *rest = word + (kernel ? 13 : 6);
+	const char *rest = NULL;
+	bool kernel = false;
 	uint32_t idx = 0;
+	size_t f;
 
+	for (f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+		size_t n = strlen(forms[f].prefix);
+
+		if (!strncmp(word, forms[f].prefix, n) && (word[n] == '\0' || word[n] == '[')) {
+			rest = word + n;
+			kernel = forms[f].kernel;
+			*host = forms[f].host;
+			break;
+		}
+	}
+	if (!rest)
+		return perr(p, err, -EINVAL, "unknown directive '%s' (expect, expect.kernel, expect.host, expect.kernel.host)", word);
 	if (*rest == '[') {
 		char num[8];
 		size_t n = strcspn(rest + 1, "]");
@@ -759,10 +784,11 @@ static int expect_slot(struct parser *p, const char *word, struct pl_expect **sl
 		num[n] = '\0';
 		if (parse_u32(num, PL_SCN_MAX_SENDS, &idx) || idx == 0)
 			return perr(p, err, -EINVAL, "'%s': packet number must be 1..%d", word, PL_SCN_MAX_SENDS);
-	} else if (*rest) {
-		return perr(p, err, -EINVAL, "unknown directive '%s'", word);
 	}
-	*slot = kernel ? &s->expect_kernel[idx] : &s->expect[idx];
+	if (*host)
+		*slot = kernel ? &s->expect_kernel_host[idx] : &s->expect_host[idx];
+	else
+		*slot = kernel ? &s->expect_kernel[idx] : &s->expect[idx];
 	return 0;
 }
 
@@ -901,9 +927,10 @@ static int scenario_line(struct parser *p, int ntok, char **tok, struct pl_err *
 	}
 	if (!strncmp(d, "expect", 6)) {
 		struct pl_expect *slot = NULL;
-		int rc = expect_slot(p, d, &slot, err);
+		bool host = false;
+		int rc = expect_slot(p, d, &slot, &host, err);
 
-		return rc ? rc : parse_expect(p, slot, ntok, tok, err);
+		return rc ? rc : parse_expect(p, slot, host, ntok, tok, err);
 	}
 	return perr(p, err, -EINVAL, "unknown directive '%s'", d);
 }
@@ -964,11 +991,43 @@ static void describe_decision(const struct pl_decision *d, char *out, size_t n)
 	snprintf(out, n, "rule %d %s: %s", d->rule->number, d->rule->id, d->detail);
 }
 
+/* The expectation of packet i under stack st (responder target) against st's rules:
+ * `reply` for a packet they drop, or `drop` for one they answer, is an error, and so is
+ * an override of a field the reply does not have. */
+static int check_expect(struct parser *p, const struct pl_scenario *s, size_t i, const struct pl_stack *st,
+			const uint8_t *pkt, size_t len, struct pl_err *err)
+{
+	static uint8_t rep[MAX_BYTES + 64];
+	const struct pl_expect *e = pl_scn_expect(s, i, PL_TARGET_RESPONDER, st->id);
+	bool own = st->id == PL_STACK_ECHO || e == &s->expect_host[0] || e == &s->expect_host[i + 1];
+	const char *under = st->id == PL_STACK_ECHO ? "" : own ? " (host stack)" : " (under the host stack; expect.host gives its own)";
+	const char *whose = st->id == PL_STACK_ECHO ? "reference" : st->name;
+	struct pl_decision d;
+	struct pl_hdrs hs;
+	size_t rl, k;
+	char why[240];
+
+	st->reply(pkt, len, PL_RESPONDER_ADDR, rep, sizeof(rep), &rl, &d, NULL);
+	describe_decision(&d, why, sizeof(why));
+	p->line = e->line;
+	if (e->kind == EXP_REPLY && d.action == PL_ACTION_DROP)
+		return perr(p, err, -EINVAL, "expect reply%s, but the %s rules drop packet %zu (%s)", under, whose, i + 1, why);
+	if (e->kind == EXP_DROP && d.action == PL_ACTION_REPLY)
+		return perr(p, err, -EINVAL, "expect drop%s, but the %s rules answer packet %zu (%s)", under, whose, i + 1, why);
+	if (e->kind != EXP_REPLY || pl_hdrs_parse(rep, rl, &hs, NULL))
+		return 0;
+	for (k = 0; k < e->nfields; k++)
+		if (pl_hdrs_find(&hs, pl_fdesc(e->field[k])->hdr, false) < 0)
+			return perr(p, err, -EINVAL, "expect reply %s: the %s rules' answer to packet %zu has no such field (%s)",
+				    pl_field_name(e->field[k]), st->name, i + 1, why);
+	return 0;
+}
+
 /* Every packet must build for both targets, and `expect reply`/`expect drop` must agree
- * with the reference rules for the responder target. */
+ * with the stacks' rules for the responder target. */
 static int check_scenario(struct parser *p, struct pl_scenario *s, struct pl_err *err)
 {
-	static uint8_t pkt[MAX_BYTES + 64], rep[MAX_BYTES + 64];
+	static uint8_t pkt[MAX_BYTES + 64];
 	size_t i;
 	int t;
 
@@ -986,40 +1045,32 @@ static int check_scenario(struct parser *p, struct pl_scenario *s, struct pl_err
 			return perr(p, err, -EINVAL, "scenario %s: no expectation for packet %zu (add an expect line)", s->name, i + 1);
 	}
 	for (i = s->nsend + 1; i <= PL_SCN_MAX_SENDS; i++) {
-		const struct pl_expect *e = s->expect[i].kind ? &s->expect[i] : &s->expect_kernel[i];
+		const struct pl_expect *all[] = { &s->expect[i], &s->expect_kernel[i], &s->expect_host[i],
+						  &s->expect_kernel_host[i] };
 
-		if (e->kind) {
-			p->line = e->line;
-			return perr(p, err, -EINVAL, "expectation for packet %zu, but the scenario sends %zu", i, s->nsend);
-		}
+		for (t = 0; t < 4; t++)
+			if (all[t]->kind) {
+				p->line = all[t]->line;
+				return perr(p, err, -EINVAL, "expectation for packet %zu, but the scenario sends %zu", i, s->nsend);
+			}
 	}
 	for (i = 0; i < s->nsend; i++) {
 		for (t = 0; t < 2; t++) {
 			struct pl_err berr;
 			size_t len;
 			uint16_t et;
+			int k;
 
 			if (pl_scn_build(s, i, 0, (enum pl_target_kind)t, pkt, sizeof(pkt), &len, &et, &berr)) {
 				p->line = s->send[i].line;
 				return perr(p, err, -EINVAL, "%s", berr.msg);
 			}
-			if (t == PL_TARGET_RESPONDER) {
-				const struct pl_expect *e = pl_scn_expect(s, i, PL_TARGET_RESPONDER);
-				struct pl_decision d;
-				size_t rl;
-				char why[240];
-
-				if (et != 0x0800)
-					pl_reference_reply(pkt, 0, PL_RESPONDER_ADDR, rep, sizeof(rep), &rl, &d, NULL);
-				else
-					pl_reference_reply(pkt, len, PL_RESPONDER_ADDR, rep, sizeof(rep), &rl, &d, NULL);
-				describe_decision(&d, why, sizeof(why));
-				p->line = e->line;
-				if (e->kind == EXP_REPLY && d.action == PL_ACTION_DROP)
-					return perr(p, err, -EINVAL, "expect reply, but the reference rules drop packet %zu (%s)", i + 1, why);
-				if (e->kind == EXP_DROP && d.action == PL_ACTION_REPLY)
-					return perr(p, err, -EINVAL, "expect drop, but the reference rules answer packet %zu (%s)", i + 1, why);
-			}
+			if (t != PL_TARGET_RESPONDER)
+				continue;
+			for (k = 0; k < PL_STACK__COUNT; k++)
+				if ((k == PL_STACK_ECHO || k == (int)p->set->stack || pl_scn_has_host(s)) &&
+				    check_expect(p, s, i, pl_stack((enum pl_stack_id)k), pkt, et != 0x0800 ? 0 : len, err))
+					return -EINVAL;
 		}
 	}
 	return 0;
@@ -1104,8 +1155,11 @@ int pl_scn_parse_text(struct pl_scn_set *set, const char *name, const char *text
 				rc = scenario_line(&p, ntok, tok, err);
 			p.line = save;
 		}
-		/* the scenario's hash covers its own lines, comments included */
-		if (!rc && p.cur)
+		/* the scenario's hash (and so its packets' ids) covers its own lines, comments
+		 * included, but for the host stack's expectations: giving a scenario one keeps
+		 * its packets what they were, so runs from before still compare packet for
+		 * packet */
+		if (!rc && p.cur && !(ntok > 0 && !strncmp(tok[0], "expect", 6) && strstr(tok[0], ".host")))
 			p.cur->hash = (p.cur->hash ^ line_hash) * 0x100000001b3ull;
 	}
 	free(buf);
@@ -1286,17 +1340,36 @@ bool pl_scn_has_tag(const struct pl_scenario *s, const char *tag)
 	return !strcmp(s->category, tag);
 }
 
-const struct pl_expect *pl_scn_expect(const struct pl_scenario *s, size_t idx, enum pl_target_kind t)
+/* the first of the lines given: packet idx's, then the scenario's */
+static const struct pl_expect *pick(const struct pl_expect *v, size_t idx)
 {
-	if (t == PL_TARGET_KERNEL) {
-		if (s->expect_kernel[idx + 1].kind)
-			return &s->expect_kernel[idx + 1];
-		if (s->expect_kernel[0].kind)
-			return &s->expect_kernel[0];
-	}
-	if (s->expect[idx + 1].kind)
-		return &s->expect[idx + 1];
-	return &s->expect[0];
+	return v[idx + 1].kind ? &v[idx + 1] : v[0].kind ? &v[0] : NULL;
+}
+
+const struct pl_expect *pl_scn_expect(const struct pl_scenario *s, size_t idx, enum pl_target_kind t,
+				      enum pl_stack_id stack)
+{
+	const struct pl_expect *e = NULL;
+
+	if (stack == PL_STACK_HOST && t == PL_TARGET_KERNEL)
+		e = pick(s->expect_kernel_host, idx);
+	if (!e && stack == PL_STACK_HOST)
+		e = pick(s->expect_host, idx);
+	if (!e && t == PL_TARGET_KERNEL)
+		e = pick(s->expect_kernel, idx);
+	if (!e)
+		e = s->expect[idx + 1].kind ? &s->expect[idx + 1] : &s->expect[0];
+	return e;
+}
+
+bool pl_scn_has_host(const struct pl_scenario *s)
+{
+	size_t i;
+
+	for (i = 0; i <= PL_SCN_MAX_SENDS; i++)
+		if (s->expect_host[i].kind || s->expect_kernel_host[i].kind)
+			return true;
+	return false;
 }
 
 const char *pl_expect_kind_name(enum pl_expect_kind k)

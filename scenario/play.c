@@ -186,12 +186,18 @@ static void unmatched(struct pl_play *p, const struct pl_scenario *s, const stru
 			       (double)(pl_ts_ns(&f->ts) - p->epoch_ns) / 1e3, f->data, f->len);
 }
 
+const struct pl_stack *pl_play_stack(const struct pl_play_target *t)
+{
+	return t->stack ? t->stack : pl_stack(PL_STACK_ECHO);
+}
+
 /* Judge live packet h, write its record, and free its slot. */
 static void judge(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t, struct win *w,
 		  uint32_t h)
 {
 	const struct sent *x = S(w, h);
-	const struct pl_expect *e = pl_scn_expect(s, x->idx, t->kind);
+	const struct pl_stack *st = pl_play_stack(t);
+	const struct pl_expect *e = pl_scn_expect(s, x->idx, t->kind, st->id);
 	struct pl_observation o = { .sent = x->bytes, .sent_len = x->len, .reply = x->reply,
 				    .reply_len = x->reply_len, .backend = x->backend };
 	struct pl_judgement j;
@@ -202,7 +208,7 @@ static void judge(struct pl_play *p, const struct pl_scenario *s, const struct p
 	if (t->decisions && x->delivered && !x->decided)
 		o.backend = BS_UNDECIDED;
 	pl_expect_describe(e, expect, sizeof(expect));
-	pl_judge(e, t->kind, &o, &j);
+	pl_judge(e, t->kind, st, &o, &j);
 	p->verdicts[j.verdict]++;
 	if (j.verdict != V_PASS && !w->fails++)
 		snprintf(w->first_fail, sizeof(w->first_fail), "packet %zu: %s%s%s", x->idx + 1,

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "record/record.h"
+#include "packet/stack.h"
 #include "scenario/scenario.h"
 #include "scenario/verdict.h"
 #include "wire/wire.h"
@@ -26,7 +27,11 @@ struct pl_play_target {
 	FILE *decisions;              /* responder targets: the responder's JSONL log, read as
 				       * it grows; a packet is decided once its line appears */
 	unsigned wait_ms;             /* fixed wait after the last packet (0: scenario's) */
+	const struct pl_stack *stack; /* the rules the target plays by (NULL: echo) */
 };
+
+/* The target's stack (echo unless it says otherwise). */
+const struct pl_stack *pl_play_stack(const struct pl_play_target *t);
 
 struct pl_play {
 	struct pl_wire *wire;         /* the generator's veth */

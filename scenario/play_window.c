@@ -354,7 +354,7 @@ bool play_complete(const struct sent *x, const struct pl_scenario *s, const stru
 		return x->decided && !(x->replied && !x->reply);
 	/* drop and either need the whole wait; a responder's answer is complete once its
 	 * forwarded copy (which carries the latency) reached the generator */
-	e = pl_scn_expect(s, x->idx, t->kind);
+	e = pl_scn_expect(s, x->idx, t->kind, pl_play_stack(t)->id);
 	return (e->kind == EXP_REPLY || e->kind == EXP_MATCH) && x->reply &&
 	       (t->kind == PL_TARGET_KERNEL || x->wire_seen);
 }

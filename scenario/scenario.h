@@ -27,6 +27,7 @@
 #include "common/err.h"
 #include "packet/diff.h"
 #include "packet/field.h"
+#include "packet/stack.h"
 
 /* Lab addresses (see DESIGN.md). */
 #define PL_GEN_ADDR      0x0a4d0102u /* 10.77.1.2 */
@@ -103,12 +104,19 @@ struct pl_scenario {
 	/* expectations: [0] for all packets, [1 + i] overrides for packet i */
 	struct pl_expect expect[1 + PL_SCN_MAX_SENDS];
 	struct pl_expect expect_kernel[1 + PL_SCN_MAX_SENDS];
+	/* the same under the host stack: expect.host, expect.kernel.host (see pl_scn_expect) */
+	struct pl_expect expect_host[1 + PL_SCN_MAX_SENDS];
+	struct pl_expect expect_kernel_host[1 + PL_SCN_MAX_SENDS];
 	uint64_t hash;           /* FNV-1a of the scenario's source lines */
 };
 
 struct pl_scn_set {
 	struct pl_scenario *v;
 	size_t n, cap;
+	/* the stack the set is loaded for (zero: echo): a scenario's expectations under it
+	 * must agree with its rules. The echo stack's always must, and so must the host
+	 * stack's of a scenario that has an expect.host line. */
+	enum pl_stack_id stack;
 };
 
 /* Load one file, or every *.scn file under a directory (sorted, recursive), appending to
@@ -139,8 +147,19 @@ bool pl_scn_has_tag(const struct pl_scenario *s, const char *tag);
 int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_target_kind t,
 		 uint8_t *out, size_t cap, size_t *len, uint16_t *ethertype, struct pl_err *err);
 
-/* The expectation for packet idx at a target (kernel falls back to the general one). */
-const struct pl_expect *pl_scn_expect(const struct pl_scenario *s, size_t idx, enum pl_target_kind t);
+/* The expectation for packet idx at a target under a stack: the most specific line given,
+ * packet [N] before the scenario's, in this order:
+ *   echo, responder: expect
+ *   echo, kernel:    expect.kernel, expect
+ *   host, responder: expect.host, expect
+ *   host, kernel:    expect.kernel.host, expect.host, expect.kernel, expect
+ * (under host the kernel is held to the host stack's answer where one is given).
+ * idx PL_SCN_ALL: the scenario-wide lines only. */
+#define PL_SCN_ALL ((size_t)-1)
+const struct pl_expect *pl_scn_expect(const struct pl_scenario *s, size_t idx, enum pl_target_kind t,
+				      enum pl_stack_id stack);
+/* Does the scenario say anything of its own for the host stack (an expect.host line)? */
+bool pl_scn_has_host(const struct pl_scenario *s);
 
 const char *pl_expect_kind_name(enum pl_expect_kind k);
 /* "reply", "reply rfc", "drop", "either", "match icmp.type=3 icmp.code=3 ip.src=10.77.1.1" */

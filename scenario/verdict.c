@@ -7,6 +7,7 @@
 #include "packet/ipv4.h"
 #include "packet/proto.h"
 #include "packet/rules.h"
+#include "packet/stack.h"
 
 static const char *const names[V__COUNT] = {
 	"pass", "wrong-reply", "missed-reply", "false-reply", "unparseable", "api-error", "timeout", "truncated",
@@ -28,8 +29,8 @@ int pl_verdict_from_name(const char *name)
 	return -1;
 }
 
-size_t pl_expected_reply(const struct pl_expect *e, enum pl_target_kind t, const uint8_t *sent,
-			 size_t sent_len, uint8_t *out, size_t cap)
+size_t pl_expected_reply(const struct pl_expect *e, enum pl_target_kind t, const struct pl_stack *st,
+			 const uint8_t *sent, size_t sent_len, uint8_t *out, size_t cap)
 {
 	uint32_t ours = t == PL_TARGET_KERNEL ? PL_KERNEL_ADDR : PL_RESPONDER_ADDR;
 	struct pl_decision d;
@@ -37,7 +38,7 @@ size_t pl_expected_reply(const struct pl_expect *e, enum pl_target_kind t, const
 	unsigned csum_set = 0;
 	size_t n = 0, i, k;
 
-	if (pl_reference_reply(sent, sent_len, ours, out, cap, &n, &d, NULL) || d.action != PL_ACTION_REPLY)
+	if (st->reply(sent, sent_len, ours, out, cap, &n, &d, NULL) || d.action != PL_ACTION_REPLY)
 		return 0;
 	/* the expectation's overrides, then every checksum not overridden, innermost first
 	 * (an IPv4 header's covers only itself, a transport's its pseudo header) */
@@ -71,7 +72,7 @@ static const char *describe(const struct pl_observation *o, char *buf, size_t n)
 	return buf;
 }
 
-enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t,
+enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t, const struct pl_stack *st,
 			 const struct pl_observation *o, struct pl_judgement *j)
 {
 	static uint8_t want[65536];
@@ -121,7 +122,7 @@ enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t,
 			snprintf(j->note, sizeof(j->note), "dropped (either was allowed)");
 			return done(j, V_PASS);
 		}
-		wn = pl_expected_reply(e, t, o->sent, o->sent_len, want, sizeof(want));
+		wn = pl_expected_reply(e, t, st, o->sent, o->sent_len, want, sizeof(want));
 		if (wn && pl_diff(want, wn, o->reply, o->reply_len, PL_STRICT_RFC, &j->diff)) {
 			snprintf(j->note, sizeof(j->note), "answered (allowed), but not with a valid reply");
 			return done(j, V_WRONG_REPLY);
@@ -134,7 +135,7 @@ enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t,
 			snprintf(j->note, sizeof(j->note), "no reply");
 			return done(j, V_MISSED_REPLY);
 		}
-		wn = pl_expected_reply(e, t, o->sent, o->sent_len, want, sizeof(want));
+		wn = pl_expected_reply(e, t, st, o->sent, o->sent_len, want, sizeof(want));
 		if (!wn) {
 			/* kernel-only expectation of a reply the echo rules would not give (e.g. a
 			 * reassembled fragment): any RFC-valid echo reply */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "packet/diff.h"
+#include "packet/stack.h"
 #include "scenario/scenario.h"
 
 enum pl_verdict {
@@ -54,14 +55,15 @@ struct pl_judgement {
 const char *pl_verdict_name(enum pl_verdict v);
 int pl_verdict_from_name(const char *name); /* -1 if unknown */
 
-/* Judge one packet. Returns the verdict (also in j->verdict). */
-enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t,
+/* Judge one packet under stack st (whose rules give the reference reply). Returns the
+ * verdict (also in j->verdict). */
+enum pl_verdict pl_judge(const struct pl_expect *e, enum pl_target_kind t, const struct pl_stack *st,
 			 const struct pl_observation *o, struct pl_judgement *j);
 
-/* The reply the expectation asks for (reference reply with the expectation's field
+/* The reply the expectation asks for (st's reference reply with the expectation's field
  * overrides applied, checksums recomputed unless overridden). Returns its length, 0 when
- * the reference rules drop the packet. */
-size_t pl_expected_reply(const struct pl_expect *e, enum pl_target_kind t, const uint8_t *sent,
-			 size_t sent_len, uint8_t *out, size_t cap);
+ * st's rules drop the packet. */
+size_t pl_expected_reply(const struct pl_expect *e, enum pl_target_kind t, const struct pl_stack *st,
+			 const uint8_t *sent, size_t sent_len, uint8_t *out, size_t cap);
 
 #endif

@@ -29,7 +29,7 @@ Test(import, kernel_capture_becomes_a_valid_scenario)
 	cr_assert_eq(set.n, 1);
 	cr_assert_eq(set.v[0].nsend, 8);
 	for (i = 0; i < 8; i++)
-		cr_assert_eq(pl_scn_expect(&set.v[0], i, PL_TARGET_RESPONDER)->kind, i % 2 ? EXP_DROP : EXP_REPLY,
+		cr_assert_eq(pl_scn_expect(&set.v[0], i, PL_TARGET_RESPONDER, PL_STACK_ECHO)->kind, i % 2 ? EXP_DROP : EXP_REPLY,
 			     "packet %zu", i + 1);
 	/* packet 1 relocated to 10.77.2.2: header checksum 0x2d4b becomes 0x2c4a (Python) */
 	cr_assert_eq(pl_scn_build(&set.v[0], 0, 0, PL_TARGET_RESPONDER, b, sizeof(b), &n, &et, NULL), 0);

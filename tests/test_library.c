@@ -110,9 +110,9 @@ Test(library, every_packet_has_an_expectation_for_both_targets)
 
 	for (i = 0; i < lib.n; i++)
 		for (k = 0; k < lib.v[i].nsend; k++) {
-			cr_expect_neq(pl_scn_expect(&lib.v[i], k, PL_TARGET_RESPONDER)->kind, EXP_NONE, "%s packet %zu",
+			cr_expect_neq(pl_scn_expect(&lib.v[i], k, PL_TARGET_RESPONDER, PL_STACK_ECHO)->kind, EXP_NONE, "%s packet %zu",
 				      lib.v[i].id, k + 1);
-			cr_expect_neq(pl_scn_expect(&lib.v[i], k, PL_TARGET_KERNEL)->kind, EXP_NONE, "%s packet %zu",
+			cr_expect_neq(pl_scn_expect(&lib.v[i], k, PL_TARGET_KERNEL, PL_STACK_ECHO)->kind, EXP_NONE, "%s packet %zu",
 				      lib.v[i].id, k + 1);
 		}
 }

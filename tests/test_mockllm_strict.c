@@ -636,7 +636,7 @@ Test(mockllm_strict, the_model_table_is_required)
 		cr_log_info("valgrind: the no-table case is not run");
 	} else {
 		/* a binary with no model/ folder above it, and no PINGLAB_MODELS */
-		char dir[] = "/tmp/pl-mock-bin-XXXXXX", bin[128], src[4096];
+		char dir[] = "/tmp/pl-mock-bin-XXXXXX", bin[128], src[4096], cwd[4096];
 		const char *b = getenv("PINGLAB_BUILD");
 		const char *cp[] = { "cp", src, bin, NULL };
 		pid_t pid;
@@ -654,6 +654,7 @@ Test(mockllm_strict, the_model_table_is_required)
 		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 		setenv("PINGLAB_BUILD", dir, 1);
 		unsetenv("PINGLAB_MODELS");
+		cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
 		cr_assert_eq(chdir(dir), 0); /* nor in the current directory */
 		cr_expect_eq(tm_run((const char *const[]){ "--profile", prof, NULL }, &err), 2);
 		cr_expect(strstr(err, "no model table"), "%s", err);
@@ -665,6 +666,7 @@ Test(mockllm_strict, the_model_table_is_required)
 		else
 			unsetenv("PINGLAB_BUILD");
 		unlink(bin);
+		cr_assert_eq(chdir(cwd), 0); /* a relative build/ (no PINGLAB_BUILD) works again */
 		rmdir(dir);
 	}
 	/* --models: its rows rule (mini* is a reasoning model here) */

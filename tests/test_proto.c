@@ -164,11 +164,11 @@ Test(proto, expect_match_checks_quoted_fields)
 	char d[160];
 
 	cr_assert_eq(pl_scn_parse_text(&set, "non-icmp/q.scn", text, sizeof(text) - 1, &err), 0, "%s", err.msg);
-	pl_expect_describe(pl_scn_expect(&set.v[0], 0, PL_TARGET_KERNEL), d, sizeof(d));
+	pl_expect_describe(pl_scn_expect(&set.v[0], 0, PL_TARGET_KERNEL, PL_STACK_ECHO), d, sizeof(d));
 	cr_expect_str_eq(d, "match icmp.type=3 icmp.quoted.ip.ttl=64 icmp.quoted.udp.dport=7");
-	cr_expect_eq(pl_judge(pl_scn_expect(&set.v[0], 0, PL_TARGET_KERNEL), PL_TARGET_KERNEL, &o, &j), V_PASS,
+	cr_expect_eq(pl_judge(pl_scn_expect(&set.v[0], 0, PL_TARGET_KERNEL, PL_STACK_ECHO), PL_TARGET_KERNEL, pl_stack(PL_STACK_ECHO), &o, &j), V_PASS,
 		     "%s", j.diff.lines[0]);
-	cr_expect_eq(pl_judge(pl_scn_expect(&set.v[1], 0, PL_TARGET_KERNEL), PL_TARGET_KERNEL, &o, &j), V_WRONG_REPLY);
+	cr_expect_eq(pl_judge(pl_scn_expect(&set.v[1], 0, PL_TARGET_KERNEL, PL_STACK_ECHO), PL_TARGET_KERNEL, pl_stack(PL_STACK_ECHO), &o, &j), V_WRONG_REPLY);
 	cr_assert_eq(j.diff.count, 2);
 	cr_expect_str_eq(j.diff.lines[0], "icmp.quoted.ip.ttl: expected 63, got 64");
 	cr_expect(!strncmp(j.diff.lines[1], "icmp.quoted.tcp.dport: expected 7, got no such field", 52), "%s", j.diff.lines[1]);

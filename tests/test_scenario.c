@@ -173,11 +173,11 @@ Test(scenario, tags_expectations_and_hash)
 	cr_assert(pl_scn_has_tag(s, "basic"));
 	cr_assert(pl_scn_has_tag(s, "valid"));
 	cr_assert_not(pl_scn_has_tag(s, "slow"));
-	pl_expect_describe(pl_scn_expect(s, 0, PL_TARGET_RESPONDER), d, sizeof(d));
+	pl_expect_describe(pl_scn_expect(s, 0, PL_TARGET_RESPONDER, PL_STACK_ECHO), d, sizeof(d));
 	cr_assert_str_eq(d, "reply rfc");
 	pl_expect_describe(&s->expect_kernel[0], d, sizeof(d));
 	cr_assert_str_eq(d, "match icmp.type=0 icmp.code=0");
-	cr_assert_eq(pl_scn_expect(s, 0, PL_TARGET_KERNEL)->kind, EXP_EITHER);
+	cr_assert_eq(pl_scn_expect(s, 0, PL_TARGET_KERNEL, PL_STACK_ECHO)->kind, EXP_EITHER);
 	pl_scn_set_free(&set);
 	cr_assert_eq(parse_ok(text)->hash, h);
 	pl_scn_set_free(&set);
@@ -311,7 +311,7 @@ Test(scenario, expect_reply_overrides_address_and_rest)
 		"scenario over\n"
 		"  send ip.id=0x0202 icmp.code=5 icmp.id=1 icmp.seq=1 payload=hex:0011\n"
 		"  expect reply ip.src=10.77.2.9 icmp.rest=0x00050007\n");
-	const struct pl_expect *e = pl_scn_expect(s, 0, PL_TARGET_RESPONDER);
+	const struct pl_expect *e = pl_scn_expect(s, 0, PL_TARGET_RESPONDER, PL_STACK_ECHO);
 
 	cr_assert_eq(e->nfields, 2);
 	cr_assert_eq(e->field[0], F_IP_SRC);

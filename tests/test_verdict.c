@@ -31,7 +31,7 @@ static enum pl_verdict judge(struct pl_expect *e, enum pl_target_kind t, const c
 		o.reply_len = tu_hex(reply_hex, r, sizeof(r));
 		o.reply = r;
 	}
-	return pl_judge(e, t, &o, j);
+	return pl_judge(e, t, pl_stack(PL_STACK_ECHO), &o, j);
 }
 
 Test(verdict, reply_expectation)
@@ -70,7 +70,7 @@ Test(verdict, reply_with_field_override)
 	struct pl_judgement j;
 	uint8_t want[64];
 
-	cr_assert_eq(pl_expected_reply(&e, PL_TARGET_RESPONDER, req, req_n, want, sizeof(want)), 30);
+	cr_assert_eq(pl_expected_reply(&e, PL_TARGET_RESPONDER, pl_stack(PL_STACK_ECHO), req, req_n, want, sizeof(want)), 30);
 	cr_assert_eq(want[21], 0);
 	cr_assert_eq(want[22] << 8 | want[23], 0xffec);
 	cr_assert_eq(judge(&e, PL_TARGET_RESPONDER, REP, BS_OK, &j), V_WRONG_REPLY);
@@ -87,13 +87,13 @@ Test(verdict, reply_override_of_source_and_rest_recomputes_both_checksums)
 	uint8_t want[64], got[64];
 	size_t n = tu_hex("4500001e02020000400161390a4d02090a4d01020005ffdd000500070011", want, sizeof(want));
 
-	cr_assert_eq(pl_expected_reply(&e, PL_TARGET_RESPONDER, req, req_n, got, sizeof(got)), n);
+	cr_assert_eq(pl_expected_reply(&e, PL_TARGET_RESPONDER, pl_stack(PL_STACK_ECHO), req, req_n, got, sizeof(got)), n);
 	cr_assert_arr_eq(got, want, n);
 	/* an overridden checksum is kept as given: ip.ttl=1 with ip.csum=0x1234 */
 	e = (struct pl_expect){ .kind = EXP_REPLY, .nfields = 4, .field = { F_IP_TTL, F_IP_CSUM, F_IP_FRAG, F_IP_MF },
 				.value = { 1, 0x1234, 16, 1 } };
 	n = tu_hex("4500001e02022002010112340a4d02020a4d01020005ffe7000100010011", want, sizeof(want));
-	cr_assert_eq(pl_expected_reply(&e, PL_TARGET_RESPONDER, req, req_n, got, sizeof(got)), n);
+	cr_assert_eq(pl_expected_reply(&e, PL_TARGET_RESPONDER, pl_stack(PL_STACK_ECHO), req, req_n, got, sizeof(got)), n);
 	cr_assert_arr_eq(got, want, n);
 }
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # valgrind.sh BUILD_DIR [criterion args...] — the test suite with every pinglab program
-# (pinglab, pinglab-gen, pinglab-responder, pinglab-mockllm, and what they start) under
+# (pinglab, pinglab-gen, pinglab-responder, pinglab-mockllm, pinglab-echod, and what they start) under
 # valgrind memcheck: wrappers in BUILD_DIR/valgrind/bin stand in for the programs
 # (PINGLAB_BUILD points the tests at them), each process writes its own log, and any
 # error — an invalid read or write, a use of uninitialised memory, a definite or
@@ -14,7 +14,7 @@ mkdir -p "$vg/bin" "$vg/logs"
 # the responders become nobody after opening tun0 (and fork as nobody): their log files
 # must be creatable by any uid
 chmod 1777 "$vg/logs"
-for p in pinglab pinglab-gen pinglab-responder pinglab-mockllm; do
+for p in pinglab pinglab-gen pinglab-responder pinglab-mockllm pinglab-echod; do
 	# the system's own programs (ip, ping, sh, tshark) and valgrind itself run natively
 	cat >"$vg/bin/$p" <<WRAP
 #!/bin/sh
