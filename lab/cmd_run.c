@@ -382,8 +382,13 @@ int cmd_run(int argc, char **argv)
 	if (r.stack->id == PL_STACK_HOST) {
 		/* the kernel target as the host stack's host: RFC 862 echo on port 7 (rsp's
 		 * icmp_ratelimit is 0 in every lab, see docs/lab.md) */
-		pl_run_event(&r, "stack", 0, "host stack: icmp_ratelimit 0 in pl-%s-rsp (every lab's); echo on port 7 for the kernel target",
-			     r.lab);
+		if (pl_lab_sw_checksums(r.lab, &err)) {
+			fprintf(stderr, "pinglab run: %s\n", err.msg);
+			pl_run_event(&r, "error", 0, "%s", err.msg);
+			goto out;
+		}
+		pl_run_event(&r, "stack", 0, "host stack: transmit checksum offload off on pl-%s-r (the kernel's UDP and TCP carry their checksums); icmp_ratelimit 0 in pl-%s-rsp (every lab's)",
+			     r.lab, r.lab);
 		if ((r.targets & RUN_T_KERNEL) && (echod = pl_run_start_echod(&r, &err)) < 0) {
 			fprintf(stderr, "pinglab run: %s\n", err.msg);
 			pl_run_event(&r, "error", 0, "%s", err.msg);

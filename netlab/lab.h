@@ -134,6 +134,13 @@ int pl_lab_step_count(enum pl_lab_mode mode);
  * lab's namespaces are killed first. -ENOENT when there is no such lab. */
 int pl_lab_down(const char *name, const struct pl_lab_hooks *hooks, struct pl_err *err);
 
+/* Turn transmit checksum offload off on the kernel target's veth (pl-NAME-r), as
+ * `ethtool -K pl-NAME-r tx off` does: the segments and datagrams Linux sends from its
+ * sockets then carry their checksums, rather than the partial sum a veth hands on, so
+ * the generator's capture judges what a wire would carry (the host stack's UDP and TCP
+ * echo). */
+int pl_lab_sw_checksums(const char *name, struct pl_err *err);
+
 /* Remove what killed or crashed labs left: the pl-* namespaces (and their processes)
  * and run files of orphaned labs, those with no run file or whose controller has
  * died. A lab whose controller is alive (pid and start time match), or that names no

@@ -2,6 +2,11 @@
 #include "netlab/lab.h"
 
 #include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -412,4 +417,30 @@ int pl_lab_tun_wait_ready(const char *name, int timeout_ms, struct pl_err *err)
 	rc = pl_rtnl_link_wait_running(sk, n.tun_dev, timeout_ms, err);
 	pl_rtnl_close(sk);
 	return rc;
+}
+
+int pl_lab_sw_checksums(const char *name, struct pl_err *err)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
+	struct pl_lab_names n;
+	struct pl_netns_saved saved;
+	struct ifreq ifr;
+	int rc, fd, lrc;
+
+	rc = pl_lab_names(name, &n, err);
+	if (rc < 0)
+		return rc;
+	rc = pl_netns_enter(n.rsp_ns, &saved, err);
+	if (rc < 0)
+		return rc;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", n.rsp_dev);
+	ifr.ifr_data = (char *)&ev;
+	if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		rc = pl_errf(err, -errno, "%s: turn transmit checksum offload off: %s", n.rsp_dev, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	lrc = pl_netns_leave(&saved, rc < 0 ? NULL : err);
+	return rc < 0 ? rc : lrc;
 }

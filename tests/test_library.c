@@ -116,3 +116,29 @@ Test(library, every_packet_has_an_expectation_for_both_targets)
 				      lib.v[i].id, k + 1);
 		}
 }
+
+/* The library loads for the host stack too (every expectation agrees with the host rules
+ * there), and at least 40 scenarios in each of the four categories' folders are the host
+ * stack's own (tag host). */
+Test(library, loads_for_the_host_stack_with_40_host_scenarios)
+{
+	struct pl_scn_set hl = { .stack = PL_STACK_HOST };
+	struct pl_err err = { "" };
+	size_t i, host = 0, cat[4] = { 0 };
+	static const char *const cats[] = { "valid", "malformed", "non-icmp", "adversarial" };
+
+	cr_assert_eq(pl_scn_load(&hl, "scenarios", &err), 0, "%s", err.msg);
+	for (i = 0; i < hl.n; i++) {
+		size_t k;
+
+		if (!pl_scn_has_tag(&hl.v[i], "host"))
+			continue;
+		host++;
+		for (k = 0; k < 4; k++)
+			cat[k] += !strcmp(hl.v[i].category, cats[k]);
+	}
+	cr_expect_geq(host, 40);
+	for (i = 0; i < 4; i++)
+		cr_expect_gt(cat[i], 0, "no host scenario in %s", cats[i]);
+	pl_scn_set_free(&hl);
+}

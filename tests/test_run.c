@@ -899,3 +899,41 @@ Test(run, ctrl_c_in_the_model_phase_leaves_no_process_and_a_partial_report, .tim
 		lt_run(&r, rm, NULL);
 	}
 }
+
+/* --stack host: the host scenarios on the kernel (pinglab-echod on port 7, checksum
+ * offload off) and the reference meet every expectation; the stack is recorded, the echo
+ * service started and stopped. */
+Test(run, host_stack_meets_every_kernel_and_reference_expectation, .timeout = 120)
+{
+	char dir[] = "/tmp/pl-hlib-XXXXXX", path[128], *text;
+	struct lt_run r;
+
+	LT_NEED_LAB();
+	cr_assert_not_null(mkdtemp(dir));
+	{
+		const char *argv[] = { lt_pinglab_path(), "run", "--stack", "host", "--targets", "kernel,reference",
+				       "--tag", "host", "--max-wait", "100", "--scenarios", tu_src("scenarios"), "--out", dir,
+				       NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+	cr_expect_eq(r.status, 0, "exit %d\n%s\n%s", r.status, r.out, r.err);
+	cr_expect(strstr(r.out, "94 packets: 94 pass"), "every host scenario on both targets: %s", r.out);
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	text = tu_slurp(path, NULL);
+	cr_assert_not_null(text);
+	cr_expect(strstr(text, "\"stack\":\t\"host\""), "%s", text);
+	free(text);
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	text = tu_slurp(path, NULL);
+	cr_assert_not_null(text);
+	cr_expect(strstr(text, "pinglab-echod: UDP and TCP echo (RFC 862) on 10.77.1.1:7"), "%s", text);
+	cr_expect(strstr(text, "pinglab-echod stopped"), "%s", text);
+	cr_expect(strstr(text, "transmit checksum offload off"), "%s", text);
+	free(text);
+	{
+		const char *rm[] = { "rm", "-rf", dir, NULL };
+
+		lt_run(&r, rm, NULL);
+	}
+}

@@ -330,3 +330,49 @@ Test(scenario, category_comes_from_folder)
 	cr_assert_eq(pl_scn_parse_text(&set, "elsewhere/x.scn", t, strlen(t), &err), -EINVAL);
 	cr_assert_str_eq(err.msg, "elsewhere/x.scn:1: scenario x: no category (put the file under scenarios/<category>/ or add a category line)");
 }
+
+/* expect.host / expect.kernel.host: which line applies to which target under which stack
+ * (scenario.h's order), checked against the host rules, and no part of the packets. */
+Test(scenario, host_stack_expectations)
+{
+	static const char both[] = "scenario u\n  send udp.sport=40001 udp.dport=33434 payload=text:\"x\"\n"
+				   "  expect drop\n  expect.kernel match icmp.type=3\n  expect.host reply\n";
+	static const char echo_only[] = "scenario u\n  send udp.sport=40001 udp.dport=33434 payload=text:\"x\"\n"
+					"  expect drop\n  expect.kernel match icmp.type=3\n";
+	struct pl_scn_set a = { 0 }, b = { 0 }, h = { .stack = PL_STACK_HOST };
+	struct pl_err err = { "" };
+	const struct pl_scenario *s;
+	uint8_t p1[128], p2[128];
+	size_t n1, n2;
+	uint16_t et;
+
+	cr_assert_eq(pl_scn_parse_text(&a, "non-icmp/h.scn", both, strlen(both), &err), 0, "%s", err.msg);
+	s = &a.v[0];
+	cr_expect_eq(pl_scn_expect(s, 0, PL_TARGET_RESPONDER, PL_STACK_ECHO)->kind, EXP_DROP);
+	cr_expect_eq(pl_scn_expect(s, 0, PL_TARGET_KERNEL, PL_STACK_ECHO)->kind, EXP_MATCH);
+	cr_expect_eq(pl_scn_expect(s, 0, PL_TARGET_RESPONDER, PL_STACK_HOST)->kind, EXP_REPLY);
+	cr_expect_eq(pl_scn_expect(s, 0, PL_TARGET_KERNEL, PL_STACK_HOST)->kind, EXP_REPLY, "host before kernel");
+	/* the same packet bytes with and without the host line */
+	cr_assert_eq(pl_scn_parse_text(&b, "non-icmp/h.scn", echo_only, strlen(echo_only), &err), 0, "%s", err.msg);
+	cr_assert_eq(pl_scn_build(&a.v[0], 0, 0, PL_TARGET_RESPONDER, p1, sizeof(p1), &n1, &et, &err), 0);
+	cr_assert_eq(pl_scn_build(&b.v[0], 0, 0, PL_TARGET_RESPONDER, p2, sizeof(p2), &n2, &et, &err), 0);
+	cr_expect(n1 == n2 && !memcmp(p1, p2, n1), "an expect.host line changed the packet");
+	/* loaded for the host stack, the echo-only scenario's drop contradicts the host rules */
+	cr_expect_neq(pl_scn_parse_text(&h, "non-icmp/h.scn", echo_only, strlen(echo_only), &err), 0);
+	cr_expect_str_eq(err.msg, "non-icmp/h.scn:3: expect drop (under the host stack; expect.host gives its own), but the host rules answer packet 1 (rule 14 port-unreachable: udp to port 33434 (closed))");
+	pl_scn_set_free(&a);
+	pl_scn_set_free(&b);
+	pl_scn_set_free(&h);
+	{
+		static const char wrong[] = "scenario u\n  send udp.sport=40001 udp.dport=7\n  expect drop\n  expect.host drop\n";
+		static const char field[] = "scenario u\n  send udp.sport=40001 udp.dport=7\n  expect drop\n  expect.host reply tcp.win=5\n";
+		struct pl_scn_set w = { 0 };
+
+		cr_expect_neq(pl_scn_parse_text(&w, "non-icmp/h.scn", wrong, strlen(wrong), &err), 0);
+		cr_expect_str_eq(err.msg, "non-icmp/h.scn:4: expect drop (host stack), but the host rules answer packet 1 (rule 13 udp-echo: udp echo from port 40001, 0 data bytes)");
+		pl_scn_set_free(&w);
+		cr_expect_neq(pl_scn_parse_text(&w, "non-icmp/h.scn", field, strlen(field), &err), 0);
+		cr_expect(strstr(err.msg, "non-icmp/h.scn:4: expect reply tcp.win: the host rules' answer to packet 1 has no such field"), "%s", err.msg);
+		pl_scn_set_free(&w);
+	}
+}
