@@ -34,6 +34,26 @@ struct pl_stack {
 		     size_t *out_len, struct pl_decision *d, struct pl_err *err);
 };
 
+/* What kind of answer a packet is (reports count results per kind). */
+enum pl_answer {
+	PL_ANS_DROP = 0,       /* no answer */
+	PL_ANS_ECHO,           /* ICMP echo reply */
+	PL_ANS_TIMESTAMP,      /* ICMP timestamp reply */
+	PL_ANS_UDP_ECHO,       /* UDP from port 7 */
+	PL_ANS_PORT_UNREACH,   /* ICMP 3/3 */
+	PL_ANS_PROTO_UNREACH,  /* ICMP 3/2 */
+	PL_ANS_RST,            /* TCP with RST */
+	PL_ANS_SYN_ACK,        /* TCP with SYN and ACK */
+	PL_ANS_OTHER,
+	PL_ANS__COUNT
+};
+
+/* The kind of answer pkt is (NULL or len 0: PL_ANS_DROP); "echo", "timestamp",
+ * "udp-echo", "port-unreachable", "protocol-unreachable", "rst", "syn-ack", "other",
+ * "drop" by pl_answer_name. */
+enum pl_answer pl_answer_of(const uint8_t *pkt, size_t len);
+const char *pl_answer_name(enum pl_answer a);
+
 const struct pl_stack *pl_stack(enum pl_stack_id id);
 /* NULL when name is not a profile */
 const struct pl_stack *pl_stack_by_name(const char *name);

@@ -96,6 +96,10 @@ int pl_report_compare(const char *dir_a, const char *dir_b, const char *prices, 
 	}
 	fprintf(out, "pinglab compare: A = %s%s, B = %s%s\n", a.run_id, a.simulated ? " (simulated)" : "", b.run_id,
 		b.simulated ? " (simulated)" : "");
+	if (a.stack != b.stack)
+		fprintf(out, "stacks differ: A played the %s stack, B the %s stack — each packet was judged by its own run's "
+			     "rules, so a verdict that changed may be the rules, not the target\n",
+			a.stack->name, b.stack->name);
 	for (k = 0; k < b.nt; k++) {
 		const struct rp_target *ta = counterpart(&a, &b, k, &ka);
 

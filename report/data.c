@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/jsonnum.h"
+#include "packet/hex.h"
 #include "record/record.h"
 #include "report/stats.h"
 
@@ -172,6 +173,10 @@ static void load_run_json(struct rp_run *r, int *rc)
 	r->started = pl_jstr(r->run, "started");
 	r->ended = pl_jstr(r->run, "ended");
 	r->version = pl_jstr(r->run, "pinglab_version");
+	if (pl_jstr(r->run, "stack")) {
+		r->stack = pl_stack_by_name(pl_jstr(r->run, "stack"));
+		r->stack_unknown = !r->stack;
+	}
 	r->simulated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->run, "simulated"));
 	r->repeat = (unsigned)pl_jnum(r->run, "repeat", 1);
 	r->started_us = iso_to_us(r->started);
@@ -476,9 +481,12 @@ static int aggregate(struct rp_run *r)
 	size_t *idx = calloc(r->np + 1, sizeof(*idx));
 	double *v = calloc(r->np + 1, sizeof(*v)), *acc = calloc(r->ns + 1, sizeof(double) * 4);
 	unsigned char *trial = calloc(R, 1);
+	uint8_t *sent_buf = malloc(65536), *ans_buf = malloc(65600);
 	int rc = 0;
 
-	if (!idx || !v || !acc || !trial) {
+	if (!r->stack)
+		r->stack = pl_stack(PL_STACK_ECHO);
+	if (!idx || !v || !acc || !trial || !sent_buf || !ans_buf) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -524,6 +532,21 @@ static int aggregate(struct rp_run *r)
 		t->pass += p->verdict == V_PASS;
 		t->cat_total[s->cat]++;
 		t->cat_pass[s->cat] += p->verdict == V_PASS;
+		if (p->sent) {
+			/* the kind of answer the stack's reference gives this packet */
+			size_t n = 0, an = 0;
+			struct pl_decision d;
+			enum pl_answer a;
+
+			if (!pl_hex_decode(p->sent, sent_buf, 65536, &n, NULL) &&
+			    r->stack->reply(sent_buf, n, t->kind_kernel ? 0x0a4d0101u : PL_RESPONDER_ADDR, ans_buf, 65600, &an, &d,
+					    NULL) == 0 && d.action == PL_ACTION_REPLY)
+				a = pl_answer_of(ans_buf, an);
+			else
+				a = PL_ANS_DROP;
+			t->ans_total[a]++;
+			t->ans_pass[a] += p->verdict == V_PASS;
+		}
 		for (k = 0; k < PL_TOK__COUNT; k++)
 			t->tok[k] += p->tok[k];
 		t->thinking += p->thinking;
@@ -617,6 +640,8 @@ out:
 	free(v);
 	free(acc);
 	free(trial);
+	free(sent_buf);
+	free(ans_buf);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 
 #include "common/err.h"
 #include "model/table.h"
+#include "packet/stack.h"
 #include "scenario/verdict.h"
 
 struct rp_pkt {
@@ -48,6 +49,8 @@ struct rp_target {
 	const cJSON *mobj;                        /* a model target's object in run.json ("models"), or NULL */
 	size_t total, pass, v[V__COUNT];
 	size_t *cat_total, *cat_pass;            /* per category */
+	/* per kind of answer the run's stack's reference gives the packet (pl_answer) */
+	size_t ans_total[PL_ANS__COUNT], ans_pass[PL_ANS__COUNT];
 	struct rp_dist rtt, decision;
 	double tok[PL_TOK__COUNT];
 	size_t answered;                          /* responder log entries joined */
@@ -99,6 +102,8 @@ struct rp_run {
 	char dir[4096];
 	cJSON *run;                 /* run.json, NULL if missing or unreadable */
 	const char *run_id, *started, *ended, *version;
+	const struct pl_stack *stack; /* run.json's "stack" (echo when it names none) */
+	bool stack_unknown;           /* ... it names one this build does not know */
 	bool simulated, partial, stopped_early;
 	char stopped[512];          /* why a partial run stopped early: Ctrl-C, a budget guard ("" unknown) */
 	unsigned repeat;

@@ -192,6 +192,26 @@ static void summary(const struct rp_run *r, FILE *f)
 			fprintf(f, "<td class=\"n\">%zu / %zu</td>", r->t[k].cat_pass[c], r->t[k].cat_total[c]);
 		fprintf(f, "</tr>\n");
 	}
+	fprintf(f, "</table>\n<p>Pass / total packets by the answer the <b>%s</b> stack's reference gives them:</p>\n"
+		   "<table><tr><th>answer</th>", r->stack->name);
+	for (k = 0; k < r->nt; k++) {
+		fprintf(f, "<th><code>");
+		E(r->t[k].name);
+		fprintf(f, "</code></th>");
+	}
+	fprintf(f, "</tr>\n");
+	for (c = 0; c < PL_ANS__COUNT; c++) {
+		bool any = false;
+
+		for (k = 0; k < r->nt; k++)
+			any |= r->t[k].ans_total[c] > 0;
+		if (!any)
+			continue;
+		fprintf(f, "<tr><td>%s</td>", pl_answer_name((enum pl_answer)c));
+		for (k = 0; k < r->nt; k++)
+			fprintf(f, "<td class=\"n\">%zu / %zu</td>", r->t[k].ans_pass[c], r->t[k].ans_total[c]);
+		fprintf(f, "</tr>\n");
+	}
 	fprintf(f, "</table>\n");
 	if (r->repeat > 1) {
 		size_t kk;
@@ -437,7 +457,7 @@ static void method(const struct rp_run *r, FILE *f)
 {
 	const cJSON *m;
 	size_t k, nm = rp_model_count(r);
-	static const char *const keys[] = { "pinglab_version", "started", "ended", "kernel", "cpu", "lab", "seed", "repeat", "tag" };
+	static const char *const keys[] = { "pinglab_version", "started", "ended", "kernel", "cpu", "lab", "stack", "seed", "repeat", "tag" };
 	static const char *const mkeys[] = { "backend", "profile", "scale", "model", "base_url", "request", "model_table",
 					    "price", "concurrency", "timeout_ms", "system_prompt_sha256",
 					    "packet_template_sha256" };

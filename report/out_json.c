@@ -70,6 +70,7 @@ static cJSON *build(const struct rp_run *r)
 	cJSON_AddStringToObject(o, "schema", "pinglab.report/1");
 	cJSON_AddStringToObject(o, "run_id", r->run_id);
 	cJSON_AddBoolToObject(o, "simulated", r->simulated);
+	cJSON_AddStringToObject(o, "stack", r->stack->name);
 	cJSON_AddBoolToObject(o, "partial", r->partial);
 	if (r->stopped[0])
 		cJSON_AddStringToObject(o, "stopped", r->stopped);
@@ -132,6 +133,16 @@ static cJSON *build(const struct rp_run *r)
 			x = cJSON_AddObjectToObject(cat, r->cats[c]);
 			cJSON_AddNumberToObject(x, "pass", (double)t->cat_pass[c]);
 			cJSON_AddNumberToObject(x, "total", (double)t->cat_total[c]);
+		}
+		cat = cJSON_AddObjectToObject(s, "answers");
+		for (c = 0; c < PL_ANS__COUNT; c++) {
+			cJSON *x;
+
+			if (!t->ans_total[c])
+				continue;
+			x = cJSON_AddObjectToObject(cat, pl_answer_name((enum pl_answer)c));
+			cJSON_AddNumberToObject(x, "pass", (double)t->ans_pass[c]);
+			cJSON_AddNumberToObject(x, "total", (double)t->ans_total[c]);
 		}
 		add_dist(s, "rtt_us", &t->rtt);
 		add_dist(s, "decision_us", &t->decision);

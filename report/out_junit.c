@@ -26,7 +26,7 @@ int rp_write_junit(const struct rp_run *r, FILE *f)
 	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n", tests, failures);
 	for (k = 0; k < r->nt; k++) {
 		const struct rp_target *t = &r->t[k];
-		size_t n = 0, nf = 0;
+		size_t n = 0, nf = 0, a;
 
 		for (i = 0; i < r->ns; i++)
 			if (r->s[i].res[k].present) {
@@ -49,6 +49,11 @@ int rp_write_junit(const struct rp_run *r, FILE *f)
 			rp_xml_escape(f, t->model_id);
 			fprintf(f, "\"/>\n");
 		}
+		fprintf(f, "      <property name=\"stack\" value=\"%s\"/>\n", r->stack->name);
+		for (a = 0; a < PL_ANS__COUNT; a++)
+			if (t->ans_total[a])
+				fprintf(f, "      <property name=\"answers.%s\" value=\"%zu/%zu\"/>\n", pl_answer_name((enum pl_answer)a),
+					t->ans_pass[a], t->ans_total[a]);
 		fprintf(f, "      <property name=\"partial\" value=\"%s\"/>\n    </properties>\n", r->partial ? "true" : "false");
 		for (i = 0; i < r->ns; i++) {
 			const struct rp_result *x = &r->s[i].res[k];

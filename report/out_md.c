@@ -74,6 +74,25 @@ static void summary(const struct rp_run *r, FILE *f)
 			fprintf(f, " %zu/%zu |", r->t[k].cat_pass[c], r->t[k].cat_total[c]);
 		fprintf(f, "\n");
 	}
+	fprintf(f, "\nPass / total packets by the answer the %s stack's reference gives them:\n\n| answer |", r->stack->name);
+	for (k = 0; k < r->nt; k++)
+		fprintf(f, " `%s` |", r->t[k].name);
+	fprintf(f, "\n|---|");
+	for (k = 0; k < r->nt; k++)
+		fprintf(f, "--:|");
+	fprintf(f, "\n");
+	for (c = 0; c < PL_ANS__COUNT; c++) {
+		bool any = false;
+
+		for (k = 0; k < r->nt; k++)
+			any |= r->t[k].ans_total[c] > 0;
+		if (!any)
+			continue;
+		fprintf(f, "| %s |", pl_answer_name((enum pl_answer)c));
+		for (k = 0; k < r->nt; k++)
+			fprintf(f, " %zu/%zu |", r->t[k].ans_pass[c], r->t[k].ans_total[c]);
+		fprintf(f, "\n");
+	}
 	fprintf(f, "\nRound-trip time of the replies, measured at the generator (nearest-rank percentiles), "
 		   "and, for responder targets, the responder's own time to decide (reply or drop):\n\n");
 	fprintf(f, "| target | replies | RTT p50 | p90 | p99 | max | decisions | decision p50 | p90 | max |\n");
@@ -266,6 +285,7 @@ static void method(const struct rp_run *r, FILE *f)
 			fprintf(f, "| profile / scale | `%s` / %s (latency factor) |\n", js(mt, "profile"),
 				js(mt, "scale") ? js(mt, "scale") : "1");
 	}
+	fprintf(f, "| stack | `%s` (%s) |\n", r->stack->name, r->stack->summary);
 	if (cJSON_IsNumber(seed))
 		fprintf(f, "| seed | %.0f |\n", seed->valuedouble);
 	fprintf(f, "| repeat | %u trial%s |\n", r->repeat, r->repeat == 1 ? "" : "s");

@@ -259,3 +259,28 @@ Test(host, an_error_may_quote_less_but_not_below_the_header_and_8_bytes)
 		cr_expect_neq(pl_diff(want, nw, got, n, PL_STRICT_EXACT, &df), 0, "exact: a %zu-byte quote", cut);
 	}
 }
+
+/* The kinds of answer reports count, on the kernel's own answers of the fixture. */
+Test(host, answer_kinds_of_the_kernel_answers)
+{
+	static const struct {
+		const char *hex;
+		const char *kind;
+	} v[] = {
+		{ "45c0003d86dd00004001dc860a4d01010a4d0102030313b8000000004500002112340000401151fc0a4d01020a4d01019c400009000d091c68656c6c6f", "port-unreachable" },
+		{ "45c0003486f800004001dc740a4d01010a4d01020302f4fd000000004500001842420000402f21d90a4d01020a4d010100000800", "protocol-unreachable" },
+		{ "4500002800004000400624340a4d01010a4d010200099c40000000000000000250140000fce80000", "rst" },
+		{ "4500002800004000400624340a4d01010a4d010200099c40000013880000000050040000e9720000", "rst" },
+		{ "4500002887e000004001dc580a4d01010a4d01020e00dd25007700010102030402cb056302cb0563", "timestamp" },
+		{ "4500002c00004000400624300a4d01010a4d010200079d0feef13dc8000003e96012faf0b8cf0000020405b4", "syn-ack" },
+		{ "450000279a954000401189940a4d01010a4d010200079d080013155068656c6c6f2c206563686f", "udp-echo" },
+	};
+	uint8_t b[256];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		n = unhex(v[i].hex, b, sizeof(b));
+		cr_expect_str_eq(pl_answer_name(pl_answer_of(b, n)), v[i].kind, "%zu", i);
+	}
+	cr_expect_str_eq(pl_answer_name(pl_answer_of(NULL, 0)), "drop");
+}

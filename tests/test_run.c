@@ -931,6 +931,16 @@ Test(run, host_stack_meets_every_kernel_and_reference_expectation, .timeout = 12
 	cr_expect(strstr(text, "pinglab-echod stopped"), "%s", text);
 	cr_expect(strstr(text, "transmit checksum offload off"), "%s", text);
 	free(text);
+	/* results per answer: the host scenarios hold 3 SYNs to port 7 and 11 datagrams the
+	 * echo service answers (counted in the scenario files) */
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	text = tu_slurp(path, NULL);
+	cr_assert_not_null(text);
+	cr_expect(strstr(text, "by the answer the host stack's reference gives them"), "%s", text);
+	cr_expect(strstr(text, "| syn-ack | 3/3 | 3/3 |"), "%s", text);
+	cr_expect(strstr(text, "| udp-echo | 11/11 | 11/11 |"), "%s", text);
+	cr_expect(strstr(text, "| stack | `host`"), "%s", text);
+	free(text);
 	{
 		const char *rm[] = { "rm", "-rf", dir, NULL };
 
