@@ -833,3 +833,13 @@ void rp_free(struct rp_run *r)
 	pl_mtab_free(&r->prices);
 	memset(r, 0, sizeof(*r));
 }
+
+bool rp_answer_seen(const struct rp_run *r, enum pl_answer a)
+{
+	size_t k;
+
+	for (k = 0; k < r->nt; k++)
+		if (r->t[k].ans_total[a])
+			return true;
+	return false;
+}

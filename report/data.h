@@ -135,6 +135,9 @@ int rp_paired(struct rp_run *r);
 int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err *err);
 void rp_free(struct rp_run *r);
 
+/* Did any target play a packet whose reference answer is of kind a? */
+bool rp_answer_seen(const struct rp_run *r, enum pl_answer a);
+
 /* The worse of two verdicts (see report/README.md for the order). */
 int rp_worse(int a, int b);
 

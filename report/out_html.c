@@ -153,6 +153,20 @@ static void cdf(const struct rp_run *r, FILE *f)
 	free(v);
 }
 
+/* A table's opening and header row: first, then one column per target. */
+static void target_columns(FILE *f, const struct rp_run *r, const char *first)
+{
+	size_t k;
+
+	fprintf(f, "<table><tr><th>%s</th>", first);
+	for (k = 0; k < r->nt; k++) {
+		fprintf(f, "<th><code>");
+		E(r->t[k].name);
+		fprintf(f, "</code></th>");
+	}
+	fprintf(f, "</tr>\n");
+}
+
 static void summary(const struct rp_run *r, FILE *f)
 {
 	size_t k, c, i;
@@ -177,13 +191,8 @@ static void summary(const struct rp_run *r, FILE *f)
 			fprintf(f, "<td class=\"n\">%zu</td>", t->v[i]);
 		fprintf(f, "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n", a, b, d, e);
 	}
-	fprintf(f, "</table>\n<p>Pass / total packets by category:</p>\n<table><tr><th>category</th>");
-	for (k = 0; k < r->nt; k++) {
-		fprintf(f, "<th><code>");
-		E(r->t[k].name);
-		fprintf(f, "</code></th>");
-	}
-	fprintf(f, "</tr>\n");
+	fprintf(f, "</table>\n<p>Pass / total packets by category:</p>\n");
+	target_columns(f, r, "category");
 	for (c = 0; c < r->ncats; c++) {
 		fprintf(f, "<tr><td>");
 		E(r->cats[c]);
@@ -192,20 +201,11 @@ static void summary(const struct rp_run *r, FILE *f)
 			fprintf(f, "<td class=\"n\">%zu / %zu</td>", r->t[k].cat_pass[c], r->t[k].cat_total[c]);
 		fprintf(f, "</tr>\n");
 	}
-	fprintf(f, "</table>\n<p>Pass / total packets by the answer the <b>%s</b> stack's reference gives them:</p>\n"
-		   "<table><tr><th>answer</th>", r->stack->name);
-	for (k = 0; k < r->nt; k++) {
-		fprintf(f, "<th><code>");
-		E(r->t[k].name);
-		fprintf(f, "</code></th>");
-	}
-	fprintf(f, "</tr>\n");
+	fprintf(f, "</table>\n<p>Pass / total packets by the answer the <b>%s</b> stack's reference gives them:</p>\n",
+		r->stack->name);
+	target_columns(f, r, "answer");
 	for (c = 0; c < PL_ANS__COUNT; c++) {
-		bool any = false;
-
-		for (k = 0; k < r->nt; k++)
-			any |= r->t[k].ans_total[c] > 0;
-		if (!any)
+		if (!rp_answer_seen(r, (enum pl_answer)c))
 			continue;
 		fprintf(f, "<tr><td>%s</td>", pl_answer_name((enum pl_answer)c));
 		for (k = 0; k < r->nt; k++)

@@ -45,6 +45,20 @@ static int cmp_slow(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* A table's header row and alignment row: first, then one column per target. */
+static void target_columns(FILE *f, const struct rp_run *r, const char *first)
+{
+	size_t k;
+
+	fprintf(f, "| %s |", first);
+	for (k = 0; k < r->nt; k++)
+		fprintf(f, " `%s` |", r->t[k].name);
+	fprintf(f, "\n|---|");
+	for (k = 0; k < r->nt; k++)
+		fprintf(f, "--:|");
+	fprintf(f, "\n");
+}
+
 static void summary(const struct rp_run *r, FILE *f)
 {
 	size_t k, c;
@@ -61,32 +75,18 @@ static void summary(const struct rp_run *r, FILE *f)
 			t->v[V_WRONG_REPLY], t->v[V_MISSED_REPLY], t->v[V_FALSE_REPLY], t->v[V_UNPARSEABLE],
 			t->v[V_TRUNCATED], t->v[V_REFUSED], t->v[V_API_ERROR], t->v[V_TIMEOUT]);
 	}
-	fprintf(f, "\nPass / total packets by category:\n\n| category |");
-	for (k = 0; k < r->nt; k++)
-		fprintf(f, " `%s` |", r->t[k].name);
-	fprintf(f, "\n|---|");
-	for (k = 0; k < r->nt; k++)
-		fprintf(f, "--:|");
-	fprintf(f, "\n");
+	fprintf(f, "\nPass / total packets by category:\n\n");
+	target_columns(f, r, "category");
 	for (c = 0; c < r->ncats; c++) {
 		fprintf(f, "| %s |", r->cats[c]);
 		for (k = 0; k < r->nt; k++)
 			fprintf(f, " %zu/%zu |", r->t[k].cat_pass[c], r->t[k].cat_total[c]);
 		fprintf(f, "\n");
 	}
-	fprintf(f, "\nPass / total packets by the answer the %s stack's reference gives them:\n\n| answer |", r->stack->name);
-	for (k = 0; k < r->nt; k++)
-		fprintf(f, " `%s` |", r->t[k].name);
-	fprintf(f, "\n|---|");
-	for (k = 0; k < r->nt; k++)
-		fprintf(f, "--:|");
-	fprintf(f, "\n");
+	fprintf(f, "\nPass / total packets by the answer the %s stack's reference gives them:\n\n", r->stack->name);
+	target_columns(f, r, "answer");
 	for (c = 0; c < PL_ANS__COUNT; c++) {
-		bool any = false;
-
-		for (k = 0; k < r->nt; k++)
-			any |= r->t[k].ans_total[c] > 0;
-		if (!any)
+		if (!rp_answer_seen(r, (enum pl_answer)c))
 			continue;
 		fprintf(f, "| %s |", pl_answer_name((enum pl_answer)c));
 		for (k = 0; k < r->nt; k++)
