@@ -69,12 +69,56 @@ void pl_run_profiles_dir(const struct pl_run *r, char *out, size_t n)
 }
 
 /* Start pinglab-mockllm for m on 127.0.0.1:0 and read the URL it prints. */
+/* Start argv (in netns, NULL: the controller's) with its stdout on a pipe, record it in
+ * lab's run file as role, and read the first line it prints (within 5 s, without its end
+ * of line) into line. Returns its pid, or -1 with err set when it could not start. */
+static pid_t spawn_first_line(struct pl_run *r, const char *const argv[], const char *netns, const char *lab,
+			      const char *role, char *line, size_t n, struct pl_err *err)
+{
+	size_t got = 0;
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		pl_errf(err, -errno, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = r->spawn(argv, netns, fds[1], -1);
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		pl_errf(err, -errno, "fork: %s", strerror(errno));
+		return -1;
+	}
+	/* recorded before it is waited for: a controller killed meanwhile leaves it to
+	 * pinglab clean, not to nobody */
+	pl_lab_add_pid(lab, pid, role, NULL);
+	for (;;) {
+		struct pollfd p = { .fd = fds[0], .events = POLLIN };
+		ssize_t k;
+
+		if (poll(&p, 1, 5000) <= 0)
+			break;
+		k = read(fds[0], line + got, n - 1 - got);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+		line[got] = '\0';
+		if (strchr(line, '\n') || got == n - 1)
+			break;
+	}
+	close(fds[0]);
+	line[got] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	return pid;
+}
+
 pid_t pl_run_start_mock(struct pl_run *r, struct pl_run_model *m, struct pl_err *err)
 {
 	char bin[PATH_MAX + 32], log[PATH_MAX + 64], seed[32], line[256];
-	int fds[2];
+	const char *argv[] = { bin, "--listen", "127.0.0.1:0", "--profile", m->profile, "--seed", seed,
+			       "--log", log, "--scale", m->scale, NULL };
 	pid_t pid;
-	size_t got = 0;
 
 	path(bin, sizeof(bin), r->bindir, "pinglab-mockllm");
 	path(log, sizeof(log), r->dir, m->mock_log);
@@ -85,42 +129,9 @@ pid_t pl_run_start_mock(struct pl_run *r, struct pl_run_model *m, struct pl_err 
 		pl_run_profiles_dir(r, dir, sizeof(dir));
 		setenv("PINGLAB_PROFILES", dir, 0);
 	}
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		pl_errf(err, -errno, "pipe: %s", strerror(errno));
+	pid = spawn_first_line(r, argv, NULL, m->lab[0] ? m->lab : r->lab, "mockllm", line, sizeof(line), err);
+	if (pid < 0)
 		return -1;
-	}
-	{
-		const char *argv[] = { bin, "--listen", "127.0.0.1:0", "--profile", m->profile, "--seed", seed,
-				       "--log", log, "--scale", m->scale, NULL };
-
-		pid = r->spawn(argv, NULL, fds[1], -1);
-	}
-	close(fds[1]);
-	if (pid < 0) {
-		close(fds[0]);
-		pl_errf(err, -errno, "fork: %s", strerror(errno));
-		return -1;
-	}
-	/* recorded before it is waited for: a controller killed meanwhile leaves it to
-	 * pinglab clean, not to nobody */
-	pl_lab_add_pid(m->lab[0] ? m->lab : r->lab, pid, "mockllm", NULL);
-	for (;;) {
-		struct pollfd p = { .fd = fds[0], .events = POLLIN };
-		ssize_t k;
-
-		if (poll(&p, 1, 5000) <= 0)
-			break;
-		k = read(fds[0], line + got, sizeof(line) - 1 - got);
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-		line[got] = '\0';
-		if (strchr(line, '\n'))
-			break;
-	}
-	close(fds[0]);
-	line[got] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
 	if (strncmp(line, "http://127.", 11)) {
 		r->stop_child(pid);
 		pl_errf(err, -EIO, "pinglab-mockllm (%s) did not start (said '%s')", m->name, line);
@@ -136,33 +147,16 @@ pid_t pl_run_start_echod(struct pl_run *r, struct pl_err *err)
 {
 	char bin[PATH_MAX + 32], ns[64], line[128];
 	const char *argv[] = { bin, "--addr", PL_LAB_KERNEL_IP, "--port", "7", NULL };
-	struct pollfd p;
-	int fds[2];
-	ssize_t k = 0;
 	pid_t pid;
 
 	path(bin, sizeof(bin), r->bindir, "pinglab-echod");
 	snprintf(ns, sizeof(ns), "pl-%s-rsp", r->lab);
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		pl_errf(err, -errno, "pipe: %s", strerror(errno));
+	pid = spawn_first_line(r, argv, ns, r->lab, "echod", line, sizeof(line), err);
+	if (pid < 0)
 		return -1;
-	}
-	pid = r->spawn(argv, ns, fds[1], -1);
-	close(fds[1]);
-	if (pid < 0) {
-		close(fds[0]);
-		pl_errf(err, -errno, "fork: %s", strerror(errno));
-		return -1;
-	}
-	pl_lab_add_pid(r->lab, pid, "echod", NULL);
-	p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
-	if (poll(&p, 1, 5000) > 0)
-		k = read(fds[0], line, sizeof(line) - 1);
-	close(fds[0]);
-	line[k > 0 ? k : 0] = '\0';
-	if (strncmp(line, "ready", 5)) {
+	if (strcmp(line, "ready")) {
 		r->stop_child(pid);
-		pl_errf(err, -EIO, "pinglab-echod did not start in pl-%s-rsp", r->lab);
+		pl_errf(err, -EIO, "pinglab-echod did not start in pl-%s-rsp (said '%s')", r->lab, line);
 		return -1;
 	}
 	pl_run_event(r, "start", pid, "pinglab-echod: UDP and TCP echo (RFC 862) on %s:7 in pl-%s-rsp, for the kernel target of the host stack",
