@@ -31,3 +31,34 @@ Test(jsonnum, integers_three_decimals_and_null)
 	free(txt);
 	cJSON_Delete(o);
 }
+
+/* The edges of the hand-written formatter, each against the text printf gives (written
+ * out here): the sign of a value that rounds to zero, -0, large integers, a fraction
+ * above 9e12 (printf's %.0f, round half to even), beyond long long, truncation. */
+Test(jsonnum, edges_written_by_hand)
+{
+	static const struct {
+		double v;
+		const char *text;
+	} cases[] = {
+		{ -0.0, "0" },
+		{ -0.0001, "-0.000" },
+		{ 0.0005, "0.001" },   /* llround: half away from zero */
+		{ 0.9995, "1.000" },
+		{ 999999.9999, "1000000.000" },
+		{ 8999999999999.0, "8999999999999" },
+		{ -9e12, "-9000000000000" },
+		{ 9500000000000.5, "9500000000000" }, /* %.0f: half to even */
+		{ 9500000000001.5, "9500000000002" },
+		{ 9007199254740992.0, "9007199254740992" },
+		{ 1e19, "10000000000000000000" },
+	};
+	char buf[48];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_str_eq(pl_json_num(buf, sizeof(buf), cases[i].v), cases[i].text, "case %zu", i);
+	/* like snprintf: at most n - 1 characters and the terminator */
+	cr_expect_str_eq(pl_json_num(buf, 4, 123456.0), "123");
+	cr_expect_str_eq(pl_json_num(buf, 4, -1.5), "-1.");
+}
