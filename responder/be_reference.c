@@ -16,7 +16,7 @@ static int ref_init(struct rsp_ctx *c, struct pl_err *err)
 static void ref_start(struct rsp_ctx *c, struct rsp_job *j)
 {
 	static uint8_t out[65536];
-	struct pl_decision d;
+	struct pl_decision d = { .brief = true }; /* its detail is not logged */
 	size_t n = 0;
 
 	if (c->cfg.stack->reply(j->pkt, j->len, c->cfg.our_addr, out, sizeof(out), &n, &d, NULL) == 0 &&
@@ -27,7 +27,6 @@ static void ref_start(struct rsp_ctx *c, struct rsp_job *j)
 	} else {
 		j->outcome = RSP_DROP;
 	}
-	snprintf(j->how, sizeof(j->how), "rule %d", d.rule ? d.rule->number : 0);
 	rsp_finish(c, j);
 }
 
