@@ -126,12 +126,17 @@ static void put_str(struct pl_rec_out *w, const char *key, const char *v)
 	put_esc(w, v ? v : "");
 }
 
-static void put_num(struct pl_rec_out *w, const char *key, double v)
+static void put_val(struct pl_rec_out *w, double v)
 {
 	char buf[48];
 
-	put_key(w, key);
 	put_lit(w, pl_json_num(buf, sizeof(buf), v));
+}
+
+static void put_num(struct pl_rec_out *w, const char *key, double v)
+{
+	put_key(w, key);
+	put_val(w, v);
 }
 
 static void put_bool(struct pl_rec_out *w, const char *key, bool v)
@@ -215,6 +220,70 @@ int pl_rec_write_unmatched(struct pl_rec_out *w, FILE *f, const char *scenario, 
 	put_str(w, "seen_at", seen_at);
 	put_num(w, "t_us", t_us);
 	put_hex(w, "bytes", bytes, len);
+	return finish(w, f);
+}
+
+static void put_opt_str(struct pl_rec_out *w, const char *key, const char *v)
+{
+	if (v && v[0])
+		put_str(w, key, v);
+}
+
+int pl_rec_write_decision(struct pl_rec_out *w, FILE *f, const struct pl_rec_decision *d)
+{
+	int k;
+
+	w->n = 0;
+	w->failed = false;
+	put_lit(w, "{\"id\":");
+	put_val(w, (double)d->id);
+	put_num(w, "t_recv_us", d->t_recv_us);
+	put_hex(w, "in", d->in ? d->in : (const uint8_t *)"", d->in_len);
+	put_hex(w, "out", d->out, d->out_len);
+	put_str(w, "outcome", d->outcome);
+	put_str(w, "backend", d->backend);
+	if (d->model) {
+		put_key(w, "tokens");
+		put_raw(w, "{", 1);
+		for (k = 0; k < PL_TOK__COUNT; k++) {
+			put_esc(w, tok_keys[k]);
+			put_raw(w, ":", 1);
+			put_val(w, d->tokens[k]);
+			if (k + 1 < PL_TOK__COUNT)
+				put_raw(w, ",", 1);
+		}
+		if (d->thinking_tokens)
+			put_num(w, "thinking", d->thinking_tokens);
+		put_raw(w, "}", 1);
+		put_str(w, "prompt_sha256", d->prompt_sha256);
+		put_num(w, "attempts", d->attempts);
+		if (d->http_status)
+			put_num(w, "http_status", (double)d->http_status);
+		if (d->thinking_chars)
+			put_num(w, "thinking_chars", d->thinking_chars);
+		put_opt_str(w, "stop_reason", d->stop_reason);
+		put_opt_str(w, "model", d->model_name);
+		if (d->server_ms > 0)
+			put_num(w, "server_ms", d->server_ms);
+		put_opt_str(w, "extracted_from", d->extracted_from);
+		if (d->from_cassette)
+			put_bool(w, "from_cassette", true);
+		put_opt_str(w, "attempt_log", d->attempt_log);
+		if (d->text)
+			put_str(w, "text", d->text);
+	}
+	put_key(w, "timing_us");
+	put_lit(w, "{\"queued\":");
+	put_val(w, d->queued_us);
+	if (d->has_sent)
+		put_num(w, "sent", d->sent_us);
+	if (d->has_first_byte)
+		put_num(w, "first_byte", d->first_byte_us);
+	if (d->has_ttft)
+		put_num(w, "ttft", d->ttft_us);
+	put_num(w, "total", d->total_us);
+	put_raw(w, "}", 1);
+	put_opt_str(w, "error", d->error);
 	return finish(w, f);
 }
 

@@ -72,6 +72,41 @@ int pl_rec_write_unmatched(struct pl_rec_out *w, FILE *f, const char *scenario, 
 			   const char *seen_at, double t_us, const uint8_t *bytes, size_t len);
 void pl_rec_out_free(struct pl_rec_out *w);
 
+/* One decision as the responder logs it, in this order:
+ *   {"id":N,"t_recv_us":N,"in":HEX,"out":HEX|null,"outcome":..,"backend":..,
+ *    [model backends: "tokens":{"input","output","cache_read","cache_write"[,"thinking"]},
+ *     "prompt_sha256":..,"attempts":N,["http_status":N,]["thinking_chars":N,]
+ *     ["stop_reason":..,]["model":..,]["server_ms":N,]["extracted_from":..,]
+ *     ["from_cassette":true,]["attempt_log":..,]["text":..,]]
+ *    "timing_us":{"queued":N[,"sent":N][,"first_byte":N][,"ttft":N],"total":N}
+ *    [,"error":..]}
+ * Optional strings are left out when NULL or empty, optional numbers when 0. */
+struct pl_rec_decision {
+	uint64_t id;
+	double t_recv_us;
+	const uint8_t *in;
+	size_t in_len;
+	const uint8_t *out;   /* NULL: "out":null */
+	size_t out_len;
+	const char *outcome, *backend;
+	bool model;           /* a model backend: the model fields are written */
+	double tokens[PL_TOK__COUNT], thinking_tokens;
+	const char *prompt_sha256;
+	int attempts;
+	long http_status;
+	double thinking_chars, server_ms;
+	const char *stop_reason, *model_name, *extracted_from, *attempt_log, *text;
+	bool from_cassette;
+	double queued_us, sent_us, first_byte_us, ttft_us, total_us;
+	bool has_sent, has_first_byte, has_ttft;
+	const char *error;
+};
+
+/* The line into f through w's buffer (no cJSON: a log line per packet is most of the
+ * responder's instructions, bench row 7). 0, or -ENOMEM / -EIO (nothing written). */
+int pl_rec_write_decision(struct pl_rec_out *w, FILE *f, const struct pl_rec_decision *d);
+
+
 /* ---- packets.jsonl: reading --------------------------------------------------------- */
 
 enum pl_rec_type { PL_REC_OTHER = 0, PL_REC_PACKET, PL_REC_UNMATCHED, PL_REC_STOPPED };

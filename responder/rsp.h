@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "model/api.h"
 #include "model/table.h"
+#include "record/record.h"
 
 enum rsp_outcome {
 	RSP_REPLY = 0,
@@ -104,6 +105,7 @@ struct rsp_ctx {
 	int tun;
 	FILE *log;
 	bool log_pending;             /* lines written since the last flush */
+	struct pl_rec_out logline;    /* the log line being written (record/record.c) */
 	char *system_prompt, *template;
 	char prompt_hash[65];
 	uint64_t next_id;

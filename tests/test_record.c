@@ -110,3 +110,45 @@ Test(record, a_line_of_any_length_is_read_whole)
 	free(line);
 	free(buf);
 }
+
+/* The responder's log line, written out by hand from the order record.h documents: a
+ * reference decision (no model fields, "out" null for a drop), then a model's with every
+ * optional field, a secret-free error and a text with a newline. */
+Test(record, a_decision_is_the_documented_line)
+{
+	static const uint8_t in[] = { 0x45, 0x00, 0x00, 0x1c }, out[] = { 0x45, 0x10 };
+	struct pl_rec_decision ref = {
+		.id = 7, .t_recv_us = 1795481302973267.0, .in = in, .in_len = 4, .out = NULL,
+		.outcome = "drop", .backend = "reference", .queued_us = 0, .total_us = 3.25,
+	};
+	struct pl_rec_decision m = {
+		.id = 8, .t_recv_us = 5, .in = in, .in_len = 4, .out = out, .out_len = 2,
+		.outcome = "reply", .backend = "anthropic", .model = true,
+		.tokens = { 1200, 80, 1000, 0 }, .thinking_tokens = 30, .prompt_sha256 = "ab12",
+		.attempts = 2, .http_status = 200, .thinking_chars = 140, .stop_reason = "end_turn",
+		.model_name = "claude-x", .server_ms = 0, .extracted_from = "marker", .from_cassette = true,
+		.attempt_log = "529 overloaded_error; 200", .text = "REPLY\n4510",
+		.queued_us = 1.5, .has_sent = true, .sent_us = 20, .has_first_byte = true,
+		.first_byte_us = 900.125, .has_ttft = false, .total_us = 1000, .error = "",
+	};
+	struct pl_rec_out w = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert_eq(pl_rec_write_decision(&w, f, &ref), 0);
+	cr_assert_eq(pl_rec_write_decision(&w, f, &m), 0);
+	fclose(f);
+	cr_expect_str_eq(buf,
+			 "{\"id\":7,\"t_recv_us\":1795481302973267,\"in\":\"4500001c\",\"out\":null,\"outcome\":\"drop\","
+			 "\"backend\":\"reference\",\"timing_us\":{\"queued\":0,\"total\":3.250}}\n"
+			 "{\"id\":8,\"t_recv_us\":5,\"in\":\"4500001c\",\"out\":\"4510\",\"outcome\":\"reply\","
+			 "\"backend\":\"anthropic\",\"tokens\":{\"input\":1200,\"output\":80,\"cache_read\":1000,"
+			 "\"cache_write\":0,\"thinking\":30},\"prompt_sha256\":\"ab12\",\"attempts\":2,\"http_status\":200,"
+			 "\"thinking_chars\":140,\"stop_reason\":\"end_turn\",\"model\":\"claude-x\","
+			 "\"extracted_from\":\"marker\",\"from_cassette\":true,\"attempt_log\":\"529 overloaded_error; 200\","
+			 "\"text\":\"REPLY\\n4510\",\"timing_us\":{\"queued\":1.500,\"sent\":20,\"first_byte\":900.125,"
+			 "\"total\":1000}}\n");
+	free(buf);
+	pl_rec_out_free(&w);
+}
