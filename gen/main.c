@@ -5,7 +5,7 @@
  *   pinglab-gen --iface IF [--target NAME:kernel|NAME:responder]... [--tun-netns PATH]
  *               [--tun IF] [--out FILE] [--max-wait MS] [--tag T] SCENARIOS...
  *
- *               [--prices TABLE] [--max-cost USD] [--max-packets N]
+ *               [--prices TABLE] [--max-cost USD] [--max-packets N] [--pace US]
  *
  * Exit: 0 every expectation met, 1 some verdict failed, 2 usage or lab error (or
  * interrupted), 3 stopped by a budget guard (--max-packets, --max-cost) with a partial run.
@@ -44,6 +44,7 @@ static void usage(FILE *f)
 		"                   [--tun IF] [--out FILE] [--max-wait MS] [--tag T] [--stack echo|host]\n"
 		"                   [--decisions RESPONDER_LOG] [--wait MS] [--trials K]\n"
 		"                   [--prices TABLE [--price IN,OUT]] [--max-cost USD] [--max-packets N]\n"
+		"                   [--pace US (at most one packet per US microseconds, over all targets)]\n"
 		"                   [--progress-status (the progress line as \"@progress ...\" lines, for pinglab run)]\n"
 		"                   SCENARIOS...\n");
 }
@@ -65,7 +66,7 @@ int main(int argc, char **argv)
 		{ "trials", required_argument, NULL, 'K' }, { "max-packets", required_argument, NULL, 'M' },
 		{ "prices", required_argument, NULL, 'P' }, { "max-cost", required_argument, NULL, 'C' },
 		{ "price", required_argument, NULL, 'X' }, { "progress-status", no_argument, NULL, 'S' },
-		{ "stack", required_argument, NULL, 'A' },
+		{ "stack", required_argument, NULL, 'A' }, { "pace", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *iface = NULL, *tun_ns = NULL, *tun_if = "tun0", *out = NULL, *tag = NULL;
@@ -86,7 +87,7 @@ int main(int argc, char **argv)
 	unsigned long failed;
 	bool status_lines = false;
 
-	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:M:P:C:X:SA:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:n:u:o:w:g:hd:W:K:M:P:C:X:SA:p:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': iface = optarg; break;
 		case 'n': tun_ns = optarg; break;
@@ -98,6 +99,14 @@ int main(int argc, char **argv)
 			if (!pl_opt_uint("pinglab-gen", "wait", optarg, 0, 3600000, &wait_ms))
 				return 2;
 			break;
+		case 'p': {
+			unsigned pace_us;
+
+			if (!pl_opt_uint("pinglab-gen", "pace", optarg, 0, 60000000, &pace_us))
+				return 2;
+			play.pace_ns = (int64_t)pace_us * 1000;
+			break;
+		}
 		case 'M':
 			if (!pl_opt_ulong("pinglab-gen", "max-packets", optarg, 0, ULONG_MAX, &play.max_packets))
 				return 2;

@@ -143,8 +143,11 @@ static int collect(struct pl_play *p, const struct pl_play_target *t, struct win
 		/* records written while sending reach the file before a wait */
 		if (p->jsonl)
 			fflush(p->jsonl);
-		/* a decisions log is a file: look at it again every 20 ms */
-		rc = poll(pf, 2, t->decisions && left > 20000000 ? 20 : (int)((left + 999999) / 1000000));
+		/* a decisions log is a file: look at it again every 20 ms; otherwise wake at the
+		 * deadline to the microsecond (a --pace cadence is well under a millisecond) */
+		if (t->decisions && left > 20000000)
+			left = 20000000;
+		rc = ppoll(pf, 2, &(struct timespec){ .tv_sec = left / 1000000000, .tv_nsec = left % 1000000000 }, NULL);
 		if (rc < 0 && errno != EINTR)
 			return -errno;
 		/* TX stamps nobody waits for: poll() reports them until they are read */
@@ -272,6 +275,10 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 				p->budget = "max-cost";
 				break;
 			}
+			/* the cadence: answers keep being read while it waits */
+			if (p->pace_ns && p->last_send_ns && pl_now_ns() < p->last_send_ns + p->pace_ns &&
+			    (rc = collect(p, t, &w, p->last_send_ns + p->pace_ns, false, s)))
+				break;
 			h = play_win_alloc(&w);
 			if (!h) {
 				rc = pl_errf(err, -ENOMEM, "out of memory for %u packets in flight", w.nlive + 1);
@@ -302,6 +309,7 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 				break;
 			}
 			x->t_sent = pl_ts_ns(&ts);
+			p->last_send_ns = pl_now_ns();
 			p->user_send_times += !x->t_sent_kernel;
 			play_keys_of(x->bytes, x->len, &x->keys);
 			play_ix_add(&w, IX_BYTES, h);

@@ -47,6 +47,10 @@ struct pl_play {
 	unsigned long total_scenarios, done_scenarios; /* for the progress line */
 	unsigned long tokens_in, tokens_out;           /* summed from the decisions log */
 	unsigned long max_packets;    /* stop after sending this many (0: no limit) */
+	int64_t pace_ns;              /* at most one packet sent per pace_ns over the whole run,
+				       * across scenarios and targets (0: as fast as the scenario
+				       * says): a steady cadence for latency pairs */
+	int64_t last_send_ns;         /* pl_now_ns() of the last packet sent (for pace_ns) */
 	unsigned long packets_sent;
 	/* the cost in USD of tok[] tokens of model, false when its price is unknown; the
 	 * cost so far is not kept when price is NULL */

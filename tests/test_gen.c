@@ -441,3 +441,64 @@ Test(gen, send_times_are_kernel_tx_stamps, .timeout = 90)
 	lt_pinglab(&r, NULL, "down", "--name", name, NULL);
 	own_scenario_remove(dir, scn, log);
 }
+
+/* --pace: one packet per pace over the whole run, across scenarios and targets. Ten
+ * one-packet scenarios against the kernel and the reference, paced at 3 ms: the sends
+ * alternate kernel, reference, kernel, ... (each scenario is played against every target
+ * before the next) and no two kernel send stamps are closer than 3 ms (a lower bound: a
+ * slow machine only widens the gaps). */
+Test(gen, pace_spaces_every_send_and_targets_alternate, .timeout = 90)
+{
+	char name[9], dir[] = "/tmp/pl-genp-XXXXXX", scn[96], log[96], rsp_ns[64], gen_if[32];
+	char body[2048];
+	size_t used = 0, len;
+	struct lt_run r;
+	pid_t rsp;
+	char *text, *line, *save = NULL;
+	double last = 0;
+	unsigned n = 0, k;
+
+	LT_NEED_LAB();
+	for (k = 0; k < 10; k++)
+		used += (size_t)snprintf(body + used, sizeof(body) - used,
+					 "scenario pace-%u\n  description \"one echo request\"\n"
+					 "  send icmp.id=0x7e30 icmp.seq=%u payload=pattern:0xa5*56\n"
+					 "  timeout 1s\n  expect reply\n", k, k);
+	own_scenario(dir, scn, log, "pace", body);
+	rsp = lt_lab_with_responder(name, "p", NULL, reference);
+	snprintf(rsp_ns, sizeof(rsp_ns), "/run/netns/pl-%s-rsp", name);
+	snprintf(gen_if, sizeof(gen_if), "pl-%s-g", name);
+	{
+		const char *argv[] = { lt_pinglab_path(), "exec", name, "gen", "--", tu_bin("pinglab-gen"),
+				       "--iface", gen_if, "--target", "kernel:kernel", "--target", "reference:responder",
+				       "--tun-netns", rsp_ns, "--pace", "3000", "--out", log, scn, NULL };
+
+		lt_run(&r, argv, NULL);
+	}
+	lt_stop(rsp, SIGTERM);
+	cr_expect_eq(r.status, 0, "gen exit %d\n%s\n%s", r.status, r.out, r.err);
+	text = tu_slurp(log, &len);
+	cr_assert_not_null(text, "no records; gen exit %d\n%s", r.status, r.err);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o;
+		double t;
+
+		if (!tu_packet_line(line))
+			continue;
+		o = cJSON_Parse(line);
+		cr_assert_not_null(o, "bad JSON line: %s", line);
+		cr_expect_str_eq(cJSON_GetObjectItem(o, "target")->valuestring, n % 2 ? "reference" : "kernel",
+				 "record %u", n);
+		cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(o, "t_sent_kernel")), "not a kernel stamp: %s", line);
+		t = cJSON_GetObjectItem(o, "t_sent_us")->valuedouble;
+		if (n)
+			cr_expect_geq(t - last, 3000.0, "record %u sent %.1f us after the one before", n, t - last);
+		last = t;
+		n++;
+		cJSON_Delete(o);
+	}
+	free(text);
+	cr_expect_eq(n, 20, "%u records", n);
+	lt_pinglab(&r, NULL, "down", "--name", name, NULL);
+	own_scenario_remove(dir, scn, log);
+}
