@@ -33,6 +33,24 @@ void pl_api_knobs(enum pl_api api, const struct pl_mrow *row, double temperature
 		o->max_tokens = reasons ? REASONING_MAX_TOKENS : DEFAULT_MAX_TOKENS + o->thinking_budget;
 }
 
+char *pl_api_json_string(const char *s)
+{
+	cJSON *v = cJSON_CreateString(s);
+	char *out = v ? cJSON_PrintUnformatted(v) : NULL;
+
+	cJSON_Delete(v);
+	return out;
+}
+
+/* the system prompt's text: raw when the caller escaped it once, the same bytes */
+static void add_system(cJSON *o, const char *key, const struct pl_req_opts *q)
+{
+	if (q->system_json)
+		cJSON_AddRawToObject(o, key, q->system_json);
+	else
+		cJSON_AddStringToObject(o, key, q->system);
+}
+
 char *pl_api_request(enum pl_api api, const struct pl_req_opts *q)
 {
 	cJSON *o = cJSON_CreateObject(), *msgs, *m;
@@ -49,7 +67,7 @@ char *pl_api_request(enum pl_api api, const struct pl_req_opts *q)
 		cJSON *sys = cJSON_AddArrayToObject(o, "system"), *blk = cJSON_CreateObject(), *cc;
 
 		cJSON_AddStringToObject(blk, "type", "text");
-		cJSON_AddStringToObject(blk, "text", q->system);
+		add_system(blk, "text", q);
 		cc = cJSON_AddObjectToObject(blk, "cache_control");
 		cJSON_AddStringToObject(cc, "type", "ephemeral");
 		cJSON_AddItemToArray(sys, blk);
@@ -58,7 +76,7 @@ char *pl_api_request(enum pl_api api, const struct pl_req_opts *q)
 	if (api == PL_API_OPENAI) {
 		m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "role", "system");
-		cJSON_AddStringToObject(m, "content", q->system);
+		add_system(m, "content", q);
 		cJSON_AddItemToArray(msgs, m);
 	}
 	m = cJSON_CreateObject();

@@ -101,6 +101,8 @@ static int request_knobs(struct rsp_ctx *c, enum pl_api api, struct pl_err *err)
 	memset(q, 0, sizeof(*q));
 	q->model = c->cfg.model;
 	q->system = c->system_prompt;
+	if (!(q->system_json = pl_api_json_string(c->system_prompt)))
+		return pl_errf(err, -ENOMEM, "out of memory");
 	q->stream = c->cfg.stream;
 	pl_api_knobs(api, c->row, c->cfg.temperature, c->cfg.max_tokens, c->cfg.thinking_budget,
 		     c->cfg.reasoning_effort, q);
@@ -503,5 +505,7 @@ void rsp_http_fini(struct rsp_ctx *c)
 		rsp_http_cancel(c);
 	free(c->be);
 	c->be = NULL;
+	free((char *)c->req.system_json);
+	c->req.system_json = NULL;
 	pl_mtab_free(&c->models);
 }

@@ -259,3 +259,29 @@ Test(model_api, null_counts_in_message_delta_keep_the_start)
 	pl_sse_free(&sse);
 	pl_model_reply_free(&r);
 }
+
+/* A system prompt escaped once (system_json) gives the request a caller escaping it every
+ * time gives: the same body, byte for byte, for both APIs; the text written out by hand
+ * for the escapes (quote, backslash, newline, tab, a control character, UTF-8 kept). */
+Test(model_api, system_escaped_once_gives_the_same_body)
+{
+	static const char sys[] = "Say \"hi\"\\\n\tthen \x01 stop \xe2\x80\x94 ok";
+	char *json = pl_api_json_string(sys);
+	enum pl_api apis[] = { PL_API_ANTHROPIC, PL_API_OPENAI };
+	size_t k;
+
+	cr_assert_str_eq(json, "\"Say \\\"hi\\\"\\\\\\n\\tthen \\u0001 stop \xe2\x80\x94 ok\"");
+	for (k = 0; k < 2; k++) {
+		struct pl_req_opts q = { .model = "m", .system = sys, .user = "u", .max_tokens = 64 };
+		char *plain = pl_api_request(apis[k], &q), *once;
+
+		q.system_json = json;
+		once = pl_api_request(apis[k], &q);
+		cr_assert_not_null(plain);
+		cr_assert_not_null(once);
+		cr_expect_str_eq(once, plain, "api %zu", k);
+		free(plain);
+		free(once);
+	}
+	free(json);
+}
