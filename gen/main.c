@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -74,6 +75,7 @@ int main(int argc, char **argv)
 	struct pl_mtab prices = { 0 };
 	double price_in = -1, price_out = -1;
 	FILE *decisions = NULL;
+	int decisions_watch = -1;
 	unsigned wait_ms = 0, trials = 1, trial;
 	struct pl_play_target targets[MAX_TARGETS];
 	size_t ntargets = 0, i, k, played = 0;
@@ -210,8 +212,15 @@ int main(int argc, char **argv)
 					goto out;
 				}
 				fseek(decisions, 0, SEEK_END); /* only decisions made from now on */
+				/* woken as the responder writes (without it, every 20 ms) */
+				if ((decisions_watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) >= 0 &&
+				    inotify_add_watch(decisions_watch, decisions_path, IN_MODIFY) < 0) {
+					close(decisions_watch);
+					decisions_watch = -1;
+				}
 			}
 			targets[k].decisions = decisions;
+			targets[k].decisions_watch = decisions_watch;
 		}
 	play.wire = &wire;
 	play.epoch_ns = pl_now_ns();
@@ -303,6 +312,8 @@ out:
 		fclose(play.jsonl);
 	if (decisions)
 		fclose(decisions);
+	if (decisions_watch >= 0)
+		close(decisions_watch);
 	pl_wire_close(&wire);
 	pl_wire_close(&tun);
 	pl_scn_set_free(&set);

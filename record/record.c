@@ -188,11 +188,15 @@ int pl_rec_write_packet(struct pl_rec_out *w, FILE *f, const struct pl_rec_packe
 	put_bool(w, "t_sent_kernel", r->t_sent_kernel);
 	if (r->has_delivered)
 		put_bool(w, "delivered", r->delivered);
+	if (r->has_delivered && r->delivered && r->t_delivered_us)
+		put_num(w, "t_delivered_us", r->t_delivered_us);
 	put_hex(w, "reply", r->reply, r->reply_len);
 	if (r->reply) {
 		put_num(w, "t_reply_us", r->t_reply_us);
 		put_num(w, "rtt_us", r->rtt_us);
 		put_bool(w, "rtt_at_generator", r->rtt_at_generator);
+		if (r->t_tun_reply_us)
+			put_num(w, "t_tun_reply_us", r->t_tun_reply_us);
 	}
 	if (r->extra_replies)
 		put_num(w, "extra_replies", r->extra_replies);

@@ -4,7 +4,8 @@
  * run`'s summary, the reports and `pinglab compare`:
  *   {"type":"packet","scenario":..,"category":..,"target":..,"kind":"kernel"|"responder",
  *    "packet":N,"rep":N,"trial":N,"expect":..,"sent":HEX,"t_sent_us":..,"t_sent_kernel":B,
- *    ["delivered":B,] "reply":HEX|null, ["t_reply_us","rtt_us","rtt_at_generator",]
+ *    ["delivered":B,["t_delivered_us":..,]] "reply":HEX|null,
+ *    ["t_reply_us","rtt_us","rtt_at_generator",["t_tun_reply_us",]]
  *    ["extra_replies":N,] "verdict":..,"diff":[..],"note":..}
  *   {"type":"unmatched","scenario":..,"target":..,"seen_at":..,"t_us":..,"bytes":HEX}
  *   {"type":"stopped","detail":..}              (a budget guard ended the generator)
@@ -56,6 +57,10 @@ struct pl_rec_packet {
 	double t_sent_us;
 	bool t_sent_kernel;
 	bool has_delivered, delivered;
+	/* a responder target's times on tun0 (the capture's kernel stamps; 0: not seen):
+	 * the request handed to the responder, its reply written back. With t_sent_us and
+	 * t_reply_us they split the RTT into the way in, the responder, the way out */
+	double t_delivered_us, t_tun_reply_us;
 	const uint8_t *reply; /* NULL: "reply":null */
 	size_t reply_len;
 	double t_reply_us, rtt_us;

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scenario/play_int.h"
 
@@ -40,6 +41,7 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, const struc
 					const struct sent *d = w->delivered ? S(w, w->delivered) : NULL;
 
 					x->delivered = true;
+					x->t_delivered = pl_ts_ns(&f->ts);
 					if (!d || x->rep > d->rep || (x->rep == d->rep && x->idx > d->idx))
 						w->delivered = k;
 					break;
@@ -53,6 +55,8 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, const struc
 			return 0;
 		}
 		play_take(w, i, f);
+		if (!S(w, i)->t_tun_reply)
+			S(w, i)->t_tun_reply = pl_ts_ns(&f->ts);
 		play_check_ready(w, i, s, t);
 		return 0;
 	}
@@ -113,8 +117,10 @@ static int collect(struct pl_play *p, const struct pl_play_target *t, struct win
 	struct pl_frame *f = &p->st->frame;
 
 	for (;;) {
-		struct pollfd pf[2] = { { .fd = p->wire->fd, .events = POLLIN },
-					{ .fd = t->tun ? t->tun->fd : -1, .events = POLLIN } };
+		struct pollfd pf[3] = { { .fd = p->wire->fd, .events = POLLIN },
+					{ .fd = t->tun ? t->tun->fd : -1, .events = POLLIN },
+					{ .fd = t->decisions && t->decisions_watch > 0 ? t->decisions_watch : -1,
+					  .events = POLLIN } };
 		int64_t left = deadline - pl_now_ns();
 		int rc, k;
 
@@ -143,11 +149,18 @@ static int collect(struct pl_play *p, const struct pl_play_target *t, struct win
 		/* records written while sending reach the file before a wait */
 		if (p->jsonl)
 			fflush(p->jsonl);
-		/* a decisions log is a file: look at it again every 20 ms; otherwise wake at the
-		 * deadline to the microsecond (a --pace cadence is well under a millisecond) */
+		/* a decisions log is a file: wake when it grows (inotify), and look at it again
+		 * every 20 ms anyway; otherwise wake at the deadline to the microsecond (a --pace
+		 * cadence is well under a millisecond) */
 		if (t->decisions && left > 20000000)
 			left = 20000000;
-		rc = ppoll(pf, 2, &(struct timespec){ .tv_sec = left / 1000000000, .tv_nsec = left % 1000000000 }, NULL);
+		rc = ppoll(pf, 3, &(struct timespec){ .tv_sec = left / 1000000000, .tv_nsec = left % 1000000000 }, NULL);
+		if (rc > 0 && (pf[2].revents & POLLIN)) {
+			char ev[4096];
+
+			while (read(pf[2].fd, ev, sizeof(ev)) > 0)
+				;
+		}
 		if (rc < 0 && errno != EINTR)
 			return -errno;
 		/* TX stamps nobody waits for: poll() reports them until they are read */
@@ -165,6 +178,8 @@ static void record(struct pl_play *p, const struct pl_scenario *s, const struct 
 		.trial = p->trial, .sent = x->bytes, .sent_len = x->len,
 		.t_sent_us = (double)(x->t_sent - p->epoch_ns) / 1e3, .t_sent_kernel = x->t_sent_kernel,
 		.has_delivered = t->tun != NULL, .delivered = x->delivered,
+		.t_delivered_us = x->t_delivered ? (double)(x->t_delivered - p->epoch_ns) / 1e3 : 0,
+		.t_tun_reply_us = x->t_tun_reply && x->reply ? (double)(x->t_tun_reply - p->epoch_ns) / 1e3 : 0,
 		.reply = x->reply, .reply_len = x->reply_len,
 		.t_reply_us = (double)(x->t_reply - p->epoch_ns) / 1e3, .rtt_us = (double)(x->t_reply - x->t_sent) / 1e3,
 		.rtt_at_generator = x->wire_seen, .extra_replies = x->extra,

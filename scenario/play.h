@@ -26,6 +26,8 @@ struct pl_play_target {
 	struct pl_wire *tun;          /* responder targets: capture on tun0; NULL for kernel */
 	FILE *decisions;              /* responder targets: the responder's JSONL log, read as
 				       * it grows; a packet is decided once its line appears */
+	int decisions_watch;          /* an inotify descriptor, readable when that log grows
+				       * (0 or -1: none; the log is looked at every 20 ms) */
 	unsigned wait_ms;             /* fixed wait after the last packet (0: scenario's) */
 	const struct pl_stack *stack; /* the rules the target plays by (NULL: echo) */
 };

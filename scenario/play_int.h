@@ -40,6 +40,8 @@ struct sent {
 	int64_t t_sent;
 	bool t_sent_kernel;           /* t_sent is the kernel's TX stamp, not the time before send() */
 	bool delivered;               /* seen leaving the rsp kernel into tun0 */
+	int64_t t_delivered;          /* ... then (the capture's kernel stamp), 0: not seen */
+	int64_t t_tun_reply;          /* the reply the responder wrote, seen on tun0 (0: none) */
 	uint8_t *reply;               /* judged answer: tun (responder) or wire (kernel) */
 	size_t reply_len;
 	int64_t t_reply;              /* at the generator when seen there, else on tun0 */

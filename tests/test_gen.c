@@ -446,8 +446,9 @@ Test(gen, send_times_are_kernel_tx_stamps, .timeout = 90)
  * one-packet scenarios against the kernel and the reference, paced at 3 ms: the sends
  * alternate kernel, reference, kernel, ... (each scenario is played against every target
  * before the next) and no two kernel send stamps are closer than 3 ms (a lower bound: a
- * slow machine only widens the gaps). */
-Test(gen, pace_spaces_every_send_and_targets_alternate, .timeout = 90)
+ * slow machine only widens the gaps). The reference's records carry its tun0 times, in
+ * causal order. */
+Test(gen, pace_spaces_every_send_and_targets_alternate_tun_times_in_order, .timeout = 90)
 {
 	char name[9], dir[] = "/tmp/pl-genp-XXXXXX", scn[96], log[96], rsp_ns[64], gen_if[32];
 	char body[2048];
@@ -493,6 +494,20 @@ Test(gen, pace_spaces_every_send_and_targets_alternate, .timeout = 90)
 		t = cJSON_GetObjectItem(o, "t_sent_us")->valuedouble;
 		if (n)
 			cr_expect_geq(t - last, 3000.0, "record %u sent %.1f us after the one before", n, t - last);
+		if (n % 2) {
+			/* the reference's way: sent, handed to tun0, its reply written on tun0,
+			 * the reply at the generator, in that order (kernel stamps, one clock) */
+			cJSON *d = cJSON_GetObjectItem(o, "t_delivered_us"), *w = cJSON_GetObjectItem(o, "t_tun_reply_us");
+
+			cr_expect(cJSON_IsNumber(d) && cJSON_IsNumber(w), "no tun0 times: %s", line);
+			if (cJSON_IsNumber(d) && cJSON_IsNumber(w)) {
+				cr_expect_gt(d->valuedouble, t, "%s", line);
+				cr_expect_gt(w->valuedouble, d->valuedouble, "%s", line);
+				cr_expect_gt(cJSON_GetObjectItem(o, "t_reply_us")->valuedouble, w->valuedouble, "%s", line);
+			}
+		} else {
+			cr_expect_null(cJSON_GetObjectItem(o, "t_delivered_us"), "the kernel has no tun0: %s", line);
+		}
 		last = t;
 		n++;
 		cJSON_Delete(o);
