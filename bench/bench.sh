@@ -24,8 +24,8 @@ for b in pinglab pinglab-gen pinglab-responder pinglab-mockllm; do
 	[ -x "$build/$b" ] || { echo "bench: build $build/$b first (make)" >&2; exit 2; }
 done
 
-if [ $quick = 1 ]; then N=200; BURST=64; CONC=16; TPUT_SMALL=2000; TPUT_BIG=10000; ROUNDS=5; TRIALS=3
-else N=1000; BURST=256; CONC=64; TPUT_SMALL=10000; TPUT_BIG=100000; ROUNDS=20; TRIALS=5; fi
+if [ $quick = 1 ]; then N=200; BURST=64; CONC=16; TPUT_SMALL=2000; TPUT_BIG=10000; ROUNDS=5; TRIALS=3; COST=300; MILLION=100000
+else N=1000; BURST=256; CONC=64; TPUT_SMALL=10000; TPUT_BIG=100000; ROUNDS=20; TRIALS=5; COST=1000; MILLION=1000000; fi
 
 tmp=$(mktemp -d /tmp/pinglab-bench-XXXXXX)
 lab=bn$$
@@ -55,15 +55,23 @@ scenario $1
 EOF
 }
 
+pairs() { # name count id: one-packet scenarios, played against each target in turn (A B A B)
+	local i
+	for i in $(seq "$2"); do
+		printf 'scenario %s-%05d\n  description "benchmark: one echo request of a pair"\n' "$1" "$i"
+		printf '  send icmp.id=%s icmp.seq=%d payload=pattern:0xa5*56\n  timeout 1s\n  expect reply\n' "$3" "$i"
+	done > "$tmp/valid/$1.scn"
+}
+
 start_responder() { # log args...
 	local log=$1
 	shift
-	"$build/pinglab-responder" --netns "$rsp_ns" --log "$log" "$@" 2>>"$tmp/responder.err" &
+	${RSP_WRAP:-} "$build/pinglab-responder" --netns "$rsp_ns" --log "$log" "$@" 2>>"$tmp/responder.err" &
 	pids+=($!)
 	RSP=$!
 	# attached once it says so; then give the kernel's linkwatch a second to bring tun0
 	# to running (docs/lab.md: packets sent before that are dropped)
-	for _ in $(seq 50); do
+	for _ in $(seq 100); do
 		grep -q "pid $RSP" "$tmp/responder.err" 2>/dev/null && { sleep 1; return 0; }
 		sleep 0.1
 	done
@@ -79,7 +87,7 @@ stop_responder() {
 gen() { # out targets... -- scenario-file [extra gen args]
 	local out=$1
 	shift
-	"$pl" exec "$lab" gen -- "$build/pinglab-gen" --iface "$gen_if" --tun-netns "$rsp_ns" --out "$out" "$@" \
+	"$pl" exec "$lab" gen -- ${GEN_WRAP:-} "$build/pinglab-gen" --iface "$gen_if" --tun-netns "$rsp_ns" --out "$out" "$@" \
 		> "$out.stdout" 2>&1
 }
 
@@ -117,13 +125,14 @@ report_time() { # dir records-file time-file
 for trial in $(seq "$TRIALS"); do
 	d=$tmp/t$trial
 	mkdir -p "$d"
-	# 1. reference through the TUN vs the kernel, same packets, blocking and busy-poll
-	scenario rtt "$N" 500 0x7e01
+	# 1. reference through the TUN vs the kernel, blocking and busy-poll: N pairs, each a
+	# packet to the kernel and then the same packet to the reference, 250 us apart
+	pairs rtt "$N" 0x7e01
 	start_responder "$d/ref.jsonl" --backend reference
-	gen "$d/rtt-block.jsonl" --target kernel:kernel --target reference:responder "$tmp/valid/rtt.scn"
+	gen "$d/rtt-block.jsonl" --pace 250 --target kernel:kernel --target reference:responder "$tmp/valid/rtt.scn"
 	stop_responder
 	start_responder "$d/refbp.jsonl" --backend reference --busy-poll
-	gen "$d/rtt-busy.jsonl" --target kernel:kernel --target reference-busy-poll:responder "$tmp/valid/rtt.scn"
+	gen "$d/rtt-busy.jsonl" --pace 250 --target kernel:kernel --target reference-busy-poll:responder "$tmp/valid/rtt.scn"
 	stop_responder
 
 	# 2. harness overhead on the model path: the simulated model answering at once
@@ -131,9 +140,10 @@ for trial in $(seq "$TRIALS"); do
 	: > "$d/llm0.jsonl"
 	ANTHROPIC_API_KEY=pinglab-bench start_responder "$d/llm0.jsonl" --backend anthropic --base-url "$URL" --concurrency 4 --timeout 5000 \
 		--prompt "$root/prompts/system.md" --template "$root/prompts/packet.md"
-	scenario overhead "$((N / 5))" 2000 0x7e02
-	gen "$d/overhead.jsonl" --target model-0ms:responder --decisions "$d/llm0.jsonl" --wait 5000 \
-		"$tmp/valid/overhead.scn"
+	# ... paired with the kernel like row 1 (kernel, model, kernel, model, 1 ms apart)
+	pairs overhead "$((N / 5))" 0x7e02
+	gen "$d/overhead.jsonl" --pace 1000 --target kernel:kernel --target model-0ms:responder --decisions "$d/llm0.jsonl" \
+		--wait 5000 "$tmp/valid/overhead.scn"
 	stop_responder
 	mock_stop
 
@@ -171,7 +181,44 @@ for trial in $(seq "$TRIALS"); do
 	grep '"target":"kernel"' "$d/tput-$TPUT_BIG.jsonl" > "$d/tput-one.jsonl"
 	report_time "$d/rundir-one" "$d/tput-one.jsonl" "$d/report-one.time"
 	report_time "$d/rundir" "$d/tput-$TPUT_BIG.jsonl" "$d/report.time"
+
+	# 7. instructions per packet, counted by callgrind (the same on a busy machine): the
+	# reference responder's handling of a packet (new_packet inclusive: from the read to
+	# the reply written and logged) and the generator's (pl_play_scenario: build, send,
+	# capture, judge, record), COST echo requests 1 ms apart
+	scenario cost "$COST" 1000 0x7e06
+	RSP_WRAP="valgrind --tool=callgrind --callgrind-out-file=$d/cg.rsp --collect-atstart=no --toggle-collect=new_packet" \
+		start_responder "$d/cost-rsp.jsonl" --backend reference
+	GEN_WRAP="valgrind --tool=callgrind --callgrind-out-file=$d/cg.gen --collect-atstart=no --toggle-collect=pl_play_scenario" \
+		gen "$d/cost.jsonl" --target reference:responder "$tmp/valid/cost.scn"
+	stop_responder
+	for w in rsp gen; do
+		sed -n 's/^\(summary\|totals\): *//p' "$d/cg.$w" | head -1 > "$d/cost-$w"
+	done
+	grep -c '"outcome"' "$d/cost-rsp.jsonl" > "$d/cost-packets"
 done
+
+# 8. a million packets end to end: a burst of MILLION/2 echo requests to the kernel, then
+# as many to the reference responder, in one generator run; peak RSS of the generator and
+# the responder, then `pinglab report --format all` of the run's records and log
+m=$tmp/million
+mkdir -p "$m"
+scenario million "$((MILLION / 2))" 0 0x7e07
+sed -i 's/timeout 5s/timeout 10s/' "$tmp/valid/million.scn"
+: > "$tmp/responder.err"
+start_responder "$m/responder-reference.jsonl" --backend reference
+gen "$m/packets.jsonl" --target kernel:kernel --target reference:responder "$tmp/valid/million.scn"
+stop_responder
+grep -o 'maxrss [0-9]*' "$tmp/responder.err" | tail -1 | cut -d' ' -f2 > "$m.rss-rsp"
+grep -o 'maxrss [0-9]*' "$m/packets.jsonl.stdout" | tail -1 | cut -d' ' -f2 > "$m.rss-gen"
+mv "$m/packets.jsonl.stdout" "$m.gen-stdout"
+printf '%s\n' '{"schema":"pinglab.run/1","run_id":"bench-million","started":"2026-01-01T00:00:00.000Z",' \
+	'"targets":["kernel","reference"],"simulated":false,"seed":1,"repeat":1,' \
+	'"scenarios":[{"id":"valid/million","category":"valid","hash":"0"}]}' > "$m/run.json"
+t1=$(date +%s%N)
+/usr/bin/time -f 'maxrss %M' -o "$m.rss-report" "$pl" report "$m" --format all > "$m.report-out" 2>&1
+echo "$(( ($(date +%s%N) - t1) / 1000 )) $(grep -c '"type":"packet"' "$m/packets.jsonl")" > "$m.time"
+rm -rf "$m"
 "$pl" down --name "$lab" >/dev/null 2>&1
 
 # 4. topology: pinglab up+down against the ip/tc script
