@@ -119,3 +119,72 @@ Test(pcap, pcapng_writer_roundtrip_and_tshark)
 	}
 	unlink(path);
 }
+
+/* The reader streams: a classic pcap of 200,000 records (Ethernet, 98 bytes each: 20 MB)
+ * written here by hand, header and all, read packet by packet with a window that stays
+ * the size of one read (64 KiB), not the file; every packet's bytes and time as written;
+ * then the same file cut inside its last record is "runs past the end" at that record's
+ * offset, after the packets before it. */
+Test(pcap, a_large_capture_streams_in_a_window_of_one_block)
+{
+	static const uint8_t ghdr[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					  0xff, 0xff, 0, 0, 1, 0, 0, 0 }; /* LE, v2.4, snaplen 65535, Ethernet */
+	char path[] = "/tmp/pinglab-test-XXXXXX.pcap";
+	int fd = mkstemps(path, 5);
+	FILE *f = fdopen(fd, "wb");
+	struct pl_cap_reader r;
+	struct pl_cap_pkt p;
+	struct pl_err err = { "" };
+	uint8_t rec[16 + 98];
+	size_t i, n = 0, bad = 0, full;
+	int rc;
+
+	cr_assert_not_null(f);
+	fwrite(ghdr, 1, sizeof(ghdr), f);
+	for (i = 0; i < 200000; i++) {
+		uint32_t sec = 1795000000u + (uint32_t)(i / 1000), usec = (uint32_t)(i % 1000) * 1000, len = 98;
+
+		memset(rec, 0, sizeof(rec));
+		memcpy(rec, &sec, 4); /* the machine is little-endian, as the header says */
+		memcpy(rec + 4, &usec, 4);
+		memcpy(rec + 8, &len, 4);
+		memcpy(rec + 12, &len, 4);
+		rec[16 + 12] = 0x08; /* ethertype IPv4 */
+		rec[16 + 14] = 0x45;
+		rec[16 + 14 + 3] = 84;
+		rec[16 + 14 + 8] = 64;
+		rec[16 + 14 + 9] = 1;
+		rec[16 + 14 + 19] = (uint8_t)i; /* which packet, in the destination's last byte */
+		rec[16 + 14 + 18] = (uint8_t)(i >> 8);
+		fwrite(rec, 1, sizeof(rec), f);
+	}
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(pl_cap_open(&r, path, &err), 0, "%s", err.msg);
+	while ((rc = pl_cap_next(&r, &p, &err)) == 1) {
+		bad += p.len != 84 || p.data[0] != 0x45 || p.data[19] != (uint8_t)n || p.data[18] != (uint8_t)(n >> 8) ||
+		       p.ts_ns != (int64_t)(1795000000u + n / 1000) * 1000000000 + (int64_t)(n % 1000) * 1000000;
+		n++;
+	}
+	cr_expect_eq(rc, 0, "%s", err.msg);
+	cr_expect_eq(n, 200000);
+	cr_expect_eq(bad, 0, "%zu packets not as written", bad);
+	cr_expect_leq(r.win_cap, 65536, "window grew to %zu bytes", r.win_cap);
+	pl_cap_close(&r);
+
+	full = 24 + 200000 * sizeof(rec);
+	cr_assert_eq(truncate(path, (off_t)(full - 10)), 0);
+	cr_assert_eq(pl_cap_open(&r, path, &err), 0, "%s", err.msg);
+	n = 0;
+	while ((rc = pl_cap_next(&r, &p, &err)) == 1)
+		n++;
+	cr_expect_eq(rc, -EINVAL);
+	cr_expect_eq(n, 199999);
+	{
+		char want[96];
+
+		snprintf(want, sizeof(want), "offset %zu: record of 98 bytes runs past the end", full - sizeof(rec));
+		cr_expect_str_eq(err.msg, want);
+	}
+	pl_cap_close(&r);
+	unlink(path);
+}

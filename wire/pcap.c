@@ -1,6 +1,8 @@
 #include "wire/pcap.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,202 +50,321 @@ static long ipv4_offset(uint32_t linktype, const uint8_t *d, size_t n)
 	}
 }
 
-static int add(struct pl_capture *c, uint32_t linktype, const uint8_t *d, size_t n, int64_t ts,
-	       struct pl_err *err)
-{
-	long off = ipv4_offset(linktype, d, n);
-	struct pl_cap_pkt *p;
+/* ---- reading, a record or block at a time ----------------------------------------- */
 
-	if (off < 0 || (size_t)off >= n) {
-		c->skipped++;
+/* Bytes [off, off + n) of the capture, *got of them there (fewer at the end of it). A
+ * file is read through a window that holds the current block only. */
+static const uint8_t *at(struct pl_cap_reader *r, size_t off, size_t n, size_t *got)
+{
+	if (!r->f) {
+		*got = off < r->mem_len ? (n < r->mem_len - off ? n : r->mem_len - off) : 0;
+		return r->mem + off;
+	}
+	if (off < r->win_off) {
+		*got = 0; /* never: blocks are read in order */
+		return NULL;
+	}
+	if (off + n > r->win_off + r->win_len && !r->eof) {
+		/* keep nothing before off; grow to n; read what is missing */
+		size_t keep = r->win_off + r->win_len > off ? r->win_off + r->win_len - off : 0;
+
+		if (keep)
+			memmove(r->win, r->win + (off - r->win_off), keep);
+		else if (off > r->win_off + r->win_len &&
+			 fseeko(r->f, (off_t)off, SEEK_SET) != 0) /* past a block not read */
+			r->eof = true;
+		r->win_off = off;
+		r->win_len = keep;
+		if (n > r->win_cap) {
+			size_t cap = r->win_cap ? r->win_cap : 65536;
+			uint8_t *w;
+
+			while (cap < n)
+				cap *= 2;
+			if (!(w = realloc(r->win, cap))) {
+				r->oom = true;
+				*got = 0;
+				return NULL;
+			}
+			r->win = w;
+			r->win_cap = cap;
+		}
+		while (r->win_len < n && !r->eof) {
+			size_t k = fread(r->win + r->win_len, 1, r->win_cap - r->win_len, r->f);
+
+			r->win_len += k;
+			if (!k)
+				r->eof = true;
+		}
+	}
+	if (off - r->win_off >= r->win_len) {
+		*got = 0;
+		return r->win;
+	}
+	*got = r->win_len - (off - r->win_off);
+	if (*got > n)
+		*got = n;
+	return r->win + (off - r->win_off);
+}
+
+static void reader_init(struct pl_cap_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void pl_cap_open_mem(struct pl_cap_reader *r, const uint8_t *buf, size_t len)
+{
+	reader_init(r);
+	r->mem = buf;
+	r->mem_len = len;
+}
+
+int pl_cap_open(struct pl_cap_reader *r, const char *path, struct pl_err *err)
+{
+	reader_init(r);
+	if (!(r->f = fopen(path, "rb")))
+		return pl_errf(err, -errno, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+void pl_cap_close(struct pl_cap_reader *r)
+{
+	if (r->f)
+		fclose(r->f);
+	free(r->win);
+	reader_init(r);
+}
+
+/* The file's header: which format, byte order, time units. */
+static int start(struct pl_cap_reader *r, struct pl_err *err)
+{
+	size_t got;
+	const uint8_t *b = at(r, 0, 24, &got);
+	uint32_t magic;
+
+	if (got < 4)
+		return pl_errf(err, -EINVAL, "offset 0: not a capture (%zu bytes)", got);
+	magic = rd32(b, 0);
+	if (magic == 0x0a0d0d0au) {
+		r->kind = 2;
 		return 0;
 	}
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 64;
-		struct pl_cap_pkt *nv = realloc(c->v, ncap * sizeof(*nv));
+	if (magic != 0xa1b2c3d4u && magic != 0xd4c3b2a1u && magic != 0xa1b23c4du && magic != 0x4d3cb2a1u)
+		return pl_errf(err, -EINVAL, "offset 0: not a pcap or pcapng file (magic 0x%08x)", magic);
+	r->kind = 1;
+	r->swap = magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u;
+	r->nano = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
+	if (got < 24)
+		return pl_errf(err, -EINVAL, "offset 0: pcap header truncated (%zu bytes)", got);
+	r->linktype = rd32(b + 20, r->swap) & 0x0fffffff;
+	r->off = 24;
+	return 0;
+}
 
-		if (!nv)
-			return pl_errf(err, -ENOMEM, "out of memory");
-		c->v = nv;
-		c->cap = ncap;
+/* A frame of linktype: the IPv4 packet in it into *p (1), or counted as skipped (0). */
+static int frame(struct pl_cap_reader *r, uint32_t linktype, const uint8_t *d, size_t n, int64_t ts,
+		 struct pl_cap_pkt *p)
+{
+	long off = ipv4_offset(linktype, d, n);
+
+	if (off < 0 || (size_t)off >= n) {
+		r->skipped++;
+		return 0;
 	}
-	p = &c->v[c->n];
+	p->data = (uint8_t *)d + off;
 	p->len = n - (size_t)off;
-	p->data = malloc(p->len);
-	if (!p->data)
-		return pl_errf(err, -ENOMEM, "out of memory");
-	memcpy(p->data, d + off, p->len);
 	p->ts_ns = ts;
-	c->n++;
-	return 0;
+	r->n++;
+	return 1;
 }
 
-static int parse_pcap(const uint8_t *b, size_t len, struct pl_capture *c, struct pl_err *err)
+static int next_pcap(struct pl_cap_reader *r, struct pl_cap_pkt *p, struct pl_err *err)
 {
-	uint32_t magic = rd32(b, 0);
-	int swap = magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u;
-	int nano = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
-	uint32_t linktype;
-	size_t off = 24;
-
-	if (len < 24)
-		return pl_errf(err, -EINVAL, "offset 0: pcap header truncated (%zu bytes)", len);
-	linktype = rd32(b + 20, swap) & 0x0fffffff;
-	while (off < len) {
+	for (;;) {
+		size_t off = r->off, got;
+		const uint8_t *h = at(r, off, 16, &got), *d;
 		uint32_t sec, frac, incl;
-		int rc;
 
-		if (len - off < 16)
+		if (!got)
+			return r->oom ? pl_errf(err, -ENOMEM, "out of memory") : 0;
+		if (got < 16)
 			return pl_errf(err, -EINVAL, "offset %zu: record header truncated", off);
-		sec = rd32(b + off, swap);
-		frac = rd32(b + off + 4, swap);
-		incl = rd32(b + off + 8, swap);
-		if (incl > len - off - 16)
-			return pl_errf(err, -EINVAL, "offset %zu: record of %u bytes runs past the end", off, incl);
-		rc = add(c, linktype, b + off + 16, incl,
-			 (int64_t)sec * 1000000000 + (int64_t)frac * (nano ? 1 : 1000), err);
-		if (rc)
-			return rc;
-		off += 16 + incl;
+		sec = rd32(h, r->swap);
+		frac = rd32(h + 4, r->swap);
+		incl = rd32(h + 8, r->swap);
+		if (r->f && incl > PL_CAP_BLOCK_MAX)
+			return pl_errf(err, -EFBIG, "offset %zu: record of %u bytes is larger than %u MiB", off, incl,
+				       PL_CAP_BLOCK_MAX >> 20);
+		d = at(r, off, 16 + (size_t)incl, &got);
+		if (got < 16 + (size_t)incl)
+			return r->oom ? pl_errf(err, -ENOMEM, "out of memory")
+				      : pl_errf(err, -EINVAL, "offset %zu: record of %u bytes runs past the end", off, incl);
+		r->off = off + 16 + incl;
+		if (frame(r, r->linktype, d + 16, incl,
+			  (int64_t)sec * 1000000000 + (int64_t)frac * (r->nano ? 1 : 1000), p))
+			return 1;
 	}
-	return 0;
 }
 
-static int parse_pcapng(const uint8_t *b, size_t len, struct pl_capture *c, struct pl_err *err)
+static int next_pcapng(struct pl_cap_reader *r, struct pl_cap_pkt *p, struct pl_err *err)
 {
-	uint32_t linktypes[64];
-	uint64_t tsres[64];
-	size_t nif = 0, off = 0;
-	int swap = 0;
-
-	while (off < len) {
+	for (;;) {
+		size_t off = r->off, got;
+		const uint8_t *q = at(r, off, 28, &got);
 		uint32_t type, blen;
-		const uint8_t *p = b + off;
-		int rc;
 
-		if (len - off < 12)
+		if (!got)
+			return r->oom ? pl_errf(err, -ENOMEM, "out of memory") : 0;
+		if (got < 12)
 			return pl_errf(err, -EINVAL, "offset %zu: block header truncated", off);
-		type = rd32(p, swap);
+		type = rd32(q, r->swap);
 		if (type == 0x0a0d0d0au) {
 			uint32_t bom;
 
-			if (len - off < 28)
+			if (got < 28)
 				return pl_errf(err, -EINVAL, "offset %zu: section header truncated", off);
-			bom = rd32(p + 8, 0);
+			bom = rd32(q + 8, 0);
 			if (bom == 0x1a2b3c4du)
-				swap = 0;
+				r->swap = 0;
 			else if (bom == 0x4d3c2b1au)
-				swap = 1;
+				r->swap = 1;
 			else
 				return pl_errf(err, -EINVAL, "offset %zu: bad byte-order magic", off);
-			nif = 0; /* interfaces are per section */
+			r->nif = 0; /* interfaces are per section */
 		}
-		blen = rd32(p + 4, swap);
-		if (blen < 12 || blen % 4 || blen > len - off)
-			return pl_errf(err, -EINVAL, "offset %zu: block length %u is invalid", off, blen);
+		blen = rd32(q + 4, r->swap);
+		if (r->f && blen > PL_CAP_BLOCK_MAX)
+			return pl_errf(err, -EFBIG, "offset %zu: block of %u bytes is larger than %u MiB", off, blen,
+				       PL_CAP_BLOCK_MAX >> 20);
+		q = blen >= 12 ? at(r, off, blen, &got) : q;
+		if (blen < 12 || blen % 4 || got < blen)
+			return r->oom ? pl_errf(err, -ENOMEM, "out of memory")
+				      : pl_errf(err, -EINVAL, "offset %zu: block length %u is invalid", off, blen);
+		r->off = off + blen;
 		if (type == 1) { /* interface description */
 			if (blen < 20)
 				return pl_errf(err, -EINVAL, "offset %zu: interface block too short", off);
-			if (nif < 64) {
+			if (r->nif < 64) {
 				size_t o = 16;
 
-				linktypes[nif] = rd16(p + 8, swap);
-				tsres[nif] = 1000; /* default: microseconds */
+				r->linktypes[r->nif] = rd16(q + 8, r->swap);
+				r->tsres[r->nif] = 1000; /* default: microseconds */
 				/* options: look for if_tsresol (9) */
 				while (o + 4 <= blen - 4) {
-					uint16_t code = rd16(p + o, swap), olen = rd16(p + o + 2, swap);
+					uint16_t code = rd16(q + o, r->swap), olen = rd16(q + o + 2, r->swap);
 
 					if (code == 0 || o + 4 + olen > blen - 4)
 						break;
 					if (code == 9 && olen >= 1) {
-						uint8_t r = p[o + 4];
+						uint8_t res = q[o + 4];
 						uint64_t units = 1;
 						int k;
 
-						if (!(r & 0x80) && r <= 9) {
-							for (k = 0; k < 9 - r; k++)
+						if (!(res & 0x80) && res <= 9) {
+							for (k = 0; k < 9 - res; k++)
 								units *= 10;
-							tsres[nif] = units; /* ns per tick */
+							r->tsres[r->nif] = units; /* ns per tick */
 						}
 					}
 					o += 4 + (size_t)((olen + 3) & ~3u);
 				}
 			}
-			nif++;
+			r->nif++;
 		} else if (type == 6) { /* enhanced packet */
 			uint32_t ifid, caplen;
 			uint64_t ts;
 
 			if (blen < 32)
 				return pl_errf(err, -EINVAL, "offset %zu: packet block too short", off);
-			ifid = rd32(p + 8, swap);
-			ts = (uint64_t)rd32(p + 12, swap) << 32 | rd32(p + 16, swap);
-			caplen = rd32(p + 20, swap);
+			ifid = rd32(q + 8, r->swap);
+			ts = (uint64_t)rd32(q + 12, r->swap) << 32 | rd32(q + 16, r->swap);
+			caplen = rd32(q + 20, r->swap);
 			if (caplen > blen - 32)
 				return pl_errf(err, -EINVAL, "offset %zu: captured length %u exceeds the block", off, caplen);
-			if (ifid >= nif || ifid >= 64)
+			if (ifid >= r->nif || ifid >= 64)
 				return pl_errf(err, -EINVAL, "offset %zu: packet on undeclared interface %u", off, ifid);
-			rc = add(c, linktypes[ifid], p + 28, caplen, (int64_t)(ts * tsres[ifid]), err);
-			if (rc)
-				return rc;
+			if (frame(r, r->linktypes[ifid], q + 28, caplen, (int64_t)(ts * r->tsres[ifid]), p))
+				return 1;
 		} else if (type == 3) { /* simple packet: interface 0 */
 			uint32_t olen;
 
-			if (nif == 0 || blen < 16)
+			if (r->nif == 0 || blen < 16)
 				return pl_errf(err, -EINVAL, "offset %zu: simple packet without an interface", off);
-			olen = rd32(p + 8, swap);
-			rc = add(c, linktypes[0], p + 12, olen < blen - 16 ? olen : blen - 16, 0, err);
-			if (rc)
-				return rc;
+			olen = rd32(q + 8, r->swap);
+			if (frame(r, r->linktypes[0], q + 12, olen < blen - 16 ? olen : blen - 16, 0, p))
+				return 1;
 		}
-		off += blen;
 	}
-	return 0;
 }
 
-int pl_cap_parse(const uint8_t *buf, size_t len, struct pl_capture *c, struct pl_err *err)
+int pl_cap_next(struct pl_cap_reader *r, struct pl_cap_pkt *p, struct pl_err *err)
 {
-	uint32_t magic;
+	int rc;
+
+	if (!r->kind && (rc = start(r, err)))
+		return rc;
+	return r->kind == 1 ? next_pcap(r, p, err) : next_pcapng(r, p, err);
+}
+
+/* ---- a whole capture in memory ------------------------------------------------------ */
+
+static int collect(struct pl_cap_reader *r, struct pl_capture *c, struct pl_err *err)
+{
+	struct pl_cap_pkt p;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	if (len < 4)
-		return pl_errf(err, -EINVAL, "offset 0: not a capture (%zu bytes)", len);
-	magic = rd32(buf, 0);
-	if (magic == 0x0a0d0d0au)
-		rc = parse_pcapng(buf, len, c, err);
-	else if (magic == 0xa1b2c3d4u || magic == 0xd4c3b2a1u || magic == 0xa1b23c4du || magic == 0x4d3cb2a1u)
-		rc = parse_pcap(buf, len, c, err);
-	else
-		rc = pl_errf(err, -EINVAL, "offset 0: not a pcap or pcapng file (magic 0x%08x)", magic);
+	while ((rc = pl_cap_next(r, &p, err)) == 1) {
+		struct pl_cap_pkt *q;
+
+		if (c->n == c->cap) {
+			size_t ncap = c->cap ? c->cap * 2 : 64;
+			struct pl_cap_pkt *nv = realloc(c->v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				rc = pl_errf(err, -ENOMEM, "out of memory");
+				break;
+			}
+			c->v = nv;
+			c->cap = ncap;
+		}
+		q = &c->v[c->n];
+		if (!(q->data = malloc(p.len))) {
+			rc = pl_errf(err, -ENOMEM, "out of memory");
+			break;
+		}
+		memcpy(q->data, p.data, p.len);
+		q->len = p.len;
+		q->ts_ns = p.ts_ns;
+		c->n++;
+	}
+	c->skipped = r->skipped;
 	if (rc)
 		pl_cap_free(c);
 	return rc;
 }
 
+int pl_cap_parse(const uint8_t *buf, size_t len, struct pl_capture *c, struct pl_err *err)
+{
+	struct pl_cap_reader r;
+	int rc;
+
+	pl_cap_open_mem(&r, buf, len);
+	rc = collect(&r, c, err);
+	pl_cap_close(&r);
+	return rc;
+}
+
 int pl_cap_read_file(const char *path, struct pl_capture *c, struct pl_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
+	struct pl_cap_reader r;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	if (!f)
-		return pl_errf(err, -errno, "%s: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (256L << 20) || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return pl_errf(err, -EFBIG, "%s: unreadable or larger than 256 MiB", path);
-	}
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		fclose(f);
-		return pl_errf(err, -EIO, "%s: cannot read", path);
-	}
-	fclose(f);
-	rc = pl_cap_parse(buf, (size_t)n, c, err);
-	free(buf);
+	if ((rc = pl_cap_open(&r, path, err)))
+		return rc;
+	rc = collect(&r, c, err);
+	pl_cap_close(&r);
 	if (rc)
 		pl_err_prefix(err, rc, "%s", path);
 	return rc;

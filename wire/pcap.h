@@ -7,6 +7,7 @@
 #ifndef PL_PCAP_H
 #define PL_PCAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,34 @@ struct pl_capture {
 	size_t n, cap;
 	size_t skipped;     /* frames that were not IPv4 */
 };
+
+/* A capture read a record (pcap) or block (pcapng) at a time: memory follows the largest
+ * block, not the file. A file's block larger than PL_CAP_BLOCK_MAX is an error. */
+#define PL_CAP_BLOCK_MAX (64u << 20)
+
+struct pl_cap_reader {
+	FILE *f;                      /* a file, or NULL: mem */
+	const uint8_t *mem;
+	size_t mem_len;
+	uint8_t *win;                 /* the file's bytes [win_off, win_off + win_len) */
+	size_t win_off, win_len, win_cap;
+	bool eof, oom;
+	int kind;                     /* 0 before the header, 1 pcap, 2 pcapng */
+	int swap, nano;
+	uint32_t linktype;            /* pcap */
+	uint32_t linktypes[64];       /* pcapng: per interface of the section */
+	uint64_t tsres[64];
+	size_t nif;
+	size_t off;                   /* of the next record or block */
+	size_t n, skipped;            /* IPv4 packets returned; frames that were not IPv4 */
+};
+
+int pl_cap_open(struct pl_cap_reader *r, const char *path, struct pl_err *err);
+void pl_cap_open_mem(struct pl_cap_reader *r, const uint8_t *buf, size_t len);
+/* The next IPv4 packet into *p (data valid until the next call): 1, 0 at the end, or a
+ * negative code with "offset N: what" (the caller adds the file's name). */
+int pl_cap_next(struct pl_cap_reader *r, struct pl_cap_pkt *p, struct pl_err *err);
+void pl_cap_close(struct pl_cap_reader *r);
 
 /* Parse a whole capture held in memory. */
 int pl_cap_parse(const uint8_t *buf, size_t len, struct pl_capture *c, struct pl_err *err);
