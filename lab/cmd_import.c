@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lab/commands.h"
 #include "scenario/import.h"
@@ -19,13 +20,12 @@ int cmd_import(int argc, char **argv)
 	};
 	const char *category = "valid", *outpath = NULL;
 	char name[64] = "", base[256];
-	struct pl_capture cap;
 	struct pl_err err = { "" };
 	struct pl_scn_set check = { 0 };
-	FILE *out = stdout;
-	char *text = NULL;
-	size_t tlen = 0, i;
-	int c, n;
+	FILE *out;
+	char tmp[4096 + 32];
+	size_t i;
+	int c, n, fd;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:c:o:h", opts, NULL)) != -1) {
@@ -58,37 +58,61 @@ int cmd_import(int argc, char **argv)
 		if (!name[0] || !isalnum((unsigned char)name[0]))
 			snprintf(name, sizeof(name), "imported");
 	}
-	if (pl_cap_read_file(argv[optind], &cap, &err)) {
-		fprintf(stderr, "pinglab import: %s\n", err.msg);
-		return PL_EXIT_ERROR;
-	}
-	/* write to memory first, and parse it back: only a valid scenario leaves here */
-	out = open_memstream(&text, &tlen);
-	n = out ? pl_import_write(out, &cap, name, category, argv[optind], &err) : -ENOMEM;
-	if (out)
-		fclose(out);
-	pl_cap_free(&cap);
-	if (n < 0 || pl_scn_parse_text(&check, outpath ? outpath : "import.scn", text, tlen, &err)) {
-		fprintf(stderr, "pinglab import: %s\n", err.msg);
-		free(text);
-		return PL_EXIT_ERROR;
-	}
-	pl_scn_set_free(&check);
+	/* written to a file beside the output (or in TMPDIR for stdout) and loaded back:
+	 * only a valid scenario file leaves here, under its name only once it is whole */
 	if (outpath) {
-		out = fopen(outpath, "wx");
-		if (!out) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", outpath);
+	} else {
+		const char *dir = getenv("TMPDIR");
+
+		snprintf(tmp, sizeof(tmp), "%s/pinglab-import-XXXXXX", dir && dir[0] ? dir : "/tmp");
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0 || !(out = fdopen(fd, "w"))) {
+		fprintf(stderr, "pinglab import: %s: %s\n", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd), unlink(tmp);
+		return PL_EXIT_ERROR;
+	}
+	n = pl_import_file(out, argv[optind], name, category, argv[optind], &err);
+	if (fclose(out) && n >= 0)
+		n = pl_errf(&err, -EIO, "%s: %s", tmp, strerror(errno));
+	if (n >= 0 && pl_scn_load(&check, tmp, &err))
+		n = -EINVAL;
+	pl_scn_set_free(&check);
+	if (n < 0) {
+		fprintf(stderr, "pinglab import: %s\n", err.msg);
+		unlink(tmp);
+		return PL_EXIT_ERROR;
+	}
+	if (outpath) {
+		/* link, not rename: an existing file is not overwritten */
+		if (link(tmp, outpath)) {
 			fprintf(stderr, "pinglab import: %s: %s%s\n", outpath, strerror(errno),
 				errno == EEXIST ? " (not overwritten)" : "");
-			free(text);
+			unlink(tmp);
 			return PL_EXIT_ERROR;
 		}
+		unlink(tmp);
 	} else {
-		out = stdout;
+		FILE *in = fopen(tmp, "r");
+		char buf[65536];
+		size_t k;
+
+		unlink(tmp);
+		if (!in) {
+			fprintf(stderr, "pinglab import: %s: %s\n", tmp, strerror(errno));
+			return PL_EXIT_ERROR;
+		}
+		while ((k = fread(buf, 1, sizeof(buf), in)) > 0)
+			if (fwrite(buf, 1, k, stdout) != k)
+				break;
+		fclose(in);
+		if (fflush(stdout)) {
+			fprintf(stderr, "pinglab import: stdout: %s\n", strerror(errno));
+			return PL_EXIT_ERROR;
+		}
 	}
-	fwrite(text, 1, tlen, out);
-	if (out != stdout)
-		fclose(out);
-	free(text);
 	if (outpath)
 		fprintf(stderr, "pinglab import: %d scenario%s written to %s\n", n, n == 1 ? "" : "s", outpath);
 	return PL_EXIT_OK;
