@@ -87,7 +87,12 @@ struct pl_rec {
 	unsigned packet, rep, trial, extra_replies;
 	double t_sent_us, t_reply_us, rtt_us; /* t_reply_us, rtt_us: -1 when absent */
 	bool delivered_known, delivered;
-	const cJSON *diff;    /* the array, or NULL */
+	bool object;          /* the line is a JSON object */
+	bool packet_type;     /* ... whose "type" is "packet" */
+	const cJSON *diff;    /* the array, or NULL (pl_rec_parse) */
+	/* pl_rec_scan: the diff's strings (in the line), and whether the line had one */
+	const char *const *dstr;
+	size_t ndstr;
 };
 
 /* Parse one line (with or without its newline). Returns 0, or -EINVAL when it is not
@@ -95,6 +100,24 @@ struct pl_rec {
  * sent, verdict) has type PL_REC_OTHER. */
 int pl_rec_parse(const char *line, struct pl_rec *r);
 void pl_rec_free(struct pl_rec *r);
+
+/* The same fields without a cJSON tree, for reading packets.jsonl fast: line is one
+ * NUL-terminated line (no newline needed), which is changed only on success (its strings
+ * decoded and terminated in place; r's strings and dstr point into it; r->o and r->diff
+ * stay NULL). Returns 0, or 1 when the line must go to pl_rec_parse instead: anything
+ * this does not read exactly as cJSON would (it is not JSON, an escape other than
+ * \" \\ \/ \b \f \n \r \t or \u0001..\u007f, a key with an escape, nesting deeper than
+ * 32, a number of 63 characters or more, a "diff" that is not an array of strings, a
+ * byte-order mark, a locale whose decimal point is not '.'), so that the two agree on
+ * every line. s keeps the diff's string pointers between calls (pl_rec_scanner_free). */
+struct pl_rec_scanner {
+	const char **dstr;
+	size_t *dlen;
+	bool *desc;
+	size_t cap;
+};
+int pl_rec_scan(char *line, struct pl_rec_scanner *s, struct pl_rec *r);
+void pl_rec_scanner_free(struct pl_rec_scanner *s);
 
 /* ---- run.json ------------------------------------------------------------------------ */
 

@@ -436,10 +436,14 @@ static void packets(const struct rp_run *r, FILE *f)
 			rp_symbol(p->verdict), pl_verdict_name((enum pl_verdict)p->verdict));
 		fprintf(f, "<td class=\"n\" data-v=\"%.3f\">%s</td><td class=\"n\" data-v=\"%.3f\">%s</td>", p->rtt_us, rtt,
 			p->decision_us, dec);
-		if (p->log)
-			fprintf(f, "<td class=\"n\" data-v=\"%.0f\">%.0f / %.0f</td>", p->tok[0] + p->tok[1], p->tok[0], p->tok[1]);
-		else
+		if (p->join) {
+			const double *tok = rp_join_of(r, p)->tok;
+
+			fprintf(f, "<td class=\"n\" data-v=\"%.0f\">%.0f / %.0f</td>", tok[0] + tok[1], tok[0], tok[1]);
+		}
+		else {
 			fprintf(f, "<td class=\"n\" data-v=\"-1\">–</td>");
+		}
 		fprintf(f, "<td class=\"mono\"><pre>");
 		cJSON_ArrayForEach(d, p->diff)
 			if (cJSON_IsString(d)) {

@@ -241,11 +241,11 @@ static cJSON *build(const struct rp_run *r)
 			if (r->t[k].is_model)
 				add_tokens(y, "tokens", x->tok);
 			d = cJSON_AddArrayToObject(y, "failures");
-			for (c = 0; c < r->np; c++) {
-				const struct rp_pkt *p = &r->p[c];
+			for (c = x->first; c < x->first + x->npk; c++) {
+				const struct rp_pkt *p = &r->p[r->grp[c]];
 				cJSON *f;
 
-				if (p->scn != i || p->tgt != k || p->verdict == V_PASS)
+				if (p->verdict == V_PASS)
 					continue;
 				f = cJSON_CreateObject();
 				cJSON_AddNumberToObject(f, "packet", p->packet);
@@ -277,14 +277,14 @@ static cJSON *packet_obj(const struct rp_run *r, const struct rp_pkt *p)
 	pl_json_add_num(e, "rep", p->rep);
 	pl_json_add_num(e, "trial", p->trial);
 	cJSON_AddStringToObject(e, "verdict", pl_verdict_name((enum pl_verdict)p->verdict));
-	pl_json_add_num(e, "sent_len", (double)(strlen(p->sent) / 2));
-	pl_json_add_num(e, "reply_len", p->reply ? (double)(strlen(p->reply) / 2) : NAN);
+	pl_json_add_num(e, "sent_len", (double)(p->sent_hex / 2));
+	pl_json_add_num(e, "reply_len", p->has_reply ? (double)(p->reply_hex / 2) : NAN);
 	pl_json_add_num(e, "rtt_us", p->rtt_us >= 0 ? p->rtt_us : NAN);
 	pl_json_add_num(e, "wall_sent_us", round(p->wall_sent_us));
 	if (p->decision_us >= 0)
 		pl_json_add_num(e, "decision_us", p->decision_us);
-	if (p->log)
-		add_tokens(e, "tokens", p->tok);
+	if (p->join)
+		add_tokens(e, "tokens", rp_join_of(r, p)->tok);
 	if (p->diff && cJSON_GetArraySize(p->diff) > 0)
 		cJSON_AddItemToObject(e, "diff", cJSON_Duplicate(p->diff, 1));
 	return e;
