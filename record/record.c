@@ -439,8 +439,10 @@ static int key_index(const char *s, size_t n)
 {
 	int k;
 
+	static const unsigned char len[K__COUNT] = { 4, 8, 6, 8, 4, 6, 4, 5, 7, 4, 6, 6, 3, 5, 13, 9, 10, 6, 9, 4 };
+
 	for (k = 0; k < K__COUNT; k++)
-		if (rec_keys[k][0] == s[0] && !strncmp(s, rec_keys[k], n) && !rec_keys[k][n])
+		if (len[k] == n && !memcmp(s, rec_keys[k], n))
 			break;
 	return k;
 }

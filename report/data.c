@@ -672,9 +672,9 @@ static void load_packets(struct rp_run *r, struct load *L, const char *file, int
 static void dist(double *v, size_t n, struct rp_dist *d)
 {
 	d->n = n;
-	d->p50 = pl_stat_percentile(v, n, 50);
-	d->p90 = pl_stat_percentile(v, n, 90);
-	d->p99 = pl_stat_percentile(v, n, 99);
+	d->p50 = pl_stat_percentile(v, n, 50); /* sorts v */
+	d->p90 = pl_stat_percentile_sorted(v, n, 90);
+	d->p99 = pl_stat_percentile_sorted(v, n, 99);
 	d->max = n ? v[n - 1] : NAN;
 }
 
