@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mkrecords.py — a run directory of N packet records for timing `pinglab report`.
 
-    bench/mkrecords.py N OUT_DIR [--fail-every K]
+    bench/mkrecords.py N OUT_DIR [--fail-every K] [--logs]
 
 Writes OUT_DIR/run.json and OUT_DIR/packets.jsonl in the shape bench.sh's report_time()
 gives row 6: one scenario valid/tputM (M = N/2 echo requests: icmp.id 0x7e04, 56 bytes
@@ -15,6 +15,11 @@ real echo requests. Deterministic: the same N gives the same bytes.
 --fail-every K makes every K-th record of each target a failure instead (a missed-reply,
 a wrong-reply with a diff, in turn) to exercise the failure paths; without it every
 record passes, as in the bench's burst.
+--logs also writes responder-reference.jsonl, the reference responder's log: one decision
+line per reference packet in the shape pinglab-responder writes it (responder/main.c: id,
+t_recv_us as wall clock from run.json's start, in, out, outcome, backend, timing_us with
+three decimals), "out":null and "outcome":"drop" for a missed reply; so that a report
+joins every reference packet to its line, as after a real run.
 No network, no root: python3 only.
 """
 import argparse
@@ -63,6 +68,7 @@ def main():
     ap.add_argument("out", help="the run directory to write")
     ap.add_argument("--fail-every", type=int, default=0, metavar="K",
                     help="every K-th record of each target fails (missed-reply, wrong-reply in turn)")
+    ap.add_argument("--logs", action="store_true", help="also write responder-reference.jsonl")
     a = ap.parse_args()
     if a.n < 1:
         ap.error("N must be at least 1")
@@ -75,6 +81,8 @@ def main():
                 '"scenarios":[{"id":"%s","category":"valid","hash":"0"}]}\n' % scn)
     seed = 12345
     t = 50.0  # the generator's clock, µs since its start
+    start_us = 1767225600 * 1000000  # run.json's "started", 2026-01-01T00:00:00Z
+    log = open(os.path.join(a.out, "responder-reference.jsonl"), "w", buffering=1 << 20) if a.logs else None
     with open(os.path.join(a.out, "packets.jsonl"), "w", buffering=1 << 20) as f:
         for tgt, kernel, count in (("kernel", True, half), ("reference", False, a.n - half)):
             dst = KERNEL if kernel else RESPONDER
@@ -112,7 +120,16 @@ def main():
                         parts.append(',"verdict":"pass","diff":[],"note":"reply matches (%s)"}\n'
                                      % ("rfc" if kernel else "exact"))
                 f.write("".join(parts))
+                if log and not kernel:
+                    total = 0.5 + (seed >> 6) % 20000 / 1000.0
+                    log.write('{"id":%d,"t_recv_us":%d,"in":"%s","out":%s,"outcome":"%s","backend":"reference",'
+                              '"timing_us":{"queued":%.3f,"total":%.3f}}\n'
+                              % (rep + 1, start_us + int(t) + 7, sent.hex(),
+                                 "null" if kind == 0 else '"%s"' % reply.hex(), "drop" if kind == 0 else "reply",
+                                 (seed >> 3) % 500 / 1000.0, total))
                 t += 1.0
+    if log:
+        log.close()
 
 
 if __name__ == "__main__":
