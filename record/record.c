@@ -666,6 +666,154 @@ int pl_rec_scan(char *line, struct pl_rec_scanner *s, struct pl_rec *r)
 	return 0;
 }
 
+/* ---- the responder's log: reading --------------------------------------------------- */
+
+static void decision_defaults(struct pl_rec_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->t_recv_us = d->total = -1;
+}
+
+/* the members of "tokens" a report reads, then "thinking"; and "timing_us"'s "total" */
+static const char *const dec_tok_keys[PL_TOK__COUNT + 1] = { "input", "output", "cache_read", "cache_write", "thinking" };
+
+/* An object's members as numbers into out[i] for keys[i] (the first of each, a number,
+ * else left as it is); anything else is passed over. NULL: leave the line to cJSON. */
+static char *scan_numbers(char *p, const char *const *keys, int nkeys, double *out)
+{
+	bool seen[8] = { false };
+
+	if (*p != '{')
+		return skip_value(p, 1); /* not an object: every member absent */
+	p = ws(p + 1);
+	if (*p == '}')
+		return p + 1;
+	for (;;) {
+		struct slice key;
+		int k;
+
+		if (*p != '"' || !(p = scan_str(p, &key)) || key.esc)
+			return NULL;
+		p = ws(p);
+		if (*p != ':')
+			return NULL;
+		p = ws(p + 1);
+		for (k = 0; k < nkeys && (strlen(keys[k]) != key.n || memcmp(keys[k], key.s, key.n)); k++)
+			;
+		if (k < nkeys && !seen[k] && (*p == '-' || (*p >= '0' && *p <= '9'))) {
+			p = scan_num(p, &out[k]);
+		} else {
+			p = skip_value(p, 2);
+		}
+		if (!p)
+			return NULL;
+		if (k < nkeys)
+			seen[k] = true;
+		p = ws(p);
+		if (*p == '}')
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p = ws(p + 1);
+	}
+}
+
+int pl_rec_scan_decision(char *line, struct pl_rec_decision *d)
+{
+	enum { D_IN, D_MODEL, D_T_RECV, D_TOKENS, D_TIMING, D__COUNT };
+	static const char *const keys[D__COUNT] = { "in", "model", "t_recv_us", "tokens", "timing_us" };
+	static const char *const total_key[1] = { "total" };
+	struct slice str[2];
+	bool seen[D__COUNT] = { false }, isstr[2] = { false };
+	double nums[PL_TOK__COUNT + 1] = { 0 }, total = -1;
+	char *p = ws(line);
+	const char *dp = localeconv()->decimal_point;
+	int k;
+
+	decision_defaults(d);
+	if (*p != '{' || dp[0] != '.' || dp[1])
+		return 1;
+	p = ws(p + 1);
+	if (*p != '}')
+		for (;;) {
+			struct slice key;
+
+			if (*p != '"' || !(p = scan_str(p, &key)) || key.esc)
+				return 1;
+			p = ws(p);
+			if (*p != ':')
+				return 1;
+			p = ws(p + 1);
+			for (k = 0; k < D__COUNT && (strlen(keys[k]) != key.n || memcmp(keys[k], key.s, key.n)); k++)
+				;
+			if (k < D__COUNT && seen[k])
+				k = D__COUNT;
+			if ((k == D_IN || k == D_MODEL) && *p == '"') {
+				p = scan_str(p, &str[k]);
+				isstr[k] = true;
+			} else if (k == D_T_RECV && (*p == '-' || (*p >= '0' && *p <= '9'))) {
+				p = scan_num(p, &d->t_recv_us);
+			} else if (k == D_TOKENS) {
+				p = scan_numbers(p, dec_tok_keys, PL_TOK__COUNT + 1, nums);
+			} else if (k == D_TIMING) {
+				p = scan_numbers(p, total_key, 1, &total);
+			} else {
+				p = skip_value(p, 1);
+			}
+			if (!p)
+				return 1;
+			if (k < D__COUNT)
+				seen[k] = true;
+			p = ws(p);
+			if (*p == '}')
+				break;
+			if (*p != ',')
+				return 1;
+			p = ws(p + 1);
+		}
+	/* the line is read: now its strings, in place */
+	if (isstr[D_IN]) {
+		d->in = unescape(&str[D_IN]);
+		d->in_len = strlen(d->in);
+	}
+	if (isstr[D_MODEL])
+		d->model = unescape(&str[D_MODEL]);
+	memcpy(d->tok, nums, sizeof(d->tok));
+	d->thinking = nums[PL_TOK__COUNT];
+	d->total = total;
+	return 0;
+}
+
+int pl_rec_parse_decision(const char *line, struct pl_rec_decision *d)
+{
+	const cJSON *tk;
+	int k;
+
+	decision_defaults(d);
+	d->o = cJSON_Parse(line);
+	if (!cJSON_IsObject(d->o)) {
+		cJSON_Delete(d->o);
+		d->o = NULL;
+		return -EINVAL;
+	}
+	d->in = pl_jstr(d->o, "in");
+	d->in_len = d->in ? strlen(d->in) : 0;
+	d->model = pl_jstr(d->o, "model");
+	d->t_recv_us = pl_jnum(d->o, "t_recv_us", -1);
+	tk = cJSON_GetObjectItemCaseSensitive(d->o, "tokens");
+	for (k = 0; k < PL_TOK__COUNT; k++)
+		d->tok[k] = pl_jnum(tk, dec_tok_keys[k], 0);
+	d->thinking = pl_jnum(tk, "thinking", 0);
+	d->total = pl_jnum(cJSON_GetObjectItemCaseSensitive(d->o, "timing_us"), "total", -1);
+	return 0;
+}
+
+void pl_rec_decision_free(struct pl_rec_decision *d)
+{
+	cJSON_Delete(d->o);
+	memset(d, 0, sizeof(*d));
+}
+
 void pl_rec_scanner_free(struct pl_rec_scanner *s)
 {
 	free(s->dstr);

@@ -119,6 +119,29 @@ struct pl_rec_scanner {
 int pl_rec_scan(char *line, struct pl_rec_scanner *s, struct pl_rec *r);
 void pl_rec_scanner_free(struct pl_rec_scanner *s);
 
+/* ---- the responder's log: reading --------------------------------------------------- */
+
+/* What a report takes from one decision line: "in", "model", "t_recv_us",
+ * "timing_us"."total" and "tokens"' counts (and "thinking"), as pl_jstr / pl_jnum give
+ * them from a cJSON tree (absent or of another type: NULL, or the default: t_recv_us and
+ * total -1, tokens 0). Strings point into the line (pl_rec_scan_decision) or into o. */
+struct pl_rec_decision {
+	cJSON *o;             /* pl_rec_parse_decision's tree, NULL otherwise */
+	const char *in, *model;
+	size_t in_len;
+	double t_recv_us, total;
+	double tok[PL_TOK__COUNT], thinking;
+};
+
+/* Without a tree: line is one NUL-terminated line, changed in place on success (its
+ * strings decoded). 0, or 1 when the line must go to pl_rec_parse_decision: the same rule
+ * as pl_rec_scan (anything not read exactly as cJSON reads it), and a key of "tokens" or
+ * "timing_us" with an escape. */
+int pl_rec_scan_decision(char *line, struct pl_rec_decision *d);
+/* With cJSON: 0, or -EINVAL when the line is not a JSON object (d->in NULL). */
+int pl_rec_parse_decision(const char *line, struct pl_rec_decision *d);
+void pl_rec_decision_free(struct pl_rec_decision *d);
+
 /* ---- run.json ------------------------------------------------------------------------ */
 
 /* A run's model targets: its "models" array, or, for a run from before several models,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,14 +296,16 @@ static bool run_file(const char *name)
 	return name && *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
 }
 
-/* Reading a file line by line as the old whole-file reading did: lines end at '\n',
- * empty ones are passed over, and the text ends at the first NUL byte. */
+/* Reading a file line by line: lines end at '\n', empty ones are passed over; a line with
+ * a NUL byte in it is handed out too, marked bad (the caller skips it and reads on). */
 struct lines {
 	int fd;
 	char *buf;
 	size_t cap, lo, hi;  /* buf[lo..hi) not yet handed out */
 	uint64_t base;       /* file offset of buf[0] */
-	bool eof, nul;
+	uint64_t lineno;     /* of the line last handed out, from 1 (empty lines count) */
+	bool eof, nuls;      /* nuls: some byte read so far was a NUL */
+	bool bad, torn;      /* the line last handed out: has a NUL; ends the file without '\n' */
 };
 
 static int lines_open(struct lines *l, int fd)
@@ -318,26 +321,20 @@ static int lines_open(struct lines *l, int fd)
 static char *lines_next(struct lines *l, size_t *len, uint64_t *off, int *rc)
 {
 	for (;;) {
-		char *s = l->buf + l->lo, *nl = l->nul ? NULL : memchr(s, '\n', l->hi - l->lo), *z;
+		char *s = l->buf + l->lo, *nl = memchr(s, '\n', l->hi - l->lo);
 		size_t n = nl ? (size_t)(nl - s) : l->hi - l->lo;
 
-		if (l->nul && l->lo == l->hi)
-			return NULL;
-		if (nl || l->eof || l->nul) {
-			if ((z = memchr(s, '\0', n))) {
-				n = (size_t)(z - s);
-				l->nul = true;
-				l->hi = l->lo + n;
-			}
-			if (!nl && !n && (l->eof || l->nul))
+		if (nl || l->eof) {
+			if (!nl && !n)
 				return NULL;
+			l->lineno++;
 			s[n] = '\0';
 			*off = l->base + l->lo;
 			l->lo += n + (nl ? 1 : 0);
-			if (!nl)
-				l->lo = l->hi;
 			if (!n)
 				continue;
+			l->torn = !nl;
+			l->bad = l->nuls && memchr(s, '\0', n);
 			*len = n;
 			return s;
 		}
@@ -361,29 +358,43 @@ static char *lines_next(struct lines *l, size_t *len, uint64_t *off, int *rc)
 		{
 			ssize_t k = read(l->fd, l->buf + l->hi, l->cap - l->hi);
 
-			if (k <= 0)
+			if (k <= 0) {
 				l->eof = true;
-			else
+			} else {
+				l->nuls = l->nuls || memchr(l->buf + l->hi, '\0', (size_t)k);
 				l->hi += (size_t)k;
+			}
 		}
 	}
 }
 
-/* A responder log, sorted by the bytes each entry answered ("in"), file order within. */
-struct ent {
-	const char *in;
-	size_t order;
-	const cJSON *o;
-	bool used;
+/* A responder log, compact: per decision line (one with "in" a string) what a join
+ * takes from it, its "in" stored once per distinct value (as bytes when it is lowercase
+ * hex, else as it is), and a hash table from "in" to its lines in file order. A line's
+ * tokens and model (when it has any) are a struct rp_join of their own in rp_run.joins;
+ * the others share one per log. */
+struct dent {
+	uint32_t koff, klen;    /* its "in" in keys[]; klen's top bit: as bytes */
+	uint32_t next;          /* the next line with the same "in", NONE_E at the end */
+	uint32_t join;          /* 1 + index in rp_run.joins; top bit: joined */
+	double total, t_recv;   /* timing_us.total, t_recv_us (-1 absent) */
 };
 
+#define NONE_E UINT32_MAX
+#define USED_E 0x80000000u
+#define BYTES_K 0x80000000u
+
 struct logix {
-	const cJSON *log;
-	struct ent *e;
+	struct dent *e;
 	size_t m;
+	uint8_t *keys;
+	size_t nkeys, capkeys;
+	uint32_t *slot, *shash, *scur; /* slot: 1 + first line of an "in"; scur: its first unused */
+	size_t cap;                    /* slots, a power of two (0: none) */
 	bool model;
-	size_t only;        /* the model target it serves */
-	const char *dflt_model;
+	size_t only;                   /* the model target it serves */
+	const char *dflt_model;        /* interned */
+	uint32_t plain;                /* the join of lines without tokens or a model; 0 none yet */
 };
 
 /* What rp_load carries while it reads: the logs to join, the record scanner. */
@@ -393,63 +404,256 @@ struct load {
 	size_t nlx;
 	struct pl_rec_scanner sc;
 	uint8_t *sent_buf, *ans_buf;
+	uint8_t *kbuf;      /* a key's bytes */
+	size_t kcap;
 	bool flip;          /* a target turned out to be the kernel after packets of it were read */
 };
 
-static int cmp_ent(const void *a, const void *b)
+/* "in" (or a packet's "sent") as a key: its bytes when it is lowercase hex of even length
+ * (that spelling is one-to-one), else the string itself; the same key iff the same string. */
+static int key_of(struct load *L, const char *s, size_t n, const uint8_t **k, uint32_t *klen)
 {
-	const struct ent *x = a, *y = b;
-	int c = strcmp(x->in, y->in);
+	size_t i;
 
-	return c ? c : (x->order > y->order) - (x->order < y->order);
+	if (n > 0x7fffffffu)
+		return -E2BIG;
+	if (!(n & 1)) {
+		for (i = 0; i < n; i++)
+			if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+				break;
+		if (i == n) {
+			if (n / 2 > L->kcap) {
+				uint8_t *nb = realloc(L->kbuf, n / 2);
+
+				if (!nb)
+					return -ENOMEM;
+				L->kbuf = nb;
+				L->kcap = n / 2;
+			}
+			for (i = 0; i < n / 2; i++)
+				L->kbuf[i] = (uint8_t)(pl_hex_digit(s[2 * i]) << 4 | pl_hex_digit(s[2 * i + 1]));
+			*k = L->kbuf;
+			*klen = (uint32_t)(n / 2) | BYTES_K;
+			return 0;
+		}
+	}
+	*k = (const uint8_t *)s;
+	*klen = (uint32_t)n;
+	return 0;
 }
 
-static cJSON *load_log(const char *dir, const char *name)
+static uint32_t key_hash(const uint8_t *k, uint32_t klen)
+{
+	uint64_t h = 14695981039346656037u ^ klen;
+	size_t i, n = klen & ~BYTES_K;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, k + i, 8);
+		h = (h ^ w) * 0x100000001b3u;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ k[i]) * 1099511628211u;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}
+
+/* The slot of key k: its own, or the empty one where it would go. */
+static size_t key_slot(const struct logix *x, const uint8_t *k, uint32_t klen, uint32_t h)
+{
+	size_t i;
+
+	for (i = h & (x->cap - 1); x->slot[i]; i = (i + 1) & (x->cap - 1)) {
+		const struct dent *e = &x->e[x->slot[i] - 1];
+
+		if (x->shash[i] == h && e->klen == klen && !memcmp(x->keys + e->koff, k, klen & ~BYTES_K))
+			break;
+	}
+	return i;
+}
+
+static int logix_rehash(struct logix *x)
+{
+	size_t cap = x->cap ? 2 * x->cap : 1024, i, j;
+	uint32_t *slot = calloc(cap, sizeof(*slot)), *sh = malloc(cap * sizeof(*sh)), *sc = malloc(cap * sizeof(*sc));
+
+	if (!slot || !sh || !sc) {
+		free(slot);
+		free(sh);
+		free(sc);
+		return -ENOMEM;
+	}
+	for (i = 0; i < x->cap; i++) {
+		if (!x->slot[i])
+			continue;
+		for (j = x->shash[i] & (cap - 1); slot[j]; j = (j + 1) & (cap - 1))
+			;
+		slot[j] = x->slot[i];
+		sh[j] = x->shash[i];
+		sc[j] = x->scur[i];
+	}
+	free(x->slot);
+	free(x->shash);
+	free(x->scur);
+	x->slot = slot;
+	x->shash = sh;
+	x->scur = sc;
+	x->cap = cap;
+	return 0;
+}
+
+/* Bit-for-bit zero: a -0 token count prints as "-0" and must keep its own join. */
+static bool zero_bits(double v)
+{
+	uint64_t u;
+
+	memcpy(&u, &v, sizeof(u));
+	return !u;
+}
+
+static int add_join(struct rp_run *r, const double tok[PL_TOK__COUNT], double thinking, const char *model, uint32_t *out)
+{
+	struct rp_join *j;
+
+	if (r->njoins >= USED_E - 1 || grow((void **)&r->joins, r->njoins, sizeof(*r->joins)))
+		return -ENOMEM;
+	j = &r->joins[r->njoins++];
+	memcpy(j->tok, tok, sizeof(j->tok));
+	j->thinking = thinking;
+	j->model = model;
+	*out = (uint32_t)r->njoins;
+	return 0;
+}
+
+/* One decision line into x (during build: scur holds the last line of each "in"). */
+static int log_line(struct rp_run *r, struct load *L, struct logix *x, const struct pl_rec_decision *d)
+{
+	static const double none[PL_TOK__COUNT] = { 0 };
+	const uint8_t *k;
+	uint32_t klen, h;
+	struct dent *e;
+	size_t i, n;
+	int rc;
+
+	if (!d->in)
+		return 0;
+	if ((rc = key_of(L, d->in, d->in_len, &k, &klen)))
+		return rc;
+	if (x->m >= USED_E - 1 || grow((void **)&x->e, x->m, sizeof(*x->e)))
+		return -ENOMEM;
+	if (2 * (x->m + 1) > x->cap && logix_rehash(x))
+		return -ENOMEM;
+	e = &x->e[x->m];
+	e->klen = klen;
+	e->next = NONE_E;
+	e->total = d->total;
+	e->t_recv = d->t_recv_us;
+	h = key_hash(k, klen);
+	i = key_slot(x, k, klen, h);
+	if (x->slot[i]) {
+		e->koff = x->e[x->slot[i] - 1].koff;
+		x->e[x->scur[i]].next = (uint32_t)x->m;
+		x->scur[i] = (uint32_t)x->m;
+	} else {
+		n = klen & ~BYTES_K;
+		if (x->nkeys + n > UINT32_MAX)
+			return -E2BIG;
+		if (x->nkeys + n > x->capkeys) {
+			size_t cap = x->capkeys ? x->capkeys : 1 << 16;
+			uint8_t *nk;
+
+			while (cap < x->nkeys + n)
+				cap *= 2;
+			if (!(nk = realloc(x->keys, cap)))
+				return -ENOMEM;
+			x->keys = nk;
+			x->capkeys = cap;
+		}
+		memcpy(x->keys + x->nkeys, k, n);
+		e->koff = (uint32_t)x->nkeys;
+		x->nkeys += n;
+		x->slot[i] = (uint32_t)x->m + 1;
+		x->shash[i] = h;
+		x->scur[i] = (uint32_t)x->m;
+	}
+	/* the join: its own when the line has tokens or a model, else the log's plain one */
+	{
+		const char *model = d->model && *d->model ? d->model : x->dflt_model;
+		bool own = d->model && *d->model;
+
+		for (n = 0; n < PL_TOK__COUNT; n++)
+			own = own || !zero_bits(d->tok[n]);
+		own = own || !zero_bits(d->thinking);
+		if (own) {
+			model = intern(r, model, &rc);
+			if (rc || (rc = add_join(r, d->tok, d->thinking, model, &e->join)))
+				return rc;
+		} else {
+			if (!x->plain && (rc = add_join(r, none, 0, x->dflt_model, &x->plain)))
+				return rc;
+			e->join = x->plain;
+		}
+	}
+	x->m++;
+	return 0;
+}
+
+/* Read a responder log into x, a line at a time. A missing log is an empty one. */
+static int load_log(struct rp_run *r, struct load *L, struct logix *x, const char *name, bool model, size_t only)
 {
 	char path[4200];
-	char *txt, *line, *save = NULL;
-	cJSON *arr = cJSON_CreateArray();
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	txt = slurp(path, NULL);
-	if (!txt || !arr)
-		return free(txt), arr;
-	for (line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		cJSON *o = cJSON_Parse(line);
-
-		if (o && pl_jstr(o, "in"))
-			cJSON_AddItemToArray(arr, o);
-		else
-			cJSON_Delete(o);
-	}
-	free(txt);
-	return arr;
-}
-
-static int index_log(struct rp_run *r, struct logix *x, const cJSON *log, bool model, size_t only)
-{
-	const cJSON *o;
-	size_t i = 0;
+	struct lines l;
+	struct pl_rec_decision d;
+	char *line;
+	size_t len, i;
+	uint64_t off;
+	int fd, rc = 0;
 
 	memset(x, 0, sizeof(*x));
-	x->log = log;
 	x->model = model;
 	x->only = only;
-	x->m = (size_t)cJSON_GetArraySize(log);
-	if (model && only < r->nt)
-		x->dflt_model = pl_jstr(r->t[only].mobj, "model");
-	if (!x->m)
-		return 0;
-	if (!(x->e = calloc(x->m, sizeof(*x->e))))
-		return -ENOMEM;
-	cJSON_ArrayForEach(o, log) {
-		x->e[i].in = pl_jstr(o, "in");
-		x->e[i].order = i;
-		x->e[i].o = o;
-		i++;
+	if (model && only < r->nt) {
+		const char *m = pl_jstr(r->t[only].mobj, "model");
+
+		x->dflt_model = m && *m ? intern(r, m, &rc) : NULL;
+		if (rc)
+			return rc;
 	}
-	qsort(x->e, x->m, sizeof(*x->e), cmp_ent);
-	return 0;
+	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (lines_open(&l, fd)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (!rc && (line = lines_next(&l, &len, &off, &rc))) {
+		if (l.bad)
+			continue;
+		if (pl_rec_scan_decision(line, &d))
+			pl_rec_parse_decision(line, &d);
+		rc = log_line(r, L, x, &d);
+		pl_rec_decision_free(&d);
+	}
+	close(fd);
+	free(l.buf);
+	/* from here scur is the first unused line of each "in" */
+	for (i = 0; i < x->cap; i++)
+		if (x->slot[i])
+			x->scur[i] = x->slot[i] - 1;
+	return rc;
+}
+
+static void logix_free(struct logix *x)
+{
+	free(x->e);
+	free(x->keys);
+	free(x->slot);
+	free(x->shash);
+	free(x->scur);
+	memset(x, 0, sizeof(*x));
 }
 
 /* Join packet p (just read, with the bytes it sent) to the first unused entry of its
@@ -459,9 +663,11 @@ static int join(struct rp_run *r, struct load *L, struct rp_pkt *p, const char *
 {
 	struct rp_target *t = &r->t[p->tgt];
 	struct logix *x = NULL;
-	struct rp_join *j;
-	size_t lo = 0, hi, k;
-	const cJSON *tk, *o;
+	struct dent *e;
+	const uint8_t *kb;
+	uint32_t klen, h;
+	size_t k, i;
+	int rc;
 
 	if (t->kind_kernel || (p->delivered_known && !p->delivered))
 		return 0;
@@ -470,43 +676,24 @@ static int join(struct rp_run *r, struct load *L, struct rp_pkt *p, const char *
 			x = &L->lx[k];
 	if (!x || !x->m)
 		return 0;
-	hi = x->m;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (strcmp(x->e[mid].in, sent) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	while (lo < x->m && x->e[lo].used && !strcmp(x->e[lo].in, sent))
-		lo++;
-	if (lo == x->m || strcmp(x->e[lo].in, sent))
+	if ((rc = key_of(L, sent, p->sent_hex, &kb, &klen)))
+		return rc == -E2BIG ? 0 : rc;
+	h = key_hash(kb, klen);
+	i = key_slot(x, kb, klen, h);
+	if (!x->slot[i] || x->scur[i] == NONE_E)
 		return 0;
-	x->e[lo].used = true;
-	o = x->e[lo].o;
-	if (grow((void **)&r->joins, r->njoins, sizeof(*r->joins)))
-		return -ENOMEM;
-	j = &r->joins[r->njoins++];
-	p->join = (uint32_t)r->njoins;
-	tk = cJSON_GetObjectItemCaseSensitive(o, "tokens");
-	for (k = 0; k < PL_TOK__COUNT; k++)
-		j->tok[k] = pl_jnum(tk, pl_tok_key((int)k), 0);
-	j->thinking = pl_jnum(tk, "thinking", 0);
-	p->decision_us = pl_jnum(cJSON_GetObjectItemCaseSensitive(o, "timing_us"), "total", -1);
-	j->model = pl_jstr(o, "model");
-	if (!j->model || !*j->model)
-		j->model = x->dflt_model && *x->dflt_model ? x->dflt_model : NULL;
+	e = &x->e[x->scur[i]];
+	x->scur[i] = e->next;
+	p->join = e->join;
+	e->join |= USED_E;
+	p->decision_us = e->total;
 	t->answered++;
-	{
-		double off = pl_jnum(o, "t_recv_us", -1);
+	if (e->t_recv > 0) {
+		double off = e->t_recv - p->t_sent_us;
 
-		if (off > 0) {
-			off -= p->t_sent_us;
-			if (!t->wall_from_log || off < t->wall_offset_us)
-				t->wall_offset_us = off;
-			t->wall_from_log = true;
-		}
+		if (!t->wall_from_log || off < t->wall_offset_us)
+			t->wall_offset_us = off;
+		t->wall_from_log = true;
 	}
 	return 0;
 }
@@ -517,17 +704,18 @@ static void unattributed(struct rp_run *r, const struct logix *x)
 	size_t i, k, j;
 
 	for (i = 0; i < x->m; i++) {
-		if (x->e[i].used)
+		const struct rp_join *jn = &r->joins[(x->e[i].join & ~USED_E) - 1];
+
+		if (x->e[i].join & USED_E)
 			continue;
 		for (k = 0; k < r->nt; k++) {
 			struct rp_target *t = &r->t[k];
-			const cJSON *tk = cJSON_GetObjectItemCaseSensitive(x->e[i].o, "tokens");
 
 			if (t->kind_kernel || t->is_model != x->model || (x->model && k != x->only))
 				continue;
 			t->unattributed++;
 			for (j = 0; j < PL_TOK__COUNT; j++)
-				t->unattributed_tok[j] += pl_jnum(tk, pl_tok_key((int)j), 0);
+				t->unattributed_tok[j] += jn->tok[j];
 			break;
 		}
 	}
@@ -641,6 +829,28 @@ out:
 	return rc;
 }
 
+/* A line for whoever shows the report to a person (rp_run.warnings). */
+static int __attribute__((format(printf, 2, 3))) warn(struct rp_run *r, const char *fmt, ...)
+{
+	va_list ap;
+	size_t had = r->warnings ? strlen(r->warnings) : 0;
+	int n;
+	char *w;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(w = realloc(r->warnings, had + (size_t)n + 2)))
+		return -ENOMEM;
+	r->warnings = w;
+	va_start(ap, fmt);
+	vsnprintf(w + had, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	w[had + (size_t)n] = '\n';
+	w[had + (size_t)n + 1] = '\0';
+	return 0;
+}
+
 static void load_packets(struct rp_run *r, struct load *L, const char *file, int *rc)
 {
 	char path[4200];
@@ -650,6 +860,9 @@ static void load_packets(struct rp_run *r, struct load *L, const char *file, int
 	uint64_t off;
 	int fd;
 	struct rp_file *f;
+	size_t bad = 0;
+	uint64_t first = 0;
+	bool torn = false;
 
 	snprintf(path, sizeof(path), "%s/%s", r->dir, file);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -663,10 +876,25 @@ static void load_packets(struct rp_run *r, struct load *L, const char *file, int
 	f = &r->files[r->nfiles];
 	snprintf(f->name, sizeof(f->name), "%s", file);
 	f->fd = fd;
-	while (!*rc && (line = lines_next(&l, &len, &off, rc)))
-		*rc = packet_line(r, L, line, len, off, (uint16_t)r->nfiles);
+	while (!*rc && (line = lines_next(&l, &len, &off, rc))) {
+		size_t before = r->skipped_lines;
+
+		if (l.bad)
+			r->skipped_lines++; /* a NUL byte: not a line of JSON, whatever precedes it */
+		else
+			*rc = packet_line(r, L, line, len, off, (uint16_t)r->nfiles);
+		if (r->skipped_lines != before) {
+			if (!bad++)
+				first = l.lineno;
+			torn = l.torn;
+		}
+	}
 	r->nfiles++;
 	free(l.buf);
+	/* one warning a file; a torn last line alone is what a killed run leaves: silent */
+	if (bad && !(bad == 1 && torn) && !*rc)
+		*rc = warn(r, "%s/%s:%llu: not a record (%zu line%s skipped)", r->dir, file, (unsigned long long)first, bad,
+			   bad == 1 ? "" : "s");
 }
 
 static void dist(double *v, size_t n, struct rp_dist *d)
@@ -944,21 +1172,20 @@ static int load_once(struct rp_run *r, struct load *L)
 		return rc;
 	if (!r->stack)
 		r->stack = pl_stack(PL_STACK_ECHO);
-	r->logs = calloc(1 + r->nt, sizeof(*r->logs));
 	L->lx = calloc(1 + r->nt, sizeof(*L->lx));
 	L->sent_buf = malloc(65536);
 	L->ans_buf = malloc(65600);
-	if (!r->logs || !L->lx || !L->sent_buf || !L->ans_buf || !(r->logs[r->nlogs++] = load_log(r->dir, "responder-reference.jsonl")) ||
-	    index_log(r, &L->lx[L->nlx++], r->logs[0], false, 0))
+	if (!L->lx || !L->sent_buf || !L->ans_buf)
 		return -ENOMEM;
+	if ((rc = load_log(r, L, &L->lx[L->nlx++], "responder-reference.jsonl", false, 0)))
+		return rc;
 	for (k = 0, nt = r->nt; k < nt; k++) {
 		const char *log = pl_jstr(r->t[k].mobj, "log");
 
 		if (!r->t[k].is_model)
 			continue;
-		if (!(r->logs[r->nlogs++] = load_log(r->dir, run_file(log) ? log : "responder-llm.jsonl")) ||
-		    index_log(r, &L->lx[L->nlx++], r->logs[r->nlogs - 1], true, k))
-			return -ENOMEM;
+		if ((rc = load_log(r, L, &L->lx[L->nlx++], run_file(log) ? log : "responder-llm.jsonl", true, k)))
+			return rc;
 	}
 	load_packets(r, L, "packets.jsonl", &rc);
 	/* a run killed in its model phase: each model target's records are still in a file
@@ -981,12 +1208,15 @@ static void load_free(struct load *L, bool seeds)
 	size_t k;
 
 	for (k = 0; k < L->nlx; k++)
-		free(L->lx[k].e);
+		logix_free(&L->lx[k]);
 	free(L->lx);
 	L->lx = NULL;
 	L->nlx = 0;
 	free(L->sent_buf);
 	free(L->ans_buf);
+	free(L->kbuf);
+	L->kbuf = NULL;
+	L->kcap = 0;
 	L->sent_buf = L->ans_buf = NULL;
 	L->flip = false;
 	pl_rec_scanner_free(&L->sc);
@@ -1094,15 +1324,13 @@ void rp_free(struct rp_run *r)
 	for (i = 0; i < r->ncats; i++)
 		free(r->cats[i]);
 	free(r->cats);
-	for (i = 0; i < r->nlogs; i++)
-		cJSON_Delete(r->logs[i]);
-	free(r->logs);
 	free(r->joins);
 	free(r->grp);
 	for (i = 0; i < r->nfiles; i++)
 		close(r->files[i].fd);
 	free(r->files);
 	strtab_free(r->strs);
+	free(r->warnings);
 	cJSON_Delete(r->models_made);
 	cJSON_Delete(r->run);
 	pl_mtab_free(&r->prices);
@@ -1168,6 +1396,16 @@ void rp_reread_free(struct rp_reread *rr)
 	free(rr->buf);
 	free(rr->line);
 	rp_reread_init(rr);
+}
+
+void rp_print_warnings(const struct rp_run *r, const char *who, FILE *f)
+{
+	const char *w = r->warnings, *nl;
+
+	for (; w && *w; w = nl + 1) {
+		nl = strchr(w, '\n');
+		fprintf(f, "%s: %.*s\n", who, (int)(nl - w), w);
+	}
 }
 
 bool rp_answer_seen(const struct rp_run *r, enum pl_answer a)

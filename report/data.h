@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -135,9 +136,8 @@ struct rp_run {
 	char **cats;
 	size_t ncats;
 	size_t skipped_lines;
+	char *warnings;             /* lines for stderr, each ending in '\n' (unreadable lines of a file), or NULL */
 	size_t unmatched;           /* answers the generator could give to no packet (its records) */
-	cJSON **logs;               /* responder-reference.jsonl, then each model target's log, as arrays */
-	size_t nlogs;
 	cJSON *models_made;         /* an old run's "model" as a one-element "models" (owned) */
 	struct pl_mtab prices;
 	bool have_prices;
@@ -182,6 +182,9 @@ int rp_paired(struct rp_run *r);
 /* Load and aggregate dir. prices may be NULL (every cost unknown). */
 int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err *err);
 void rp_free(struct rp_run *r);
+
+/* r->warnings to f, each line after "WHO: " ("pinglab report"). */
+void rp_print_warnings(const struct rp_run *r, const char *who, FILE *f);
 
 /* Did any target play a packet whose reference answer is of kind a? */
 bool rp_answer_seen(const struct rp_run *r, enum pl_answer a);
