@@ -57,6 +57,7 @@ int pl_report_render(const char *dir, unsigned want, const char *prices, struct 
 
 	if (rp_load(dir, prices, &r, err))
 		return -EINVAL;
+	rp_print_warnings(&r, "pinglab report", stderr);
 	rc = render_loaded(&r, dir, want, err);
 	rp_free(&r);
 	return rc;
@@ -138,6 +139,7 @@ int pl_report_run_dir(const char *dir, const char *bindir, FILE *leaderboard, st
 
 	if (rp_load(dir, pl_mtab_locate(bindir, prices, sizeof(prices)) ? NULL : prices, &r, err))
 		return -EINVAL;
+	rp_print_warnings(&r, "pinglab report", stderr);
 	rc = render_loaded(&r, dir, PL_REPORT_ALL, err);
 	if (leaderboard && r.nt > 1)
 		board(&r, leaderboard);

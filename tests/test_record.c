@@ -269,3 +269,58 @@ Test(record_scan, numbers_as_cjson_reads_them)
 	}
 	pl_rec_scanner_free(&sc);
 }
+
+/* A responder log's decision lines, read both ways: where the scanner reads a line it
+ * gives what cJSON gives (pl_jstr / pl_jnum); where it does not, it leaves the line as it
+ * was for cJSON. Lines in the shapes pinglab-responder writes, and odd ones by hand. */
+Test(record_scan, decision_lines_as_cjson_reads_them)
+{
+	static const char *const lines[] = {
+		"{\"id\":1,\"t_recv_us\":1796409382882584,\"in\":\"4500001c\",\"out\":\"4500001c\",\"outcome\":\"reply\","
+		"\"backend\":\"reference\",\"timing_us\":{\"queued\":0.390,\"total\":8.703}}",
+		"{\"id\":2,\"t_recv_us\":1796409383422680,\"in\":\"4500\",\"out\":null,\"outcome\":\"drop\",\"backend\":\"anthropic\","
+		"\"tokens\":{\"input\":655,\"output\":36,\"cache_read\":0,\"cache_write\":0,\"thinking\":12},\"model\":\"claude-haiku-4-5\","
+		"\"text\":\"REPLY: DROP\\n\",\"timing_us\":{\"queued\":0.206,\"sent\":87.227,\"total\":519948.341}}",
+		"{\"in\":\"ab\",\"in\":\"cd\",\"tokens\":{\"input\":\"9\",\"input\":4},\"timing_us\":[1],\"model\":\"\"}",
+		"{\"in\":7,\"tokens\":null,\"t_recv_us\":\"x\"}",
+		"{\"tokens\":{\"output\":-0},\"in\":\"a\\/b\\\"c\",\"timing_us\":{\"total\":-1e3,\"total\":5}}",
+		"{}",
+		/* left to cJSON */
+		"{\"in\":\"45\",\"tokens\":{\"in\\u0070ut\":3}}",
+		"{\"in\":\"caf\\u00e9\"}",
+		"{\"in\":\"45\"",
+		"[{\"in\":\"45\"}]",
+		"not json",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char buf[1024];
+		struct pl_rec_decision a, b;
+		int k;
+
+		snprintf(buf, sizeof(buf), "%s", lines[i]);
+		pl_rec_parse_decision(lines[i], &b);
+		if (pl_rec_scan_decision(buf, &a)) {
+			cr_expect_str_eq(buf, lines[i], "line %zu changed", i);
+			pl_rec_decision_free(&b);
+			continue;
+		}
+		cr_expect(i < 6, "line %zu should have gone to cJSON", i);
+		cr_expect_eq(!a.in, !b.in, "line %zu: in", i);
+		if (a.in && b.in) {
+			cr_expect_str_eq(a.in, b.in);
+			cr_expect_eq(a.in_len, b.in_len);
+		}
+		cr_expect_eq(!a.model, !b.model, "line %zu: model", i);
+		if (a.model && b.model)
+			cr_expect_str_eq(a.model, b.model);
+		cr_expect(!memcmp(&a.t_recv_us, &b.t_recv_us, sizeof(double)), "line %zu: t_recv_us", i);
+		cr_expect(!memcmp(&a.total, &b.total, sizeof(double)), "line %zu: total %g %g", i, a.total, b.total);
+		for (k = 0; k < PL_TOK__COUNT; k++)
+			cr_expect(!memcmp(&a.tok[k], &b.tok[k], sizeof(double)), "line %zu: token %d", i, k);
+		cr_expect(!memcmp(&a.thinking, &b.thinking, sizeof(double)), "line %zu: thinking", i);
+		pl_rec_decision_free(&a);
+		pl_rec_decision_free(&b);
+	}
+}
