@@ -662,6 +662,8 @@ int pl_rec_scan(char *line, struct pl_rec_scanner *s, struct pl_rec *r)
 	if (r->type == PL_REC_PACKET) {
 		r->dstr = s->dstr;
 		r->ndstr = nd;
+		r->sent_plain = !str[K_SENT].esc;
+		r->reply_plain = r->reply && !str[K_REPLY].esc;
 	}
 	return 0;
 }

@@ -93,6 +93,9 @@ struct pl_rec {
 	/* pl_rec_scan: the diff's strings (in the line), and whether the line had one */
 	const char *const *dstr;
 	size_t ndstr;
+	/* pl_rec_scan: "sent" / "reply" had no escape, so they are the line's own bytes where
+	 * they stand (a reader may find them there again by their offset in the line) */
+	bool sent_plain, reply_plain;
 };
 
 /* Parse one line (with or without its newline). Returns 0, or -EINVAL when it is not

@@ -796,6 +796,9 @@ static int packet_line(struct rp_run *r, struct load *L, char *line, size_t len,
 	p->reply_hex = rec.reply ? (uint32_t)strlen(rec.reply) : 0;
 	p->line_off = off;
 	p->line_len = (uint32_t)len;
+	/* the hex where it stands in the file, when it is the file's bytes as they are */
+	p->sent_at = !rec.o && rec.sent_plain ? (uint32_t)(rec.sent - line) : RP_AT_NONE;
+	p->reply_at = !rec.o && rec.reply_plain ? (uint32_t)(rec.reply - line) : RP_AT_NONE;
 	p->file = file;
 	if (rec.o) {
 		p->diff = cJSON_DetachItemFromObjectCaseSensitive(rec.o, "diff");
@@ -1343,6 +1346,13 @@ void rp_reread_init(struct rp_reread *rr)
 	rr->file = -1;
 }
 
+/* a string of n bytes at line[at], between quotes, with no quote or backslash in it */
+static bool at(const char *line, size_t len, uint32_t at, uint32_t n)
+{
+	return at > 0 && (size_t)at + n < len && line[at - 1] == '"' && line[at + n] == '"' && !memchr(line + at, '"', n) &&
+	       !memchr(line + at, '\\', n);
+}
+
 int rp_reread(const struct rp_run *r, struct rp_reread *rr, const struct rp_pkt *p, const char **sent,
 	      const char **reply)
 {
@@ -1380,6 +1390,18 @@ int rp_reread(const struct rp_run *r, struct rp_reread *rr, const struct rp_pkt 
 	}
 	memcpy(rr->line, rr->buf + (p->line_off - rr->lo), len);
 	rr->line[len] = '\0';
+	/* the hex where the first reading found it, if it is still there between its quotes */
+	if (p->sent_at != RP_AT_NONE && (!p->has_reply || p->reply_at != RP_AT_NONE) && at(rr->line, len, p->sent_at, p->sent_hex) &&
+	    (!p->has_reply || at(rr->line, len, p->reply_at, p->reply_hex))) {
+		rr->line[p->sent_at + p->sent_hex] = '\0';
+		*sent = rr->line + p->sent_at;
+		*reply = NULL;
+		if (p->has_reply) {
+			rr->line[p->reply_at + p->reply_hex] = '\0';
+			*reply = rr->line + p->reply_at;
+		}
+		return 0;
+	}
 	if (pl_rec_scan(rr->line, &rr->sc, &rr->rec))
 		pl_rec_parse(rr->line, &rr->rec);
 	if (rr->rec.type != PL_REC_PACKET)

@@ -30,6 +30,7 @@ struct rp_pkt {
 	uint32_t join;                            /* 1 + index in rp_run.joins; 0: no log line joined */
 	uint32_t sent_hex, reply_hex;             /* length of the hex strings (reply: when has_reply) */
 	uint32_t line_len;
+	uint32_t sent_at, reply_at;               /* where the hex starts in the line (RP_AT_NONE: read the line) */
 	uint64_t line_off;                        /* the line in rp_run.files[file] */
 	uint16_t file;
 	int8_t verdict;
@@ -41,6 +42,8 @@ struct rp_pkt {
 	double wall_sent_us, wall_reply_us;       /* approximate wall clock (µs since epoch) */
 	double decision_us;                       /* responder's total time; < 0 unknown */
 };
+
+#define RP_AT_NONE UINT32_MAX
 
 /* What the responder log line joined to a packet says. */
 struct rp_join {
