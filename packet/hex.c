@@ -37,12 +37,27 @@ static int is_space(int c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/* 1 + the digit's value; 0: not a hex digit */
+#define D(c, v) [c] = (v) + 1
+static const unsigned char hexv[256] = {
+	D('0', 0), D('1', 1), D('2', 2), D('3', 3), D('4', 4), D('5', 5), D('6', 6), D('7', 7), D('8', 8), D('9', 9),
+	D('a', 10), D('b', 11), D('c', 12), D('d', 13), D('e', 14), D('f', 15),
+	D('A', 10), D('B', 11), D('C', 12), D('D', 13), D('E', 14), D('F', 15),
+};
+#undef D
+
 int pl_hex_decode(const char *text, uint8_t *out, size_t cap, size_t *outlen, struct pl_err *err)
 {
-	size_t n = 0, col;
+	size_t n = 0, col = 0;
 	int hi = -1;
 
-	for (col = 0; text[col]; col++) {
+	/* the common case first: pairs of digits, nothing between them; the loop below
+	 * takes over at the first byte that is anything else, as if it had read these */
+	while (n < cap && hexv[(unsigned char)text[col]] && hexv[(unsigned char)text[col + 1]]) {
+		out[n++] = (uint8_t)((hexv[(unsigned char)text[col]] - 1) << 4 | (hexv[(unsigned char)text[col + 1]] - 1));
+		col += 2;
+	}
+	for (; text[col]; col++) {
 		int v;
 
 		if (is_space((unsigned char)text[col])) {

@@ -86,7 +86,7 @@ void pl_rec_out_free(struct pl_rec_out *w);
  *    "timing_us":{"queued":N[,"sent":N][,"first_byte":N][,"ttft":N],"total":N}
  *    [,"error":..]}
  * Optional strings are left out when NULL or empty, optional numbers when 0. */
-struct pl_rec_decision {
+struct pl_rec_decision_line {
 	uint64_t id;
 	double t_recv_us;
 	const uint8_t *in;
@@ -109,7 +109,7 @@ struct pl_rec_decision {
 
 /* The line into f through w's buffer (no cJSON: a log line per packet is most of the
  * responder's instructions, bench row 7). 0, or -ENOMEM / -EIO (nothing written). */
-int pl_rec_write_decision(struct pl_rec_out *w, FILE *f, const struct pl_rec_decision *d);
+int pl_rec_write_decision(struct pl_rec_out *w, FILE *f, const struct pl_rec_decision_line *d);
 
 
 /* ---- packets.jsonl: reading --------------------------------------------------------- */
@@ -127,7 +127,15 @@ struct pl_rec {
 	unsigned packet, rep, trial, extra_replies;
 	double t_sent_us, t_reply_us, rtt_us; /* t_reply_us, rtt_us: -1 when absent */
 	bool delivered_known, delivered;
-	const cJSON *diff;    /* the array, or NULL */
+	bool object;          /* the line is a JSON object */
+	bool packet_type;     /* ... whose "type" is "packet" */
+	const cJSON *diff;    /* the array, or NULL (pl_rec_parse) */
+	/* pl_rec_scan: the diff's strings (in the line), and whether the line had one */
+	const char *const *dstr;
+	size_t ndstr;
+	/* pl_rec_scan: "sent" / "reply" had no escape, so they are the line's own bytes where
+	 * they stand (a reader may find them there again by their offset in the line) */
+	bool sent_plain, reply_plain;
 };
 
 /* Parse one line (with or without its newline). Returns 0, or -EINVAL when it is not
@@ -135,6 +143,47 @@ struct pl_rec {
  * sent, verdict) has type PL_REC_OTHER. */
 int pl_rec_parse(const char *line, struct pl_rec *r);
 void pl_rec_free(struct pl_rec *r);
+
+/* The same fields without a cJSON tree, for reading packets.jsonl fast: line is one
+ * NUL-terminated line (no newline needed), which is changed only on success (its strings
+ * decoded and terminated in place; r's strings and dstr point into it; r->o and r->diff
+ * stay NULL). Returns 0, or 1 when the line must go to pl_rec_parse instead: anything
+ * this does not read exactly as cJSON would (it is not JSON, an escape other than
+ * \" \\ \/ \b \f \n \r \t or \u0001..\u007f, a key with an escape, nesting deeper than
+ * 32, a number of 63 characters or more, a "diff" that is not an array of strings, a
+ * byte-order mark, a locale whose decimal point is not '.'), so that the two agree on
+ * every line. s keeps the diff's string pointers between calls (pl_rec_scanner_free). */
+struct pl_rec_scanner {
+	const char **dstr;
+	size_t *dlen;
+	bool *desc;
+	size_t cap;
+};
+int pl_rec_scan(char *line, struct pl_rec_scanner *s, struct pl_rec *r);
+void pl_rec_scanner_free(struct pl_rec_scanner *s);
+
+/* ---- the responder's log: reading --------------------------------------------------- */
+
+/* What a report takes from one decision line: "in", "model", "t_recv_us",
+ * "timing_us"."total" and "tokens"' counts (and "thinking"), as pl_jstr / pl_jnum give
+ * them from a cJSON tree (absent or of another type: NULL, or the default: t_recv_us and
+ * total -1, tokens 0). Strings point into the line (pl_rec_scan_decision) or into o. */
+struct pl_rec_decision {
+	cJSON *o;             /* pl_rec_parse_decision's tree, NULL otherwise */
+	const char *in, *model;
+	size_t in_len;
+	double t_recv_us, total;
+	double tok[PL_TOK__COUNT], thinking;
+};
+
+/* Without a tree: line is one NUL-terminated line, changed in place on success (its
+ * strings decoded). 0, or 1 when the line must go to pl_rec_parse_decision: the same rule
+ * as pl_rec_scan (anything not read exactly as cJSON reads it), and a key of "tokens" or
+ * "timing_us" with an escape. */
+int pl_rec_scan_decision(char *line, struct pl_rec_decision *d);
+/* With cJSON: 0, or -EINVAL when the line is not a JSON object (d->in NULL). */
+int pl_rec_parse_decision(const char *line, struct pl_rec_decision *d);
+void pl_rec_decision_free(struct pl_rec_decision *d);
 
 /* ---- run.json ------------------------------------------------------------------------ */
 

@@ -94,6 +94,8 @@ int pl_report_compare(const char *dir_a, const char *dir_b, const char *prices, 
 		rp_free(&a);
 		return -EINVAL;
 	}
+	rp_print_warnings(&a, "pinglab compare", stderr);
+	rp_print_warnings(&b, "pinglab compare", stderr);
 	fprintf(out, "pinglab compare: A = %s%s, B = %s%s\n", a.run_id, a.simulated ? " (simulated)" : "", b.run_id,
 		b.simulated ? " (simulated)" : "");
 	if (a.stack != b.stack)

@@ -1,11 +1,14 @@
 #include "report/data.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/jsonnum.h"
 #include "packet/hex.h"
@@ -89,6 +92,72 @@ static int grow(void **v, size_t n, size_t size)
 	return 0;
 }
 
+/* Interned strings: a run of a million packets has a handful of distinct expect and note
+ * strings (and a note of its own per failure); each is stored once. Open addressing. */
+struct rp_strtab {
+	char **v;
+	size_t cap, n;
+};
+
+static const char *intern(struct rp_run *r, const char *s, int *rc)
+{
+	struct rp_strtab *t = r->strs;
+	size_t h = 14695981039346656037u, i;
+	const unsigned char *u;
+
+	if (!s)
+		return NULL;
+	if (!t && !(t = r->strs = calloc(1, sizeof(*t)))) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	if (2 * (t->n + 1) > t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 256, k;
+		char **v = calloc(cap, sizeof(*v));
+
+		if (!v) {
+			*rc = -ENOMEM;
+			return NULL;
+		}
+		for (k = 0; k < t->cap; k++)
+			if (t->v[k]) {
+				size_t g = 14695981039346656037u;
+
+				for (u = (const unsigned char *)t->v[k]; *u; u++)
+					g = (g ^ *u) * 1099511628211u;
+				for (i = g & (cap - 1); v[i]; i = (i + 1) & (cap - 1))
+					;
+				v[i] = t->v[k];
+			}
+		free(t->v);
+		t->v = v;
+		t->cap = cap;
+	}
+	for (u = (const unsigned char *)s; *u; u++)
+		h = (h ^ *u) * 1099511628211u;
+	for (i = h & (t->cap - 1); t->v[i]; i = (i + 1) & (t->cap - 1))
+		if (!strcmp(t->v[i], s))
+			return t->v[i];
+	if (!(t->v[i] = strdup(s))) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	t->n++;
+	return t->v[i];
+}
+
+static void strtab_free(struct rp_strtab *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->cap; i++)
+		free(t->v[i]);
+	free(t->v);
+	free(t);
+}
+
 static size_t find_cat(struct rp_run *r, const char *name, int *rc)
 {
 	size_t i;
@@ -103,7 +172,13 @@ static size_t find_cat(struct rp_run *r, const char *name, int *rc)
 	return r->ncats++;
 }
 
-static size_t find_target(struct rp_run *r, const char *name, int *rc)
+/* names of the targets a first reading found to be the kernel (see rp_load) */
+struct seeds {
+	char **v;
+	size_t n;
+};
+
+static size_t find_target_seeded(struct rp_run *r, const char *name, const struct seeds *seeds, int *rc)
 {
 	size_t i;
 
@@ -119,6 +194,9 @@ static size_t find_target(struct rp_run *r, const char *name, int *rc)
 		*rc = -ENOMEM;
 		return 0;
 	}
+	for (i = 0; seeds && i < seeds->n; i++)
+		if (!strcmp(seeds->v[i], name))
+			r->t[r->nt].kind_kernel = true;
 	return r->nt++;
 }
 
@@ -157,7 +235,7 @@ static double iso_to_us(const char *s)
 	return ((double)timegm(&tm) + frac) * 1e6;
 }
 
-static void load_run_json(struct rp_run *r, int *rc)
+static void load_run_json(struct rp_run *r, const struct seeds *seeds, int *rc)
 {
 	char path[4200];
 	char *txt;
@@ -183,7 +261,7 @@ static void load_run_json(struct rp_run *r, int *rc)
 	a = cJSON_GetObjectItemCaseSensitive(r->run, "targets");
 	cJSON_ArrayForEach(e, a)
 		if (cJSON_IsString(e))
-			find_target(r, e->valuestring, rc);
+			find_target_seeded(r, e->valuestring, seeds, rc);
 	/* the model targets: "models"; a run from before several models, its "model" */
 	a = pl_rec_run_models(r->run, &r->models_made);
 	cJSON_ArrayForEach(e, a) {
@@ -191,7 +269,7 @@ static void load_run_json(struct rp_run *r, int *rc)
 
 		if (!pl_jstr(e, "target"))
 			continue;
-		i = find_target(r, pl_jstr(e, "target"), rc);
+		i = find_target_seeded(r, pl_jstr(e, "target"), seeds, rc);
 		if (*rc)
 			return;
 		r->t[i].is_model = true;
@@ -212,253 +290,622 @@ static void load_run_json(struct rp_run *r, int *rc)
 	}
 }
 
-/* Copy a packet's strings into one allocation of its own (NULL stays NULL). */
-static int own_strings(struct rp_pkt *p, const char *expect, const char *sent, const char *reply,
-		       const char *note)
-{
-	const char *in[4] = { expect, sent, reply, note };
-	const char **out[4] = { &p->expect, &p->sent, &p->reply, &p->note };
-	size_t len = 0, k, at = 0;
-
-	for (k = 0; k < 4; k++)
-		len += in[k] ? strlen(in[k]) + 1 : 0;
-	p->strs = malloc(len ? len : 1);
-	if (!p->strs)
-		return -ENOMEM;
-	for (k = 0; k < 4; k++) {
-		*out[k] = NULL;
-		if (in[k]) {
-			size_t n = strlen(in[k]) + 1;
-
-			memcpy(p->strs + at, in[k], n);
-			*out[k] = p->strs + at;
-			at += n;
-		}
-	}
-	return 0;
-}
-
 /* A file of a run directory named in run.json: a plain name, nothing else. */
 static bool run_file(const char *name)
 {
 	return name && *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
 }
 
-static void load_packets(struct rp_run *r, const char *file, int *rc)
-{
-	char path[4200];
-	char *txt, *line, *save = NULL;
-	size_t ns_before;
-
-	snprintf(path, sizeof(path), "%s/%s", r->dir, file);
-	txt = slurp(path, NULL);
-	if (!txt)
-		return;
-	for (line = strtok_r(txt, "\n", &save); line && !*rc; line = strtok_r(NULL, "\n", &save)) {
-		struct pl_rec rec;
-		int v;
-		struct rp_pkt *p;
-
-		pl_rec_parse(line, &rec);
-		if (rec.type == PL_REC_UNMATCHED) {
-			r->unmatched++;
-			pl_rec_free(&rec);
-			continue;
-		}
-		/* the generator's record of a budget guard that stopped it */
-		if (rec.type == PL_REC_STOPPED) {
-			r->stopped_early = true;
-			if (!r->stopped[0] && rec.detail)
-				snprintf(r->stopped, sizeof(r->stopped), "%s", rec.detail);
-			pl_rec_free(&rec);
-			continue;
-		}
-		v = rec.type == PL_REC_PACKET ? pl_verdict_from_name(rec.verdict) : -1;
-		if (v < 0) {
-			const char *type = rec.o ? pl_jstr(rec.o, "type") : NULL;
-
-			if (!rec.o || (type && !strcmp(type, "packet")))
-				r->skipped_lines++;
-			pl_rec_free(&rec);
-			continue;
-		}
-		if (grow((void **)&r->p, r->np, sizeof(*r->p))) {
-			pl_rec_free(&rec);
-			*rc = -ENOMEM;
-			break;
-		}
-		p = &r->p[r->np++];
-		memset(p, 0, sizeof(*p));
-		ns_before = r->ns;
-		p->scn = find_scn(r, rec.scenario, rec.category, rc);
-		p->tgt = find_target(r, rec.target, rc);
-		if (*rc) {
-			pl_rec_free(&rec);
-			break;
-		}
-		if (rec.kind && !strcmp(rec.kind, "kernel"))
-			r->t[p->tgt].kind_kernel = true;
-		p->packet = rec.packet;
-		p->rep = rec.rep;
-		p->trial = rec.trial;
-		if (own_strings(p, rec.expect, rec.sent, rec.reply, rec.note)) {
-			pl_rec_free(&rec);
-			*rc = -ENOMEM;
-			break;
-		}
-		p->diff = cJSON_DetachItemFromObjectCaseSensitive(rec.o, "diff");
-		p->t_sent_us = rec.t_sent_us;
-		p->t_reply_us = rec.t_reply_us;
-		p->rtt_us = p->reply ? rec.rtt_us : -1;
-		p->verdict = v;
-		p->delivered_known = rec.delivered_known;
-		p->delivered = rec.delivered;
-		p->extra = rec.extra_replies;
-		p->decision_us = -1;
-		if (p->trial + 1 > r->repeat)
-			r->repeat = p->trial + 1;
-		/* the parsed line costs kilobytes: keep it only when a new scenario's id and
-		 * category point into it */
-		if (r->ns > ns_before) {
-			p->js = rec.o;
-			rec.o = NULL;
-		}
-		pl_rec_free(&rec);
-	}
-	free(txt);
-}
-
-static cJSON *load_log(const char *dir, const char *name)
-{
-	char path[4200];
-	char *txt, *line, *save = NULL;
-	cJSON *arr = cJSON_CreateArray();
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	txt = slurp(path, NULL);
-	if (!txt || !arr)
-		return free(txt), arr;
-	for (line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		cJSON *o = cJSON_Parse(line);
-
-		if (o && pl_jstr(o, "in"))
-			cJSON_AddItemToArray(arr, o);
-		else
-			cJSON_Delete(o);
-	}
-	free(txt);
-	return arr;
-}
-
-struct ent {
-	const char *in;
-	size_t order;
-	const cJSON *o;
-	bool used;
+/* Reading a file line by line: lines end at '\n', empty ones are passed over; a line with
+ * a NUL byte in it is handed out too, marked bad (the caller skips it and reads on). */
+struct lines {
+	int fd;
+	char *buf;
+	size_t cap, lo, hi;  /* buf[lo..hi) not yet handed out */
+	uint64_t base;       /* file offset of buf[0] */
+	uint64_t lineno;     /* of the line last handed out, from 1 (empty lines count) */
+	bool eof, nuls;      /* nuls: some byte read so far was a NUL */
+	bool bad, torn;      /* the line last handed out: has a NUL; ends the file without '\n' */
 };
 
-static int cmp_ent(const void *a, const void *b)
+static int lines_open(struct lines *l, int fd)
 {
-	const struct ent *x = a, *y = b;
-	int c = strcmp(x->in, y->in);
-
-	return c ? c : (x->order > y->order) - (x->order < y->order);
+	memset(l, 0, sizeof(*l));
+	l->fd = fd;
+	l->cap = 1 << 20;
+	l->buf = malloc(l->cap + 1);
+	return l->buf ? 0 : -ENOMEM;
 }
 
-
-/* Join one responder log to the packets of the target it served, in file order: the
- * reference's (model false), or model target `only`'s. */
-static int join(struct rp_run *r, const cJSON *log, bool model, size_t only)
+/* The next line (NUL-terminated in place, *len bytes, at file offset *off), or NULL. */
+static char *lines_next(struct lines *l, size_t *len, uint64_t *off, int *rc)
 {
-	size_t m = (size_t)cJSON_GetArraySize(log), i, k;
-	struct ent *e = m ? calloc(m, sizeof(*e)) : NULL;
-	const cJSON *o;
-	const char *dflt_model = NULL;
+	for (;;) {
+		char *s = l->buf + l->lo, *nl = memchr(s, '\n', l->hi - l->lo);
+		size_t n = nl ? (size_t)(nl - s) : l->hi - l->lo;
 
-	if (!m)
-		return 0;
-	if (!e)
-		return -ENOMEM;
-	if (model && only < r->nt)
-		dflt_model = pl_jstr(r->t[only].mobj, "model");
-	i = 0;
-	cJSON_ArrayForEach(o, log) {
-		e[i].in = pl_jstr(o, "in");
-		e[i].order = i;
-		e[i].o = o;
-		i++;
-	}
-	qsort(e, m, sizeof(*e), cmp_ent);
-	for (i = 0; i < r->np; i++) {
-		struct rp_pkt *p = &r->p[i];
-		struct rp_target *t = &r->t[p->tgt];
-		size_t lo = 0, hi = m;
-		const cJSON *tk;
-
-		if (t->kind_kernel || t->is_model != model || (model && p->tgt != only) ||
-		    (p->delivered_known && !p->delivered))
-			continue;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-
-			if (strcmp(e[mid].in, p->sent) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
+		if (nl || l->eof) {
+			if (!nl && !n)
+				return NULL;
+			l->lineno++;
+			s[n] = '\0';
+			*off = l->base + l->lo;
+			l->lo += n + (nl ? 1 : 0);
+			if (!n)
+				continue;
+			l->torn = !nl;
+			l->bad = l->nuls && memchr(s, '\0', n);
+			*len = n;
+			return s;
 		}
-		while (lo < m && e[lo].used && !strcmp(e[lo].in, p->sent))
-			lo++;
-		if (lo == m || strcmp(e[lo].in, p->sent))
-			continue;
-		e[lo].used = true;
-		p->log = e[lo].o;
-		tk = cJSON_GetObjectItemCaseSensitive(p->log, "tokens");
-		for (k = 0; k < PL_TOK__COUNT; k++)
-			p->tok[k] = pl_jnum(tk, pl_tok_key(k), 0);
-		p->thinking = pl_jnum(tk, "thinking", 0);
-		p->decision_us = pl_jnum(cJSON_GetObjectItemCaseSensitive(p->log, "timing_us"), "total", -1);
-		p->model = pl_jstr(p->log, "model");
-		if (!p->model || !*p->model)
-			p->model = dflt_model && *dflt_model ? dflt_model : NULL;
-		t->answered++;
-		{
-			double off = pl_jnum(p->log, "t_recv_us", -1);
+		/* no whole line in the buffer: move what is left to its start, grow if full, read */
+		if (l->lo) {
+			memmove(l->buf, s, l->hi - l->lo);
+			l->base += l->lo;
+			l->hi -= l->lo;
+			l->lo = 0;
+		}
+		if (l->hi == l->cap) {
+			char *nb = realloc(l->buf, 2 * l->cap + 1);
 
-			if (off > 0) {
-				off -= p->t_sent_us;
-				if (!t->wall_from_log || off < t->wall_offset_us)
-					t->wall_offset_us = off;
-				t->wall_from_log = true;
+			if (!nb) {
+				*rc = -ENOMEM;
+				return NULL;
+			}
+			l->buf = nb;
+			l->cap *= 2;
+		}
+		{
+			ssize_t k = read(l->fd, l->buf + l->hi, l->cap - l->hi);
+
+			if (k <= 0) {
+				l->eof = true;
+			} else {
+				l->nuls = l->nuls || memchr(l->buf + l->hi, '\0', (size_t)k);
+				l->hi += (size_t)k;
 			}
 		}
 	}
-	/* what no generator packet accounts for (e.g. a reply routed back into tun0) */
-	for (i = 0; i < m; i++) {
-		if (e[i].used)
+}
+
+/* A responder log, compact: per decision line (one with "in" a string) what a join
+ * takes from it, its "in" stored once per distinct value (as bytes when it is lowercase
+ * hex, else as it is), and a hash table from "in" to its lines in file order. A line's
+ * tokens and model (when it has any) are a struct rp_join of their own in rp_run.joins;
+ * the others share one per log. */
+struct dent {
+	uint32_t koff, klen;    /* its "in" in keys[]; klen's top bit: as bytes */
+	uint32_t next;          /* the next line with the same "in", NONE_E at the end */
+	uint32_t join;          /* 1 + index in rp_run.joins; top bit: joined */
+	double total, t_recv;   /* timing_us.total, t_recv_us (-1 absent) */
+};
+
+#define NONE_E UINT32_MAX
+#define USED_E 0x80000000u
+#define BYTES_K 0x80000000u
+
+struct logix {
+	struct dent *e;
+	size_t m;
+	uint8_t *keys;
+	size_t nkeys, capkeys;
+	uint32_t *slot, *shash, *scur; /* slot: 1 + first line of an "in"; scur: its first unused */
+	size_t cap;                    /* slots, a power of two (0: none) */
+	bool model;
+	size_t only;                   /* the model target it serves */
+	const char *dflt_model;        /* interned */
+	uint32_t plain;                /* the join of lines without tokens or a model; 0 none yet */
+};
+
+/* What rp_load carries while it reads: the logs to join, the record scanner. */
+struct load {
+	struct seeds seeds;
+	struct logix *lx;   /* [0]: the reference's; then one per model target */
+	size_t nlx;
+	struct pl_rec_scanner sc;
+	uint8_t *sent_buf, *ans_buf;
+	uint8_t *kbuf;      /* a key's bytes */
+	size_t kcap;
+	bool flip;          /* a target turned out to be the kernel after packets of it were read */
+};
+
+/* "in" (or a packet's "sent") as a key: its bytes when it is lowercase hex of even length
+ * (that spelling is one-to-one), else the string itself; the same key iff the same string. */
+static int key_of(struct load *L, const char *s, size_t n, const uint8_t **k, uint32_t *klen)
+{
+	size_t i;
+
+	if (n > 0x7fffffffu)
+		return -E2BIG;
+	if (!(n & 1)) {
+		for (i = 0; i < n; i++)
+			if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+				break;
+		if (i == n) {
+			if (n / 2 > L->kcap) {
+				uint8_t *nb = realloc(L->kbuf, n / 2);
+
+				if (!nb)
+					return -ENOMEM;
+				L->kbuf = nb;
+				L->kcap = n / 2;
+			}
+			for (i = 0; i < n / 2; i++)
+				L->kbuf[i] = (uint8_t)(pl_hex_digit(s[2 * i]) << 4 | pl_hex_digit(s[2 * i + 1]));
+			*k = L->kbuf;
+			*klen = (uint32_t)(n / 2) | BYTES_K;
+			return 0;
+		}
+	}
+	*k = (const uint8_t *)s;
+	*klen = (uint32_t)n;
+	return 0;
+}
+
+static uint32_t key_hash(const uint8_t *k, uint32_t klen)
+{
+	uint64_t h = 14695981039346656037u ^ klen;
+	size_t i, n = klen & ~BYTES_K;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, k + i, 8);
+		h = (h ^ w) * 0x100000001b3u;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ k[i]) * 1099511628211u;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}
+
+/* The slot of key k: its own, or the empty one where it would go. */
+static size_t key_slot(const struct logix *x, const uint8_t *k, uint32_t klen, uint32_t h)
+{
+	size_t i;
+
+	for (i = h & (x->cap - 1); x->slot[i]; i = (i + 1) & (x->cap - 1)) {
+		const struct dent *e = &x->e[x->slot[i] - 1];
+
+		if (x->shash[i] == h && e->klen == klen && !memcmp(x->keys + e->koff, k, klen & ~BYTES_K))
+			break;
+	}
+	return i;
+}
+
+static int logix_rehash(struct logix *x)
+{
+	size_t cap = x->cap ? 2 * x->cap : 1024, i, j;
+	uint32_t *slot = calloc(cap, sizeof(*slot)), *sh = malloc(cap * sizeof(*sh)), *sc = malloc(cap * sizeof(*sc));
+
+	if (!slot || !sh || !sc) {
+		free(slot);
+		free(sh);
+		free(sc);
+		return -ENOMEM;
+	}
+	for (i = 0; i < x->cap; i++) {
+		if (!x->slot[i])
+			continue;
+		for (j = x->shash[i] & (cap - 1); slot[j]; j = (j + 1) & (cap - 1))
+			;
+		slot[j] = x->slot[i];
+		sh[j] = x->shash[i];
+		sc[j] = x->scur[i];
+	}
+	free(x->slot);
+	free(x->shash);
+	free(x->scur);
+	x->slot = slot;
+	x->shash = sh;
+	x->scur = sc;
+	x->cap = cap;
+	return 0;
+}
+
+/* Bit-for-bit zero: a -0 token count prints as "-0" and must keep its own join. */
+static bool zero_bits(double v)
+{
+	uint64_t u;
+
+	memcpy(&u, &v, sizeof(u));
+	return !u;
+}
+
+static int add_join(struct rp_run *r, const double tok[PL_TOK__COUNT], double thinking, const char *model, uint32_t *out)
+{
+	struct rp_join *j;
+
+	if (r->njoins >= USED_E - 1 || grow((void **)&r->joins, r->njoins, sizeof(*r->joins)))
+		return -ENOMEM;
+	j = &r->joins[r->njoins++];
+	memcpy(j->tok, tok, sizeof(j->tok));
+	j->thinking = thinking;
+	j->model = model;
+	*out = (uint32_t)r->njoins;
+	return 0;
+}
+
+/* One decision line into x (during build: scur holds the last line of each "in"). */
+static int log_line(struct rp_run *r, struct load *L, struct logix *x, const struct pl_rec_decision *d)
+{
+	static const double none[PL_TOK__COUNT] = { 0 };
+	const uint8_t *k;
+	uint32_t klen, h;
+	struct dent *e;
+	size_t i, n;
+	int rc;
+
+	if (!d->in)
+		return 0;
+	if ((rc = key_of(L, d->in, d->in_len, &k, &klen)))
+		return rc;
+	if (x->m >= USED_E - 1 || grow((void **)&x->e, x->m, sizeof(*x->e)))
+		return -ENOMEM;
+	if (2 * (x->m + 1) > x->cap && logix_rehash(x))
+		return -ENOMEM;
+	e = &x->e[x->m];
+	e->klen = klen;
+	e->next = NONE_E;
+	e->total = d->total;
+	e->t_recv = d->t_recv_us;
+	h = key_hash(k, klen);
+	i = key_slot(x, k, klen, h);
+	if (x->slot[i]) {
+		e->koff = x->e[x->slot[i] - 1].koff;
+		x->e[x->scur[i]].next = (uint32_t)x->m;
+		x->scur[i] = (uint32_t)x->m;
+	} else {
+		n = klen & ~BYTES_K;
+		if (x->nkeys + n > UINT32_MAX)
+			return -E2BIG;
+		if (x->nkeys + n > x->capkeys) {
+			size_t cap = x->capkeys ? x->capkeys : 1 << 16;
+			uint8_t *nk;
+
+			while (cap < x->nkeys + n)
+				cap *= 2;
+			if (!(nk = realloc(x->keys, cap)))
+				return -ENOMEM;
+			x->keys = nk;
+			x->capkeys = cap;
+		}
+		memcpy(x->keys + x->nkeys, k, n);
+		e->koff = (uint32_t)x->nkeys;
+		x->nkeys += n;
+		x->slot[i] = (uint32_t)x->m + 1;
+		x->shash[i] = h;
+		x->scur[i] = (uint32_t)x->m;
+	}
+	/* the join: its own when the line has tokens or a model, else the log's plain one */
+	{
+		const char *model = d->model && *d->model ? d->model : x->dflt_model;
+		bool own = d->model && *d->model;
+
+		for (n = 0; n < PL_TOK__COUNT; n++)
+			own = own || !zero_bits(d->tok[n]);
+		own = own || !zero_bits(d->thinking);
+		if (own) {
+			model = intern(r, model, &rc);
+			if (rc || (rc = add_join(r, d->tok, d->thinking, model, &e->join)))
+				return rc;
+		} else {
+			if (!x->plain && (rc = add_join(r, none, 0, x->dflt_model, &x->plain)))
+				return rc;
+			e->join = x->plain;
+		}
+	}
+	x->m++;
+	return 0;
+}
+
+/* Read a responder log into x, a line at a time. A missing log is an empty one. */
+static int load_log(struct rp_run *r, struct load *L, struct logix *x, const char *name, bool model, size_t only)
+{
+	char path[4200];
+	struct lines l;
+	struct pl_rec_decision d;
+	char *line;
+	size_t len, i;
+	uint64_t off;
+	int fd, rc = 0;
+
+	memset(x, 0, sizeof(*x));
+	x->model = model;
+	x->only = only;
+	if (model && only < r->nt) {
+		const char *m = pl_jstr(r->t[only].mobj, "model");
+
+		x->dflt_model = m && *m ? intern(r, m, &rc) : NULL;
+		if (rc)
+			return rc;
+	}
+	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (lines_open(&l, fd)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (!rc && (line = lines_next(&l, &len, &off, &rc))) {
+		if (l.bad)
+			continue;
+		if (pl_rec_scan_decision(line, &d))
+			pl_rec_parse_decision(line, &d);
+		rc = log_line(r, L, x, &d);
+		pl_rec_decision_free(&d);
+	}
+	close(fd);
+	free(l.buf);
+	/* from here scur is the first unused line of each "in" */
+	for (i = 0; i < x->cap; i++)
+		if (x->slot[i])
+			x->scur[i] = x->slot[i] - 1;
+	return rc;
+}
+
+static void logix_free(struct logix *x)
+{
+	free(x->e);
+	free(x->keys);
+	free(x->slot);
+	free(x->shash);
+	free(x->scur);
+	memset(x, 0, sizeof(*x));
+}
+
+/* Join packet p (just read, with the bytes it sent) to the first unused entry of its
+ * responder's log that answered those bytes, in file order: the reference's log for the
+ * reference target, model target k's own log for k. */
+static int join(struct rp_run *r, struct load *L, struct rp_pkt *p, const char *sent)
+{
+	struct rp_target *t = &r->t[p->tgt];
+	struct logix *x = NULL;
+	struct dent *e;
+	const uint8_t *kb;
+	uint32_t klen, h;
+	size_t k, i;
+	int rc;
+
+	if (t->kind_kernel || (p->delivered_known && !p->delivered))
+		return 0;
+	for (k = 0; k < L->nlx && !x; k++)
+		if (L->lx[k].model == t->is_model && (!t->is_model || L->lx[k].only == p->tgt))
+			x = &L->lx[k];
+	if (!x || !x->m)
+		return 0;
+	if ((rc = key_of(L, sent, p->sent_hex, &kb, &klen)))
+		return rc == -E2BIG ? 0 : rc;
+	h = key_hash(kb, klen);
+	i = key_slot(x, kb, klen, h);
+	if (!x->slot[i] || x->scur[i] == NONE_E)
+		return 0;
+	e = &x->e[x->scur[i]];
+	x->scur[i] = e->next;
+	p->join = e->join;
+	e->join |= USED_E;
+	p->decision_us = e->total;
+	t->answered++;
+	if (e->t_recv > 0) {
+		double off = e->t_recv - p->t_sent_us;
+
+		if (!t->wall_from_log || off < t->wall_offset_us)
+			t->wall_offset_us = off;
+		t->wall_from_log = true;
+	}
+	return 0;
+}
+
+/* What no generator packet accounts for (e.g. a reply routed back into tun0). */
+static void unattributed(struct rp_run *r, const struct logix *x)
+{
+	size_t i, k, j;
+
+	for (i = 0; i < x->m; i++) {
+		const struct rp_join *jn = &r->joins[(x->e[i].join & ~USED_E) - 1];
+
+		if (x->e[i].join & USED_E)
 			continue;
 		for (k = 0; k < r->nt; k++) {
 			struct rp_target *t = &r->t[k];
-			const cJSON *tk = cJSON_GetObjectItemCaseSensitive(e[i].o, "tokens");
-			size_t j;
 
-			if (t->kind_kernel || t->is_model != model || (model && k != only))
+			if (t->kind_kernel || t->is_model != x->model || (x->model && k != x->only))
 				continue;
 			t->unattributed++;
 			for (j = 0; j < PL_TOK__COUNT; j++)
-				t->unattributed_tok[j] += pl_jnum(tk, pl_tok_key(j), 0);
+				t->unattributed_tok[j] += jn->tok[j];
 			break;
 		}
 	}
-	free(e);
+}
+
+/* The kind of answer the stack's reference gives the packet sent as hex. */
+static uint8_t answer_of(const struct rp_run *r, struct load *L, bool kernel, const char *sent)
+{
+	size_t n = 0, an = 0;
+	struct pl_decision d;
+
+	if (!pl_hex_decode(sent, L->sent_buf, 65536, &n, NULL) &&
+	    r->stack->reply(L->sent_buf, n, kernel ? 0x0a4d0101u : PL_RESPONDER_ADDR, L->ans_buf, 65600, &an, &d, NULL) == 0 &&
+	    d.action == PL_ACTION_REPLY)
+		return (uint8_t)pl_answer_of(L->ans_buf, an);
+	return PL_ANS_DROP;
+}
+
+/* One line of a packets file: counted, or a packet kept in its compact form. */
+static int packet_line(struct rp_run *r, struct load *L, char *line, size_t len, uint64_t off, uint16_t file)
+{
+	struct pl_rec rec;
+	struct rp_pkt *p;
+	struct rp_target *t;
+	int v, rc = 0;
+	size_t i;
+
+	if (pl_rec_scan(line, &L->sc, &rec))
+		pl_rec_parse(line, &rec);
+	if (rec.type == PL_REC_UNMATCHED) {
+		r->unmatched++;
+		goto out;
+	}
+	/* the generator's record of a budget guard that stopped it */
+	if (rec.type == PL_REC_STOPPED) {
+		r->stopped_early = true;
+		if (!r->stopped[0] && rec.detail)
+			snprintf(r->stopped, sizeof(r->stopped), "%s", rec.detail);
+		goto out;
+	}
+	v = rec.type == PL_REC_PACKET ? pl_verdict_from_name(rec.verdict) : -1;
+	if (v < 0) {
+		/* not JSON, or a packet record that lacks what makes one */
+		if (!rec.object || rec.packet_type)
+			r->skipped_lines++;
+		goto out;
+	}
+	if (grow((void **)&r->p, r->np, sizeof(*r->p))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	p = &r->p[r->np++];
+	memset(p, 0, sizeof(*p));
+	{
+		const char *id = intern(r, rec.scenario, &rc), *cat = intern(r, rec.category, &rc);
+
+		if (rc)
+			goto out;
+		p->scn = (uint32_t)find_scn(r, id, cat, &rc);
+	}
+	p->tgt = (uint32_t)find_target_seeded(r, rec.target, &L->seeds, &rc);
+	if (rc)
+		goto out;
+	t = &r->t[p->tgt];
+	if (rec.kind && !strcmp(rec.kind, "kernel")) {
+		if (!t->kind_kernel && t->loaded)
+			L->flip = true;
+		t->kind_kernel = true;
+	}
+	t->loaded++;
+	p->packet = rec.packet;
+	p->rep = rec.rep;
+	p->trial = rec.trial;
+	p->expect = intern(r, rec.expect, &rc);
+	p->note = intern(r, rec.note, &rc);
+	p->sent_hex = (uint32_t)strlen(rec.sent);
+	p->has_reply = rec.reply != NULL;
+	p->reply_hex = rec.reply ? (uint32_t)strlen(rec.reply) : 0;
+	p->line_off = off;
+	p->line_len = (uint32_t)len;
+	/* the hex where it stands in the file, when it is the file's bytes as they are */
+	p->sent_at = !rec.o && rec.sent_plain ? (uint32_t)(rec.sent - line) : RP_AT_NONE;
+	p->reply_at = !rec.o && rec.reply_plain ? (uint32_t)(rec.reply - line) : RP_AT_NONE;
+	p->file = file;
+	if (rec.o) {
+		p->diff = cJSON_DetachItemFromObjectCaseSensitive(rec.o, "diff");
+	} else if (rec.ndstr) {
+		if (!(p->diff = cJSON_CreateArray()))
+			rc = -ENOMEM;
+		for (i = 0; i < rec.ndstr && !rc; i++) {
+			cJSON *e = cJSON_CreateString(rec.dstr[i]);
+
+			if (!e || !cJSON_AddItemToArray(p->diff, e)) {
+				cJSON_Delete(e);
+				rc = -ENOMEM;
+			}
+		}
+	}
+	p->t_sent_us = rec.t_sent_us;
+	p->t_reply_us = rec.t_reply_us;
+	p->rtt_us = p->has_reply ? rec.rtt_us : -1;
+	p->verdict = (int8_t)v;
+	p->delivered_known = rec.delivered_known;
+	p->delivered = rec.delivered;
+	p->extra = rec.extra_replies;
+	p->decision_us = -1;
+	p->answer = answer_of(r, L, t->kind_kernel, rec.sent);
+	if (p->trial + 1 > r->repeat)
+		r->repeat = p->trial + 1;
+	if (!rc)
+		rc = join(r, L, p, rec.sent);
+out:
+	pl_rec_free(&rec);
+	return rc;
+}
+
+/* A line for whoever shows the report to a person (rp_run.warnings). */
+static int __attribute__((format(printf, 2, 3))) warn(struct rp_run *r, const char *fmt, ...)
+{
+	va_list ap;
+	size_t had = r->warnings ? strlen(r->warnings) : 0;
+	int n;
+	char *w;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(w = realloc(r->warnings, had + (size_t)n + 2)))
+		return -ENOMEM;
+	r->warnings = w;
+	va_start(ap, fmt);
+	vsnprintf(w + had, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	w[had + (size_t)n] = '\n';
+	w[had + (size_t)n + 1] = '\0';
 	return 0;
+}
+
+static void load_packets(struct rp_run *r, struct load *L, const char *file, int *rc)
+{
+	char path[4200];
+	struct lines l;
+	char *line;
+	size_t len;
+	uint64_t off;
+	int fd;
+	struct rp_file *f;
+	size_t bad = 0;
+	uint64_t first = 0;
+	bool torn = false;
+
+	snprintf(path, sizeof(path), "%s/%s", r->dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (r->nfiles >= UINT16_MAX || grow((void **)&r->files, r->nfiles, sizeof(*r->files)) || lines_open(&l, fd)) {
+		close(fd);
+		*rc = -ENOMEM;
+		return;
+	}
+	f = &r->files[r->nfiles];
+	snprintf(f->name, sizeof(f->name), "%s", file);
+	f->fd = fd;
+	while (!*rc && (line = lines_next(&l, &len, &off, rc))) {
+		size_t before = r->skipped_lines;
+
+		if (l.bad)
+			r->skipped_lines++; /* a NUL byte: not a line of JSON, whatever precedes it */
+		else
+			*rc = packet_line(r, L, line, len, off, (uint16_t)r->nfiles);
+		if (r->skipped_lines != before) {
+			if (!bad++)
+				first = l.lineno;
+			torn = l.torn;
+		}
+	}
+	r->nfiles++;
+	free(l.buf);
+	/* one warning a file; a torn last line alone is what a killed run leaves: silent */
+	if (bad && !(bad == 1 && torn) && !*rc)
+		*rc = warn(r, "%s/%s:%llu: not a record (%zu line%s skipped)", r->dir, file, (unsigned long long)first, bad,
+			   bad == 1 ? "" : "s");
 }
 
 static void dist(double *v, size_t n, struct rp_dist *d)
 {
 	d->n = n;
-	d->p50 = pl_stat_percentile(v, n, 50);
-	d->p90 = pl_stat_percentile(v, n, 90);
-	d->p99 = pl_stat_percentile(v, n, 99);
+	d->p50 = pl_stat_percentile(v, n, 50); /* sorts v */
+	d->p90 = pl_stat_percentile_sorted(v, n, 90);
+	d->p99 = pl_stat_percentile_sorted(v, n, 99);
 	d->max = n ? v[n - 1] : NAN;
 }
 
@@ -481,12 +928,9 @@ static int aggregate(struct rp_run *r)
 	size_t *idx = calloc(r->np + 1, sizeof(*idx));
 	double *v = calloc(r->np + 1, sizeof(*v)), *acc = calloc(r->ns + 1, sizeof(double) * 4);
 	unsigned char *trial = calloc(R, 1);
-	uint8_t *sent_buf = malloc(65536), *ans_buf = malloc(65600);
 	int rc = 0;
 
-	if (!r->stack)
-		r->stack = pl_stack(PL_STACK_ECHO);
-	if (!idx || !v || !acc || !trial || !sent_buf || !ans_buf) {
+	if (!idx || !v || !acc || !trial) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -532,24 +976,16 @@ static int aggregate(struct rp_run *r)
 		t->pass += p->verdict == V_PASS;
 		t->cat_total[s->cat]++;
 		t->cat_pass[s->cat] += p->verdict == V_PASS;
-		if (p->sent) {
-			/* the kind of answer the stack's reference gives this packet */
-			size_t n = 0, an = 0;
-			struct pl_decision d;
-			enum pl_answer a;
+		/* the kind of answer the stack's reference gives this packet (read with it) */
+		t->ans_total[p->answer]++;
+		t->ans_pass[p->answer] += p->verdict == V_PASS;
+		{
+			const struct rp_join *j = rp_join_of(r, p);
 
-			if (!pl_hex_decode(p->sent, sent_buf, 65536, &n, NULL) &&
-			    r->stack->reply(sent_buf, n, t->kind_kernel ? 0x0a4d0101u : PL_RESPONDER_ADDR, ans_buf, 65600, &an, &d,
-					    NULL) == 0 && d.action == PL_ACTION_REPLY)
-				a = pl_answer_of(ans_buf, an);
-			else
-				a = PL_ANS_DROP;
-			t->ans_total[a]++;
-			t->ans_pass[a] += p->verdict == V_PASS;
+			for (k = 0; k < PL_TOK__COUNT; k++)
+				t->tok[k] += j ? j->tok[k] : 0;
+			t->thinking += j ? j->thinking : 0;
 		}
-		for (k = 0; k < PL_TOK__COUNT; k++)
-			t->tok[k] += p->tok[k];
-		t->thinking += p->thinking;
 		if (p->expect && (!s->expect || (!t->kind_kernel && !s->expect_rsp))) {
 			s->expect = p->expect;
 			s->expect_rsp = !t->kind_kernel;
@@ -580,6 +1016,7 @@ static int aggregate(struct rp_run *r)
 		struct rp_result *res = &r->s[p0->scn].res[p0->tgt];
 
 		memset(trial, 0, R);
+		res->first = i;
 		res->present = true;
 		res->verdict = V_PASS;
 		res->expect = p0->expect;
@@ -592,7 +1029,7 @@ static int aggregate(struct rp_run *r)
 			if (p->rtt_us >= 0)
 				v[n++] = p->rtt_us;
 			for (q = 0; q < PL_TOK__COUNT; q++)
-				res->tok[q] += p->tok[q];
+				res->tok[q] += p->join ? r->joins[p->join - 1].tok[q] : 0;
 			if (p->trial < R)
 				trial[p->trial] = p->verdict == V_PASS && trial[p->trial] != 2 ? 1 : 2;
 		}
@@ -636,12 +1073,13 @@ static int aggregate(struct rp_run *r)
 		}
 	}
 out:
-	free(idx);
+	if (rc)
+		free(idx);
+	else
+		r->grp = idx;
 	free(v);
 	free(acc);
 	free(trial);
-	free(sent_buf);
-	free(ans_buf);
 	return rc;
 }
 
@@ -693,20 +1131,22 @@ static void price(struct rp_run *r)
 		}
 		/* priced as: the model id its answers report, else the one the run asked for */
 		for (i = 0; i < r->np && !t->model_id[0]; i++)
-			if (r->p[i].tgt == k && r->p[i].model)
-				snprintf(t->model_id, sizeof(t->model_id), "%s", r->p[i].model);
+			if (r->p[i].tgt == k && rp_join_of(r, &r->p[i]) && rp_join_of(r, &r->p[i])->model)
+				snprintf(t->model_id, sizeof(t->model_id), "%s", rp_join_of(r, &r->p[i])->model);
 		if (!t->model_id[0] && dflt)
 			snprintf(t->model_id, sizeof(t->model_id), "%s", dflt);
 		for (i = 0; i < r->np; i++) {
 			const struct rp_pkt *p = &r->p[i];
-			const char *model = p->model ? p->model : t->model_id;
+			const struct rp_join *j = rp_join_of(r, p);
+			const char *model;
 			double usd;
 
-			if (p->tgt != k || !p->log)
+			if (p->tgt != k || !j)
 				continue;
-			if (!p->tok[0] && !p->tok[1] && !p->tok[2] && !p->tok[3])
+			model = j->model ? j->model : t->model_id;
+			if (!j->tok[0] && !j->tok[1] && !j->tok[2] && !j->tok[3])
 				continue; /* nothing spent (e.g. a failed request) */
-			if (!pl_mrow_cost(priced ? &own : r->have_prices ? pl_mtab_find(&r->prices, model) : NULL, p->tok, &usd))
+			if (!pl_mrow_cost(priced ? &own : r->have_prices ? pl_mtab_find(&r->prices, model) : NULL, j->tok, &usd))
 				known = false;
 			sum += usd;
 		}
@@ -721,13 +1161,82 @@ static void price(struct rp_run *r)
 	}
 }
 
-int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err *err)
+/* Read the run directory once: run.json, the responder logs, then every packets file,
+ * each packet joined to its log line and classified as it is read. -EAGAIN: a target's
+ * records said "kind":"kernel" only after some of its packets had been read as a
+ * responder's; the caller reads again, knowing. */
+static int load_once(struct rp_run *r, struct load *L)
 {
 	size_t k, nt;
+	int rc = 0;
+
+	load_run_json(r, &L->seeds, &rc);
+	if (rc)
+		return rc;
+	if (!r->stack)
+		r->stack = pl_stack(PL_STACK_ECHO);
+	L->lx = calloc(1 + r->nt, sizeof(*L->lx));
+	L->sent_buf = malloc(65536);
+	L->ans_buf = malloc(65600);
+	if (!L->lx || !L->sent_buf || !L->ans_buf)
+		return -ENOMEM;
+	if ((rc = load_log(r, L, &L->lx[L->nlx++], "responder-reference.jsonl", false, 0)))
+		return rc;
+	for (k = 0, nt = r->nt; k < nt; k++) {
+		const char *log = pl_jstr(r->t[k].mobj, "log");
+
+		if (!r->t[k].is_model)
+			continue;
+		if ((rc = load_log(r, L, &L->lx[L->nlx++], run_file(log) ? log : "responder-llm.jsonl", true, k)))
+			return rc;
+	}
+	load_packets(r, L, "packets.jsonl", &rc);
+	/* a run killed in its model phase: each model target's records are still in a file
+	 * of its own (a finished run has appended them to packets.jsonl) */
+	for (k = 0, nt = r->nt; k < nt && !rc; k++)
+		if (r->t[k].is_model && run_file(pl_jstr(r->t[k].mobj, "packets")) &&
+		    strcmp(pl_jstr(r->t[k].mobj, "packets"), "packets.jsonl"))
+			load_packets(r, L, pl_jstr(r->t[k].mobj, "packets"), &rc);
+	if (rc)
+		return rc;
+	if (L->flip)
+		return -EAGAIN;
+	for (k = 0; k < L->nlx; k++)
+		unattributed(r, &L->lx[k]);
+	return 0;
+}
+
+static void load_free(struct load *L, bool seeds)
+{
+	size_t k;
+
+	for (k = 0; k < L->nlx; k++)
+		logix_free(&L->lx[k]);
+	free(L->lx);
+	L->lx = NULL;
+	L->nlx = 0;
+	free(L->sent_buf);
+	free(L->ans_buf);
+	free(L->kbuf);
+	L->kbuf = NULL;
+	L->kcap = 0;
+	L->sent_buf = L->ans_buf = NULL;
+	L->flip = false;
+	pl_rec_scanner_free(&L->sc);
+	for (k = 0; seeds && k < L->seeds.n; k++)
+		free(L->seeds.v[k]);
+	if (seeds)
+		free(L->seeds.v);
+}
+
+int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err *err)
+{
+	struct load L = { 0 };
 	int rc = 0;
 	const char *base;
 	char path[4200];
 	FILE *f;
+	size_t k;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->dir, sizeof(r->dir), "%s", dir);
@@ -745,34 +1254,30 @@ int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err
 			return -EINVAL;
 		r->have_prices = true;
 	}
-	load_run_json(r, &rc);
-	if (!rc)
-		load_packets(r, "packets.jsonl", &rc);
-	/* a run killed in its model phase: each model target's records are still in a file
-	 * of its own (a finished run has appended them to packets.jsonl) */
-	for (k = 0, nt = r->nt; k < nt && !rc; k++)
-		if (r->t[k].is_model && run_file(pl_jstr(r->t[k].mobj, "packets")) &&
-		    strcmp(pl_jstr(r->t[k].mobj, "packets"), "packets.jsonl"))
-			load_packets(r, pl_jstr(r->t[k].mobj, "packets"), &rc);
+	rc = load_once(r, &L);
+	if (rc == -EAGAIN) {
+		/* again, with every target known to be the kernel a kernel from the start */
+		struct pl_mtab keep = r->prices;
+		bool have = r->have_prices;
+
+		L.seeds.v = calloc(r->nt + 1, sizeof(*L.seeds.v));
+		for (k = 0; L.seeds.v && k < r->nt; k++)
+			if (r->t[k].kind_kernel && !(L.seeds.v[L.seeds.n++] = strdup(r->t[k].name)))
+				break;
+		rc = !L.seeds.v || (L.seeds.n && !L.seeds.v[L.seeds.n - 1]) ? -ENOMEM : 0;
+		memset(&r->prices, 0, sizeof(r->prices));
+		r->have_prices = false;
+		rp_free(r);
+		snprintf(r->dir, sizeof(r->dir), "%s", dir);
+		r->prices = keep;
+		r->have_prices = have;
+		load_free(&L, false);
+		if (!rc)
+			rc = load_once(r, &L);
+	}
+	load_free(&L, true);
 	if (rc)
 		goto fail;
-	r->logs = calloc(1 + r->nt, sizeof(*r->logs));
-	if (!r->logs || !(r->logs[r->nlogs++] = load_log(dir, "responder-reference.jsonl")) ||
-	    join(r, r->logs[0], false, 0)) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	for (k = 0, nt = r->nt; k < nt; k++) {
-		const char *log = pl_jstr(r->t[k].mobj, "log");
-
-		if (!r->t[k].is_model)
-			continue;
-		if (!(r->logs[r->nlogs++] = load_log(dir, run_file(log) ? log : "responder-llm.jsonl")) ||
-		    join(r, r->logs[r->nlogs - 1], true, k)) {
-			rc = -ENOMEM;
-			goto fail;
-		}
-	}
 	if (aggregate(r)) {
 		rc = -ENOMEM;
 		goto fail;
@@ -800,11 +1305,8 @@ void rp_free(struct rp_run *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->np; i++) {
-		cJSON_Delete(r->p[i].js);
+	for (i = 0; i < r->np; i++)
 		cJSON_Delete(r->p[i].diff);
-		free(r->p[i].strs);
-	}
 	free(r->p);
 	for (i = 0; i < r->nt; i++) {
 		struct rp_target *t = &r->t[i];
@@ -825,13 +1327,107 @@ void rp_free(struct rp_run *r)
 	for (i = 0; i < r->ncats; i++)
 		free(r->cats[i]);
 	free(r->cats);
-	for (i = 0; i < r->nlogs; i++)
-		cJSON_Delete(r->logs[i]);
-	free(r->logs);
+	free(r->joins);
+	free(r->grp);
+	for (i = 0; i < r->nfiles; i++)
+		close(r->files[i].fd);
+	free(r->files);
+	strtab_free(r->strs);
+	free(r->warnings);
 	cJSON_Delete(r->models_made);
 	cJSON_Delete(r->run);
 	pl_mtab_free(&r->prices);
 	memset(r, 0, sizeof(*r));
+}
+
+void rp_reread_init(struct rp_reread *rr)
+{
+	memset(rr, 0, sizeof(*rr));
+	rr->file = -1;
+}
+
+/* a string of n bytes at line[at], between quotes, with no quote or backslash in it */
+static bool at(const char *line, size_t len, uint32_t at, uint32_t n)
+{
+	return at > 0 && (size_t)at + n < len && line[at - 1] == '"' && line[at + n] == '"' && !memchr(line + at, '"', n) &&
+	       !memchr(line + at, '\\', n);
+}
+
+int rp_reread(const struct rp_run *r, struct rp_reread *rr, const struct rp_pkt *p, const char **sent,
+	      const char **reply)
+{
+	size_t len = p->line_len;
+
+	pl_rec_free(&rr->rec);
+	if (p->file >= r->nfiles)
+		return -EINVAL;
+	if (rr->file != p->file || p->line_off < rr->lo || p->line_off + len > rr->lo + rr->n) {
+		size_t want = len > (1u << 20) ? len : 1u << 20;
+		ssize_t k;
+
+		if (want > rr->cap) {
+			char *nb = realloc(rr->buf, want);
+
+			if (!nb)
+				return -ENOMEM;
+			rr->buf = nb;
+			rr->cap = want;
+		}
+		rr->file = p->file;
+		rr->lo = p->line_off;
+		k = pread(r->files[p->file].fd, rr->buf, rr->cap, (off_t)p->line_off);
+		rr->n = k > 0 ? (size_t)k : 0;
+		if (rr->n < len)
+			return -EIO;
+	}
+	if (len + 1 > rr->linecap) {
+		char *nl = realloc(rr->line, len + 1);
+
+		if (!nl)
+			return -ENOMEM;
+		rr->line = nl;
+		rr->linecap = len + 1;
+	}
+	memcpy(rr->line, rr->buf + (p->line_off - rr->lo), len);
+	rr->line[len] = '\0';
+	/* the hex where the first reading found it, if it is still there between its quotes */
+	if (p->sent_at != RP_AT_NONE && (!p->has_reply || p->reply_at != RP_AT_NONE) && at(rr->line, len, p->sent_at, p->sent_hex) &&
+	    (!p->has_reply || at(rr->line, len, p->reply_at, p->reply_hex))) {
+		rr->line[p->sent_at + p->sent_hex] = '\0';
+		*sent = rr->line + p->sent_at;
+		*reply = NULL;
+		if (p->has_reply) {
+			rr->line[p->reply_at + p->reply_hex] = '\0';
+			*reply = rr->line + p->reply_at;
+		}
+		return 0;
+	}
+	if (pl_rec_scan(rr->line, &rr->sc, &rr->rec))
+		pl_rec_parse(rr->line, &rr->rec);
+	if (rr->rec.type != PL_REC_PACKET)
+		return -EINVAL;
+	*sent = rr->rec.sent;
+	*reply = rr->rec.reply;
+	return 0;
+}
+
+void rp_reread_free(struct rp_reread *rr)
+{
+	pl_rec_free(&rr->rec);
+	pl_rec_scanner_free(&rr->sc);
+	free(rr->buf);
+	free(rr->line);
+	rp_reread_init(rr);
+}
+
+void rp_print_warnings(const struct rp_run *r, const char *who, FILE *f)
+{
+	const char *w = r->warnings, *nl;
+
+	for (; w && *w; w = nl + 1) {
+		nl = strchr(w, '\n');
+		fprintf(f, "%s: %.*s\n", who, (int)(nl - w), w);
+	}
 }
 
 bool rp_answer_seen(const struct rp_run *r, enum pl_answer a)

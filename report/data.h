@@ -9,33 +9,53 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
 #include "common/err.h"
 #include "model/table.h"
 #include "packet/stack.h"
+#include "record/record.h"
 #include "scenario/verdict.h"
 
+/* One packet record, compact: a large run holds a million of these. Its bytes stay in
+ * packets.jsonl (file, line_off, line_len: read again by the pcapng writer); what every
+ * other writer needs is here. */
 struct rp_pkt {
-	size_t scn, tgt;
+	uint32_t scn, tgt;
 	unsigned packet, rep, trial;
-	const char *expect, *sent, *reply, *note; /* point into strs */
-	char *strs;                               /* owned: the four strings back to back */
-	cJSON *js;                                /* the packets.jsonl line, kept (owned) only when
-						   * a scenario's id and category point into it */
-	cJSON *diff;                              /* array of strings (owned, detached from the line) */
+	unsigned extra;
+	uint32_t join;                            /* 1 + index in rp_run.joins; 0: no log line joined */
+	uint32_t sent_hex, reply_hex;             /* length of the hex strings (reply: when has_reply) */
+	uint32_t line_len;
+	uint32_t sent_at, reply_at;               /* where the hex starts in the line (RP_AT_NONE: read the line) */
+	uint64_t line_off;                        /* the line in rp_run.files[file] */
+	uint16_t file;
+	int8_t verdict;
+	uint8_t answer;                           /* enum pl_answer the stack's reference gives it */
+	bool has_reply, delivered_known, delivered;
+	const char *expect, *note;                /* interned (rp_run's string table) */
+	cJSON *diff;                              /* array of strings (owned), NULL when empty */
 	double t_sent_us, t_reply_us, rtt_us;     /* rtt_us < 0: no reply */
 	double wall_sent_us, wall_reply_us;       /* approximate wall clock (µs since epoch) */
-	int verdict;
-	bool delivered_known, delivered;
-	unsigned extra;
-	/* from the responder log, when joined */
-	const cJSON *log;
+	double decision_us;                       /* responder's total time; < 0 unknown */
+};
+
+#define RP_AT_NONE UINT32_MAX
+
+/* What the responder log line joined to a packet says. */
+struct rp_join {
 	double tok[PL_TOK__COUNT];
 	double thinking;                          /* of tok[OUTPUT]: reasoning tokens the API counted */
-	double decision_us;                       /* responder's total time; < 0 unknown */
 	const char *model;
+};
+
+/* A packets file read by rp_load, kept open for the pcapng writer's second pass. */
+struct rp_file {
+	char name[256];
+	int fd;
 };
 
 struct rp_dist {
@@ -54,6 +74,7 @@ struct rp_target {
 	struct rp_dist rtt, decision;
 	double tok[PL_TOK__COUNT];
 	size_t answered;                          /* responder log entries joined */
+	size_t loaded;                            /* packets read so far (rp_load) */
 	size_t unattributed;                      /* log entries no generator packet matched */
 	double unattributed_tok[PL_TOK__COUNT];
 	double thinking;                          /* of tok[OUTPUT]: reasoning tokens */
@@ -79,6 +100,7 @@ struct rp_result {
 	double pass_at_k, pass_at_k_se, pass_hat_k, pass_hat_k_se; /* k = trials; NaN when trials < 2 */
 	double tok[PL_TOK__COUNT];
 	const char *expect;         /* of its first packet */
+	size_t first;               /* its packets: rp_run.grp[first .. first + npk) */
 };
 
 struct rp_scenario {
@@ -117,16 +139,45 @@ struct rp_run {
 	char **cats;
 	size_t ncats;
 	size_t skipped_lines;
+	char *warnings;             /* lines for stderr, each ending in '\n' (unreadable lines of a file), or NULL */
 	size_t unmatched;           /* answers the generator could give to no packet (its records) */
-	cJSON **logs;               /* responder-reference.jsonl, then each model target's log, as arrays */
-	size_t nlogs;
 	cJSON *models_made;         /* an old run's "model" as a one-element "models" (owned) */
 	struct pl_mtab prices;
 	bool have_prices;
 	const char *price_model_note; /* how the model id was chosen */
 	struct rp_pair *pairs;      /* every pair of targets (paired.c) */
 	size_t npairs;
+	struct rp_join *joins;
+	size_t njoins;
+	size_t *grp;                /* packet indexes by (target, scenario), then file order */
+	struct rp_file *files;
+	size_t nfiles;
+	struct rp_strtab *strs;     /* interned strings: scenario ids and categories, expect, note */
 };
+
+/* The join of packet p, or NULL. */
+static inline const struct rp_join *rp_join_of(const struct rp_run *r, const struct rp_pkt *p)
+{
+	return p->join ? &r->joins[p->join - 1] : NULL;
+}
+
+/* Reading packets' lines again (the pcapng writer's bytes): sequential reads in large
+ * blocks from the files rp_load kept open. */
+struct rp_reread {
+	char *buf, *line;
+	size_t cap, n, linecap;
+	uint64_t lo;                /* file offset of buf[0] */
+	int file;                   /* -1: nothing read yet */
+	struct pl_rec_scanner sc;
+	struct pl_rec rec;
+};
+
+void rp_reread_init(struct rp_reread *rr);
+/* Packet p's sent and reply hex (reply NULL when none) as its line says now, valid until
+ * the next call; 0, or < 0 when the line cannot be read or is no longer that packet's. */
+int rp_reread(const struct rp_run *r, struct rp_reread *rr, const struct rp_pkt *p, const char **sent,
+	      const char **reply);
+void rp_reread_free(struct rp_reread *rr);
 
 /* Wilson intervals per target and the paired table (paired.c); 0 or -ENOMEM. */
 int rp_paired(struct rp_run *r);
@@ -134,6 +185,9 @@ int rp_paired(struct rp_run *r);
 /* Load and aggregate dir. prices may be NULL (every cost unknown). */
 int rp_load(const char *dir, const char *prices, struct rp_run *r, struct pl_err *err);
 void rp_free(struct rp_run *r);
+
+/* r->warnings to f, each line after "WHO: " ("pinglab report"). */
+void rp_print_warnings(const struct rp_run *r, const char *who, FILE *f);
 
 /* Did any target play a packet whose reference answer is of kind a? */
 bool rp_answer_seen(const struct rp_run *r, enum pl_answer a);

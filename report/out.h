@@ -15,6 +15,9 @@ int rp_write_pcapng(const struct rp_run *r, FILE *f);
 /* shared helpers (report/render.c) */
 const char *rp_target_kind(const struct rp_target *t);       /* kernel, reference, model */
 void rp_fmt_us(char *out, size_t n, double us);              /* "31 µs", "4.3 ms", "2.10 s", "–" */
+/* v as printf's "%.*f" with 0..3 decimals writes it, exactly (out: 48 bytes are enough);
+ * returns out. */
+char *rp_fmt_fixed(char *out, size_t n, double v, int decimals);
 void rp_fmt_cost(char *out, size_t n, const struct rp_target *t); /* "$2.00", "unknown", "n/a" */
 /* The run this one replays (run.json model.replay_of), or NULL. */
 const char *rp_replay_of(const struct rp_run *r);

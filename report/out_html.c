@@ -132,8 +132,11 @@ static void cdf(const struct rp_run *r, FILE *f)
 			fprintf(f, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.2\"%s%s%s points=\"%.1f,%.1f", c,
 				*dash ? " stroke-dasharray=\"" : "", dash, *dash ? "\"" : "", XP(v[0]), YP(0.0));
 			for (i = 0; i < n; i++) {
-				fprintf(f, " %.1f,%.1f", XP(v[i]), YP((double)i / n));
-				fprintf(f, " %.1f,%.1f", XP(v[i]), YP((double)(i + 1) / n));
+				char x[48], y0[48], y1[48];
+
+				rp_fmt_fixed(x, sizeof(x), XP(v[i]), 1);
+				fprintf(f, " %s,%s %s,%s", x, rp_fmt_fixed(y0, sizeof(y0), YP((double)i / n), 1), x,
+					rp_fmt_fixed(y1, sizeof(y1), YP((double)(i + 1) / n), 1));
 			}
 			fprintf(f, "\"/>\n");
 		}
@@ -421,7 +424,7 @@ static void packets(const struct rp_run *r, FILE *f)
 		   "<th>diff / note</th></tr></thead><tbody>\n");
 	for (i = 0; i < r->np; i++) {
 		const struct rp_pkt *p = &r->p[i];
-		char rtt[32], dec[32];
+		char rtt[32], dec[32], v1[48], v2[48];
 		const cJSON *d;
 
 		rp_fmt_us(rtt, sizeof(rtt), p->rtt_us);
@@ -434,12 +437,16 @@ static void packets(const struct rp_run *r, FILE *f)
 		E(p->expect);
 		fprintf(f, "</td><td class=\"v v-%s\" data-v=\"%d\">%s %s</td>", vclass(p->verdict), p->verdict,
 			rp_symbol(p->verdict), pl_verdict_name((enum pl_verdict)p->verdict));
-		fprintf(f, "<td class=\"n\" data-v=\"%.3f\">%s</td><td class=\"n\" data-v=\"%.3f\">%s</td>", p->rtt_us, rtt,
-			p->decision_us, dec);
-		if (p->log)
-			fprintf(f, "<td class=\"n\" data-v=\"%.0f\">%.0f / %.0f</td>", p->tok[0] + p->tok[1], p->tok[0], p->tok[1]);
-		else
+		fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td><td class=\"n\" data-v=\"%s\">%s</td>",
+			rp_fmt_fixed(v1, sizeof(v1), p->rtt_us, 3), rtt, rp_fmt_fixed(v2, sizeof(v2), p->decision_us, 3), dec);
+		if (p->join) {
+			const double *tok = rp_join_of(r, p)->tok;
+
+			fprintf(f, "<td class=\"n\" data-v=\"%.0f\">%.0f / %.0f</td>", tok[0] + tok[1], tok[0], tok[1]);
+		}
+		else {
 			fprintf(f, "<td class=\"n\" data-v=\"-1\">–</td>");
+		}
 		fprintf(f, "<td class=\"mono\"><pre>");
 		cJSON_ArrayForEach(d, p->diff)
 			if (cJSON_IsString(d)) {

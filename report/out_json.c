@@ -241,11 +241,11 @@ static cJSON *build(const struct rp_run *r)
 			if (r->t[k].is_model)
 				add_tokens(y, "tokens", x->tok);
 			d = cJSON_AddArrayToObject(y, "failures");
-			for (c = 0; c < r->np; c++) {
-				const struct rp_pkt *p = &r->p[c];
+			for (c = x->first; c < x->first + x->npk; c++) {
+				const struct rp_pkt *p = &r->p[r->grp[c]];
 				cJSON *f;
 
-				if (p->scn != i || p->tgt != k || p->verdict == V_PASS)
+				if (p->verdict == V_PASS)
 					continue;
 				f = cJSON_CreateObject();
 				cJSON_AddNumberToObject(f, "packet", p->packet);
@@ -264,30 +264,84 @@ static cJSON *build(const struct rp_run *r)
 	return o;
 }
 
-/* One entry of "packets". */
-static cJSON *packet_obj(const struct rp_run *r, const struct rp_pkt *p)
+/* s as cJSON prints a string: " \\ \b \f \n \r \t escaped, other control bytes as \u00xx */
+static void put_str(FILE *f, const char *s)
 {
-	cJSON *e = cJSON_CreateObject();
+	static const char hex[] = "0123456789abcdef";
 
-	if (!e)
-		return NULL;
-	cJSON_AddStringToObject(e, "scenario", r->s[p->scn].id);
-	cJSON_AddStringToObject(e, "target", r->t[p->tgt].name);
-	pl_json_add_num(e, "packet", p->packet);
-	pl_json_add_num(e, "rep", p->rep);
-	pl_json_add_num(e, "trial", p->trial);
-	cJSON_AddStringToObject(e, "verdict", pl_verdict_name((enum pl_verdict)p->verdict));
-	pl_json_add_num(e, "sent_len", (double)(strlen(p->sent) / 2));
-	pl_json_add_num(e, "reply_len", p->reply ? (double)(strlen(p->reply) / 2) : NAN);
-	pl_json_add_num(e, "rtt_us", p->rtt_us >= 0 ? p->rtt_us : NAN);
-	pl_json_add_num(e, "wall_sent_us", round(p->wall_sent_us));
+	fputc('"', f);
+	while (*s) {
+		size_t n = 0;
+		unsigned char c;
+
+		for (; (c = (unsigned char)s[n]) >= 0x20 && c != '"' && c != '\\'; n++)
+			;
+		fwrite(s, 1, n, f);
+		s += n;
+		if (!c)
+			break;
+		switch (c) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default: fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+		}
+		s++;
+	}
+	fputc('"', f);
+}
+
+static void put_num(FILE *f, const char *key, double v)
+{
+	char buf[48];
+
+	fprintf(f, ",\"%s\":%s", key, pl_json_num(buf, sizeof(buf), v));
+}
+
+/* One entry of "packets", written as cJSON_PrintUnformatted would write the object. */
+static int put_packet(const struct rp_run *r, const struct rp_pkt *p, FILE *f)
+{
+	fputs("{\"scenario\":", f);
+	put_str(f, r->s[p->scn].id);
+	fputs(",\"target\":", f);
+	put_str(f, r->t[p->tgt].name);
+	put_num(f, "packet", p->packet);
+	put_num(f, "rep", p->rep);
+	put_num(f, "trial", p->trial);
+	fputs(",\"verdict\":", f);
+	put_str(f, pl_verdict_name((enum pl_verdict)p->verdict));
+	put_num(f, "sent_len", (double)(p->sent_hex / 2));
+	put_num(f, "reply_len", p->has_reply ? (double)(p->reply_hex / 2) : NAN);
+	put_num(f, "rtt_us", p->rtt_us >= 0 ? p->rtt_us : NAN);
+	put_num(f, "wall_sent_us", round(p->wall_sent_us));
 	if (p->decision_us >= 0)
-		pl_json_add_num(e, "decision_us", p->decision_us);
-	if (p->log)
-		add_tokens(e, "tokens", p->tok);
-	if (p->diff && cJSON_GetArraySize(p->diff) > 0)
-		cJSON_AddItemToObject(e, "diff", cJSON_Duplicate(p->diff, 1));
-	return e;
+		put_num(f, "decision_us", p->decision_us);
+	if (p->join || (p->diff && cJSON_GetArraySize(p->diff) > 0)) {
+		/* the rarer members through cJSON itself */
+		cJSON *e = cJSON_CreateObject();
+		char *txt;
+
+		if (p->join)
+			add_tokens(e, "tokens", rp_join_of(r, p)->tok);
+		if (p->diff && cJSON_GetArraySize(p->diff) > 0)
+			cJSON_AddItemToObject(e, "diff", cJSON_Duplicate(p->diff, 1));
+		txt = e ? cJSON_PrintUnformatted(e) : NULL;
+		cJSON_Delete(e);
+		if (!txt || txt[0] != '{' || !txt[1]) {
+			free(txt);
+			return -ENOMEM;
+		}
+		fputc(',', f);
+		fputs(txt + 1, f);
+		free(txt);
+		return 0;
+	}
+	fputc('}', f);
+	return 0;
 }
 
 int rp_write_json(const struct rp_run *r, FILE *f)
@@ -307,16 +361,11 @@ int rp_write_json(const struct rp_run *r, FILE *f)
 	if (fputs(txt, f) < 0 || fputs(",\n\t\"packets\":\t[", f) < 0)
 		goto out;
 	for (i = 0; i < r->np; i++) {
-		cJSON *e = packet_obj(r, &r->p[i]);
-		char *line = e ? cJSON_PrintUnformatted(e) : NULL;
-		int ok = line && fprintf(f, "%s\n\t\t%s", i ? "," : "", line) >= 0;
-
-		free(line);
-		cJSON_Delete(e);
-		if (!ok)
+		fputs(i ? ",\n\t\t" : "\n\t\t", f);
+		if (put_packet(r, &r->p[i], f))
 			goto out;
 	}
-	rc = fputs("]\n}\n", f) >= 0 ? 0 : -EIO;
+	rc = fputs("]\n}\n", f) >= 0 && !ferror(f) ? 0 : -EIO;
 out:
 	free(txt);
 	cJSON_Delete(o);

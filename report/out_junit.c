@@ -61,9 +61,9 @@ int rp_write_junit(const struct rp_run *r, FILE *f)
 
 			if (!x->present)
 				continue;
-			for (c = 0; c < r->np; c++)
-				if (r->p[c].scn == i && r->p[c].tgt == k && r->p[c].rtt_us > 0)
-					secs += r->p[c].rtt_us / 1e6;
+			for (c = x->first; c < x->first + x->npk; c++)
+				if (r->p[r->grp[c]].rtt_us > 0)
+					secs += r->p[r->grp[c]].rtt_us / 1e6;
 			fprintf(f, "    <testcase classname=\"");
 			rp_xml_escape(f, t->name);
 			fprintf(f, "\" name=\"");
@@ -77,11 +77,11 @@ int rp_write_junit(const struct rp_run *r, FILE *f)
 				pl_verdict_name((enum pl_verdict)x->verdict), pl_verdict_name((enum pl_verdict)x->verdict),
 				x->npk - x->npass, x->npk);
 			fprintf(f, "\">");
-			for (c = 0; c < r->np; c++) {
-				const struct rp_pkt *p = &r->p[c];
+			for (c = x->first; c < x->first + x->npk; c++) {
+				const struct rp_pkt *p = &r->p[r->grp[c]];
 				const cJSON *d;
 
-				if (p->scn != i || p->tgt != k || p->verdict == V_PASS)
+				if (p->verdict == V_PASS)
 					continue;
 				fprintf(f, "packet %u rep %u trial %u: %s (expect ", p->packet, p->rep, p->trial,
 					pl_verdict_name((enum pl_verdict)p->verdict));

@@ -36,15 +36,6 @@ static void tokens(char *out, size_t n, double v)
 		snprintf(out, n, "%.0f", v);
 }
 
-static const struct rp_run *slow_run; /* qsort context */
-
-static int cmp_slow(const void *a, const void *b)
-{
-	double x = slow_run->p[*(const size_t *)a].rtt_us, y = slow_run->p[*(const size_t *)b].rtt_us;
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
 /* A table's header row and alignment row: first, then one column per target. */
 static void target_columns(FILE *f, const struct rp_run *r, const char *first)
 {
@@ -214,13 +205,23 @@ static void slowest(const struct rp_run *r, FILE *f)
 	fprintf(f, "## Slowest replies\n\nThe five slowest replies of each target:\n\n"
 		   "| target | scenario | packet | trial | RTT | verdict |\n|---|---|--:|--:|--:|---|\n");
 	for (k = 0; k < r->nt; k++) {
+		/* the five slowest in file order among equals, as a stable sort of them all by RTT
+		 * (slowest first) would give: kept sorted as they come */
 		n = 0;
-		for (i = 0; i < r->np; i++)
-			if (r->p[i].tgt == k && r->p[i].rtt_us >= 0)
-				idx[n++] = i;
-		slow_run = r;
-		qsort(idx, n, sizeof(*idx), cmp_slow);
-		slow_run = NULL;
+		for (i = 0; i < r->np; i++) {
+			size_t j;
+
+			if (r->p[i].tgt != k || !(r->p[i].rtt_us >= 0))
+				continue;
+			if (n == 5 && !(r->p[i].rtt_us > r->p[idx[4]].rtt_us))
+				continue;
+			j = n < 5 ? n++ : 4;
+			while (j > 0 && r->p[i].rtt_us > r->p[idx[j - 1]].rtt_us) {
+				idx[j] = idx[j - 1];
+				j--;
+			}
+			idx[j] = i;
+		}
 		for (i = 0; i < n && i < 5; i++) {
 			const struct rp_pkt *p = &r->p[idx[i]];
 			char rtt[32];

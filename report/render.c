@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ int pl_report_render(const char *dir, unsigned want, const char *prices, struct 
 
 	if (rp_load(dir, prices, &r, err))
 		return -EINVAL;
+	rp_print_warnings(&r, "pinglab report", stderr);
 	rc = render_loaded(&r, dir, want, err);
 	rp_free(&r);
 	return rc;
@@ -115,6 +117,7 @@ static int render_loaded(const struct rp_run *r, const char *dir, unsigned want,
 			rc = pl_errf(err, -errno, "%s: %s", tmp, strerror(errno));
 			break;
 		}
+		setvbuf(f, NULL, _IOFBF, 1 << 20);
 		rc = formats[i].write(r, f);
 		if (fclose(f) && !rc)
 			rc = -EIO;
@@ -136,6 +139,7 @@ int pl_report_run_dir(const char *dir, const char *bindir, FILE *leaderboard, st
 
 	if (rp_load(dir, pl_mtab_locate(bindir, prices, sizeof(prices)) ? NULL : prices, &r, err))
 		return -EINVAL;
+	rp_print_warnings(&r, "pinglab report", stderr);
 	rc = render_loaded(&r, dir, PL_REPORT_ALL, err);
 	if (leaderboard && r.nt > 1)
 		board(&r, leaderboard);
@@ -148,16 +152,67 @@ const char *rp_target_kind(const struct rp_target *t)
 	return t->kind_kernel ? "kernel" : t->is_model ? "model" : "reference";
 }
 
+/* A double is m·2^e; with |v| below 2^53 and e < 0, v·10^d = m·10^d / 2^-e, and
+ * m·10^d < 2^63 for d <= 3: the quotient and remainder in integers, then round half to
+ * even as glibc's printf does, give its digits exactly. Anything else goes to snprintf. */
+char *rp_fmt_fixed(char *out, size_t n, double v, int d)
+{
+	static const uint64_t p10[] = { 1, 10, 100, 1000 };
+	double a = fabs(v);
+	int e;
+	uint64_t m, q, rem, half;
+	char digits[32];
+	size_t k = 0, i = 0;
+
+	if (d < 0 || d > 3 || !isfinite(v) || a >= 9007199254740992.0 || n < 48) {
+		snprintf(out, n, "%.*f", d, v);
+		return out;
+	}
+	m = (uint64_t)ldexp(frexp(a, &e), 53); /* a = m * 2^(e - 53) */
+	e -= 53;
+	m *= p10[d];
+	if (e >= 0) {
+		q = m << e;
+	} else if (-e >= 64) {
+		q = 0;
+		if (m) { /* below half a unit of the last digit: not a tie */
+			snprintf(out, n, "%.*f", d, v);
+			return out;
+		}
+	} else {
+		q = m >> -e;
+		rem = m & ((UINT64_C(1) << -e) - 1);
+		half = UINT64_C(1) << (-e - 1);
+		if (rem > half || (rem == half && (q & 1)))
+			q++;
+	}
+	do {
+		digits[k++] = (char)('0' + q % 10);
+		q /= 10;
+	} while (q || k <= (size_t)d);
+	if (signbit(v))
+		out[i++] = '-';
+	while (k) {
+		out[i++] = digits[--k];
+		if (k == (size_t)d && d)
+			out[i++] = '.';
+	}
+	out[i] = '\0';
+	return out;
+}
+
 void rp_fmt_us(char *out, size_t n, double us)
 {
+	char b[48];
+
 	if (isnan(us) || us < 0)
 		snprintf(out, n, "–");
 	else if (us < 1000)
-		snprintf(out, n, "%.0f µs", us);
+		snprintf(out, n, "%s µs", rp_fmt_fixed(b, sizeof(b), us, 0));
 	else if (us < 1e6)
-		snprintf(out, n, "%.1f ms", us / 1e3);
+		snprintf(out, n, "%s ms", rp_fmt_fixed(b, sizeof(b), us / 1e3, 1));
 	else
-		snprintf(out, n, "%.2f s", us / 1e6);
+		snprintf(out, n, "%s s", rp_fmt_fixed(b, sizeof(b), us / 1e6, 2));
 }
 
 void rp_fmt_cost(char *out, size_t n, const struct rp_target *t)

@@ -12,11 +12,17 @@ static int cmp_double(const void *a, const void *b)
 
 double pl_stat_percentile(double *v, size_t n, double p)
 {
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_double);
+	return pl_stat_percentile_sorted(v, n, p);
+}
+
+double pl_stat_percentile_sorted(const double *v, size_t n, double p)
+{
 	size_t rank;
 
 	if (!n)
 		return NAN;
-	qsort(v, n, sizeof(*v), cmp_double);
 	rank = (size_t)ceil(p / 100.0 * (double)n - 1e-9);
 	if (rank < 1)
 		rank = 1;

@@ -14,6 +14,8 @@
 
 /* Nearest-rank percentile of v[0..n) (sorted in place); NaN when n == 0. */
 double pl_stat_percentile(double *v, size_t n, double p);
+/* The same of v already sorted ascending (pl_stat_percentile leaves it so). */
+double pl_stat_percentile_sorted(const double *v, size_t n, double p);
 
 /* Unbiased pass@k and pass^k from n trials with c passes (k <= n); NaN when k > n. */
 double pl_stat_pass_at_k(unsigned n, unsigned c, unsigned k);

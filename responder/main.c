@@ -196,7 +196,7 @@ static void scrub(const struct rsp_ctx *c, char *s)
 
 static void log_job(struct rsp_ctx *c, struct rsp_job *j)
 {
-	struct pl_rec_decision d = {
+	struct pl_rec_decision_line d = {
 		.id = j->id, .t_recv_us = (double)(j->t_recv / 1000),
 		.in = j->pkt, .in_len = j->len, .out = j->reply, .out_len = j->reply_len,
 		.outcome = outcome_name(j->outcome), .backend = c->ops->name, .model = c->ops->is_model,

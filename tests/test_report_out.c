@@ -2,6 +2,7 @@
  * an XML parser, packets.pcapng through our reader and tshark, report.md, report.html
  * (self-contained, rendered by headless Chromium), compare, and the commands' exit codes. */
 #include <criterion/criterion.h>
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,4 +412,113 @@ Test(report_html, leaderboard_has_a_dot_per_target_with_its_interval)
 	p = strstr(h, "<title>mock:sim-test");
 	cr_assert(p && strstr(p, "fill=\"#5cb85c\"") && strstr(p, "fill=\"#5cb85c\"") < strstr(p, "</g>"), "the priced model is filled");
 	free(h);
+}
+
+/* A hand-written run directory: run.json and packets.jsonl of n bytes (NULs allowed). */
+static void bad_lines_dir(char *dir, const char *packets, size_t n)
+{
+	char path[128];
+	FILE *f;
+
+	strcpy(dir, "/tmp/pinglab-report-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs("{\"run_id\":\"bad-lines\",\"started\":\"2026-01-01T00:00:00Z\",\"ended\":\"2026-01-01T00:00:01Z\","
+	      "\"targets\":[\"kernel\"]}\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/packets.jsonl", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	cr_assert_eq(fwrite(packets, 1, n, f), n);
+	fclose(f);
+}
+
+#define GOOD_LINE "{\"type\":\"packet\",\"scenario\":\"valid/a\",\"category\":\"valid\",\"target\":\"kernel\"," \
+	"\"kind\":\"kernel\",\"packet\":1,\"rep\":0,\"trial\":0,\"expect\":\"reply\",\"sent\":\"4500\"," \
+	"\"t_sent_us\":1,\"reply\":null,\"verdict\":\"pass\",\"diff\":[],\"note\":\"ok\"}\n"
+
+static double report_num(const char *dir, const char *key)
+{
+	char *txt = rf_read(dir, "report.json");
+	cJSON *o = cJSON_Parse(txt), *v;
+	double d;
+
+	free(txt);
+	cr_assert_not_null(o);
+	{
+		char k[64], *save = NULL, *part;
+
+		snprintf(k, sizeof(k), "%s", key);
+		v = o;
+		for (part = strtok_r(k, ".", &save); part; part = strtok_r(NULL, ".", &save))
+			v = cJSON_GetObjectItem(v, part);
+	}
+	cr_assert(cJSON_IsNumber(v), "%s", key);
+	d = v->valuedouble;
+	cJSON_Delete(o);
+	return d;
+}
+
+/* Unreadable lines: counted, and one warning naming the file, the first bad line and how
+ * many; a NUL byte makes its own line bad and reading goes on after it. */
+Test(report_cmd, bad_lines_one_warning_and_a_nul_does_not_end_reading)
+{
+	static const char text[] = GOOD_LINE
+		"\n"                                   /* 2: empty, passed over, not bad */
+		"not json at all\n"                    /* 3: the first bad line */
+		GOOD_LINE
+		"{\"type\":\"packet\",\"scenario\":\"valid/a\"}\n" /* 5: a packet without what makes one */
+		"{\"type\":\"packet\",\"scenario\":\"valid/a\",\"category\":\"valid\",\"target\":\"kernel\",\"kind\":\"kernel\","
+		"\"packet\":1,\"rep\":1,\"trial\":0,\"sent\":\"4500\",\"verdict\":\"pass\"}\0 and the rest\n" /* 6: a NUL */
+		GOOD_LINE GOOD_LINE                    /* 7, 8: still read */
+		"{\"type\":\"pack";                    /* 9: torn */
+	char dir[64], err[128], want[256], *e;
+
+	bad_lines_dir(dir, text, sizeof(text) - 1);
+	snprintf(err, sizeof(err), "%s/stderr", dir);
+	cr_assert_eq(rf_run((const char *const[]){ lt_pinglab_path(), "report", dir, "--format", "json", NULL }, NULL, err), 0);
+	e = rf_read(dir, "stderr");
+	snprintf(want, sizeof(want), "pinglab report: %s/packets.jsonl:3: not a record (4 lines skipped)\n", dir);
+	cr_assert_str_eq(e, want);
+	free(e);
+	cr_assert_eq(report_num(dir, "skipped_lines"), 4);
+	cr_assert_eq(report_num(dir, "summary.kernel.total"), 4, "the lines after the NUL are read");
+	rf_remove(dir);
+}
+
+/* A killed run's torn last line alone is no news: counted, not warned about. */
+Test(report_cmd, torn_last_line_alone_is_silent)
+{
+	static const char text[] = GOOD_LINE GOOD_LINE "{\"type\":\"packet\",\"scen";
+	static const char nul_last[] = GOOD_LINE "{\"type\":\"packet\"}\0";
+	char dir[64], err[128], want[256], *e;
+
+	bad_lines_dir(dir, text, sizeof(text) - 1);
+	snprintf(err, sizeof(err), "%s/stderr", dir);
+	cr_assert_eq(rf_run((const char *const[]){ lt_pinglab_path(), "report", dir, "--format", "json", NULL }, NULL, err), 0);
+	e = rf_read(dir, "stderr");
+	cr_assert_str_eq(e, "");
+	free(e);
+	cr_assert_eq(report_num(dir, "skipped_lines"), 1);
+	rf_remove(dir);
+
+	/* one bad line that ends in a newline is not torn: warned */
+	bad_lines_dir(dir, GOOD_LINE "{]\n" GOOD_LINE, strlen(GOOD_LINE "{]\n" GOOD_LINE));
+	snprintf(err, sizeof(err), "%s/stderr", dir);
+	cr_assert_eq(rf_run((const char *const[]){ lt_pinglab_path(), "report", dir, "--format", "json", NULL }, NULL, err), 0);
+	e = rf_read(dir, "stderr");
+	snprintf(want, sizeof(want), "pinglab report: %s/packets.jsonl:2: not a record (1 line skipped)\n", dir);
+	cr_assert_str_eq(e, want);
+	free(e);
+	rf_remove(dir);
+
+	/* a NUL in the last line, torn: bad, but what a killed run may leave too */
+	bad_lines_dir(dir, nul_last, sizeof(nul_last) - 1);
+	snprintf(err, sizeof(err), "%s/stderr", dir);
+	cr_assert_eq(rf_run((const char *const[]){ lt_pinglab_path(), "report", dir, "--format", "json", NULL }, NULL, err), 0);
+	e = rf_read(dir, "stderr");
+	cr_assert_str_eq(e, "");
+	free(e);
+	cr_assert_eq(report_num(dir, "skipped_lines"), 1);
+	rf_remove(dir);
 }
