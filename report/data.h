@@ -118,6 +118,12 @@ struct rp_pair {
 	size_t n;                   /* packets both played */
 	size_t both_pass, a_only, b_only, both_fail;
 	double mcnemar_p;
+	/* RTT of b over a's on the packets both answered, one ratio a packet: its median and
+	 * quartiles (NaN when none). Every scenario is played against each target in turn,
+	 * so a packet's two RTTs are moments apart and the machine's drift falls out of each
+	 * ratio, which a ratio of the two targets' medians keeps */
+	size_t rtt_pairs;
+	double rtt_ratio_p25, rtt_ratio_p50, rtt_ratio_p75;
 };
 
 struct rp_run {

@@ -329,7 +329,8 @@ static void paired(const struct rp_run *r, FILE *f)
 	if (!r->npairs)
 		return;
 	fprintf(f, "<table><tr><th>A</th><th>B</th><th>packets</th><th>both pass</th><th>A only</th><th>B only</th>"
-		   "<th>both fail</th><th>McNemar p</th></tr>\n");
+		   "<th>both fail</th><th>McNemar p</th><th title=\"on the packets both answered: the median of the "
+		   "per-packet ratios (quartiles)\">RTT B / A</th><th>pairs</th></tr>\n");
 	for (k = 0; k < r->npairs; k++) {
 		const struct rp_pair *q = &r->pairs[k];
 
@@ -338,8 +339,14 @@ static void paired(const struct rp_run *r, FILE *f)
 		fprintf(f, "</code></td><td><code>");
 		E(r->t[q->b].name);
 		fprintf(f, "</code></td><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
-			   "<td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%.3g</td></tr>\n",
+			   "<td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%.3g</td>",
 			q->n, q->both_pass, q->a_only, q->b_only, q->both_fail, q->mcnemar_p);
+		if (q->rtt_pairs)
+			fprintf(f, "<td class=\"n\">%.2f× (%.2f – %.2f)</td>", q->rtt_ratio_p50, q->rtt_ratio_p25,
+				q->rtt_ratio_p75);
+		else
+			fprintf(f, "<td class=\"n\">–</td>");
+		fprintf(f, "<td class=\"n\">%zu</td></tr>\n", q->rtt_pairs);
 	}
 	fprintf(f, "</table>\n");
 }

@@ -200,6 +200,16 @@ static cJSON *build(const struct rp_run *r)
 			cJSON_AddNumberToObject(x, "b_only", (double)q->b_only);
 			cJSON_AddNumberToObject(x, "both_fail", (double)q->both_fail);
 			cJSON_AddNumberToObject(x, "mcnemar_p", q->mcnemar_p);
+			if (q->rtt_pairs) {
+				cJSON *rr = cJSON_AddObjectToObject(x, "rtt_ratio");
+
+				cJSON_AddNumberToObject(rr, "pairs", (double)q->rtt_pairs);
+				cJSON_AddNumberToObject(rr, "p25", q->rtt_ratio_p25);
+				cJSON_AddNumberToObject(rr, "p50", q->rtt_ratio_p50);
+				cJSON_AddNumberToObject(rr, "p75", q->rtt_ratio_p75);
+			} else {
+				cJSON_AddNullToObject(x, "rtt_ratio");
+			}
 			cJSON_AddItemToArray(pa, x);
 		}
 	}

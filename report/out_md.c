@@ -151,13 +151,21 @@ static void paired(const struct rp_run *r, FILE *f)
 				(double)r->t[k].pass / (double)r->t[k].total, r->t[k].pass_lo, r->t[k].pass_hi);
 	if (!r->npairs)
 		return;
-	fprintf(f, "\n| A | B | packets | both pass | A only | B only | both fail | McNemar p |\n");
-	fprintf(f, "|---|---|--:|--:|--:|--:|--:|--:|\n");
+	fprintf(f, "\nRTT B / A: on the packets both answered, the median of the per-packet ratios (quartiles); "
+		   "each scenario is played against every target in turn, so both RTTs of a packet are "
+		   "moments apart.\n");
+	fprintf(f, "\n| A | B | packets | both pass | A only | B only | both fail | McNemar p | RTT B / A | pairs |\n");
+	fprintf(f, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
 	for (k = 0; k < r->npairs; k++) {
 		const struct rp_pair *q = &r->pairs[k];
+		char ratio[64] = "–";
 
-		fprintf(f, "| `%s` | `%s` | %zu | %zu | %zu | %zu | %zu | %.3g |\n", r->t[q->a].name, r->t[q->b].name, q->n,
-			q->both_pass, q->a_only, q->b_only, q->both_fail, q->mcnemar_p);
+		if (q->rtt_pairs)
+			snprintf(ratio, sizeof(ratio), "%.2f× (%.2f – %.2f)", q->rtt_ratio_p50, q->rtt_ratio_p25,
+				 q->rtt_ratio_p75);
+		fprintf(f, "| `%s` | `%s` | %zu | %zu | %zu | %zu | %zu | %.3g | %s | %zu |\n", r->t[q->a].name,
+			r->t[q->b].name, q->n, q->both_pass, q->a_only, q->b_only, q->both_fail, q->mcnemar_p, ratio,
+			q->rtt_pairs);
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "model/table.h"
+#include "report/data.h"
 #include "report/report.h"
 #include "report/stats.h"
 #include "tests/report_fixture.h"
@@ -458,5 +459,39 @@ Test(report_json, wilson_intervals_and_paired_counts_match_the_fixture)
 	cr_assert(fabs(num(km, "mcnemar_p") - 0.0625) < 1e-12, "%f", num(km, "mcnemar_p"));
 	cr_assert_eq(num(kr, "both_pass"), 102);
 	cr_assert_eq(num(kr, "mcnemar_p"), 1);
+	/* RTTs, paired: packet i took i us on the kernel, 10 i on the reference, 1000 i on the
+	 * model (packets 2 and 3 unanswered there; the drops answered by no one) */
+	cr_assert_eq(num(get(kr, "rtt_ratio"), "pairs"), 100);
+	cr_assert(fabs(num(get(kr, "rtt_ratio"), "p50") - 10) < 1e-9);
+	cr_assert_eq(num(get(km, "rtt_ratio"), "pairs"), 98);
+	cr_assert(fabs(num(get(km, "rtt_ratio"), "p25") - 1000) < 1e-9);
+	cr_assert(fabs(num(get(km, "rtt_ratio"), "p75") - 1000) < 1e-9);
 	cJSON_Delete(o);
+}
+
+/* The paired RTT ratios by hand: kernel RTTs 1, 2, 4, 8 us and the reference's 3, 4, 8,
+ * 40 on the same four packets give ratios 3, 2, 2, 5; nearest rank of 2, 2, 3, 5: p25 the
+ * 1st (2), p50 the 2nd (2), p75 the 3rd (3). A packet only one of them answered, and one
+ * of another trial the other did not play, are not pairs. */
+Test(report_stats, paired_rtt_ratios_by_hand)
+{
+	struct rp_target t[2] = { { .name = "kernel" }, { .name = "reference" } };
+	struct rp_pkt p[11] = { { 0 } };
+	static const double k[] = { 1, 2, 4, 8, 5 }, r[] = { 3, 4, 8, 40, -1 };
+	struct rp_run run = { .t = t, .nt = 2, .p = p, .np = 11 };
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		p[2 * i] = (struct rp_pkt){ .packet = (unsigned)i + 1, .tgt = 0, .verdict = V_PASS, .rtt_us = k[i] };
+		p[2 * i + 1] = (struct rp_pkt){ .packet = (unsigned)i + 1, .tgt = 1, .verdict = V_PASS, .rtt_us = r[i] };
+	}
+	p[10] = (struct rp_pkt){ .packet = 1, .trial = 1, .tgt = 1, .verdict = V_PASS, .rtt_us = 7 };
+	cr_assert_eq(rp_paired(&run), 0);
+	cr_assert_eq(run.npairs, 1);
+	cr_expect_eq(run.pairs[0].n, 5);
+	cr_expect_eq(run.pairs[0].rtt_pairs, 4);
+	cr_expect_eq(run.pairs[0].rtt_ratio_p25, 2);
+	cr_expect_eq(run.pairs[0].rtt_ratio_p50, 2);
+	cr_expect_eq(run.pairs[0].rtt_ratio_p75, 3);
+	free(run.pairs);
 }
