@@ -113,11 +113,18 @@ static int parse_duration_us(const char *s, uint64_t *us)
 	return 0;
 }
 
-static int bytes_append(struct pl_bytes *b, const uint8_t *src, size_t n)
+/* Bytes being decoded (a string, hex), counted from base: the bytes of the field before
+ * them, so the limit is the field's whole length */
+struct raw {
+	uint8_t *data;
+	size_t len, base;
+};
+
+static int raw_append(struct raw *b, const uint8_t *src, size_t n)
 {
 	uint8_t *nd;
 
-	if (b->len + n > MAX_BYTES)
+	if (b->base + b->len + n > MAX_BYTES)
 		return -E2BIG;
 	nd = realloc(b->data, b->len + n + 1);
 	if (!nd)
@@ -129,15 +136,38 @@ static int bytes_append(struct pl_bytes *b, const uint8_t *src, size_t n)
 	return 0;
 }
 
+/* One more source for b; takes data (freed on failure). */
+static int src_add(struct pl_bytes *b, uint8_t kind, uint32_t len, uint32_t seed, uint8_t *data, uint32_t dlen)
+{
+	struct pl_src *nv = realloc(b->src, (b->nsrc + 1) * sizeof(*nv));
+
+	if (!nv) {
+		free(data);
+		return -ENOMEM;
+	}
+	b->src = nv;
+	b->src[b->nsrc++] = (struct pl_src){ .kind = kind, .len = len, .seed = seed, .dlen = dlen, .data = data };
+	b->len += len;
+	return 0;
+}
+
+static int src_add_raw(struct pl_bytes *b, struct raw *r)
+{
+	return src_add(b, PL_SRC_LIT, (uint32_t)r->len, 0, r->data, (uint32_t)r->len);
+}
+
 static void bytes_free(struct pl_bytes *b)
 {
-	free(b->data);
-	b->data = NULL;
-	b->len = 0;
+	uint32_t i;
+
+	for (i = 0; i < b->nsrc; i++)
+		free(b->src[i].data);
+	free(b->src);
+	memset(b, 0, sizeof(*b));
 }
 
 /* Unescape a "quoted" string: \n \t \r \0 \\ \" \xNN. */
-static int unquote(const char *s, struct pl_bytes *out, struct pl_err *err)
+static int unquote(const char *s, struct raw *out, struct pl_err *err)
 {
 	size_t n = strlen(s), i;
 
@@ -168,13 +198,13 @@ static int unquote(const char *s, struct pl_bytes *out, struct pl_err *err)
 				return pl_errf(err, -EINVAL, "unknown escape \\%c", c);
 			}
 		}
-		if (bytes_append(out, &c, 1))
+		if (raw_append(out, &c, 1))
 			return pl_errf(err, -E2BIG, "string longer than %d bytes", MAX_BYTES);
 	}
 	return 0;
 }
 
-static int hex_value(const char *s, struct pl_bytes *out, struct pl_err *err)
+static int hex_value(const char *s, struct raw *out, struct pl_err *err)
 {
 	uint8_t *buf = malloc(strlen(s) / 2 + 1);
 	size_t n = 0;
@@ -184,7 +214,7 @@ static int hex_value(const char *s, struct pl_bytes *out, struct pl_err *err)
 	if (!buf)
 		return pl_errf(err, -ENOMEM, "out of memory");
 	rc = pl_hex_decode(s, buf, strlen(s) / 2 + 1, &n, &herr);
-	if (!rc && bytes_append(out, buf, n))
+	if (!rc && raw_append(out, buf, n))
 		rc = pl_errf(&herr, -E2BIG, "more than %d bytes", MAX_BYTES);
 	free(buf);
 	if (rc)
@@ -192,71 +222,75 @@ static int hex_value(const char *s, struct pl_bytes *out, struct pl_err *err)
 	return 0;
 }
 
-static uint64_t xorshift(uint64_t *s)
+/* Literal bytes decoded by fn (unquote, hex_value) appended to out */
+static int lit_value(int (*fn)(const char *, struct raw *, struct pl_err *), const char *v,
+		     struct pl_bytes *out, struct pl_err *err)
 {
-	uint64_t x = *s;
+	struct raw r = { .base = out->len };
+	int rc = fn(v, &r, err);
 
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
+	if (rc) {
+		free(r.data);
+		return rc;
+	}
+	return src_add_raw(out, &r) ? pl_errf(err, -ENOMEM, "out of memory") : 0;
 }
 
-/* pattern:0xa5*56 | text:"..." | random:seed=7,len=1400 | hex:0011 | zero:N */
+/* pattern:0xa5*56 | text:"..." | random:seed=7,len=1400 | hex:0011 | zero:N
+ * The generators (pattern, zero, random) are kept as their spec; pl_bytes_write makes
+ * their bytes when a packet is built. */
 static int bytes_value(const char *v, struct pl_bytes *out, struct pl_err *err)
 {
 	uint32_t n;
 
 	if (!strncmp(v, "pattern:", 8)) {
 		const char *star = strrchr(v + 8, '*');
-		struct pl_bytes pat = { 0 };
+		struct raw pat = { 0 };
 		char pbuf[2 * 1024 + 8];
-		size_t plen = star ? (size_t)(star - v - 8) : 0, i;
+		size_t plen = star ? (size_t)(star - v - 8) : 0;
 		int rc;
 
 		if (!star || plen < 3 || plen >= sizeof(pbuf) || strncmp(v + 8, "0x", 2))
 			return pl_errf(err, -EINVAL, "pattern wants 0xBYTES*COUNT, e.g. pattern:0xa5*56");
 		memcpy(pbuf, v + 10, plen - 2);
 		pbuf[plen - 2] = '\0';
-		if (hex_value(pbuf, &pat, err))
+		if (hex_value(pbuf, &pat, err)) {
+			free(pat.data);
 			return -EINVAL;
-		rc = parse_u32(star + 1, MAX_BYTES, &n);
-		if (rc || pat.len == 0) {
-			bytes_free(&pat);
-			return pl_errf(err, -EINVAL, "pattern count '%s' is not a number up to %d", star + 1, MAX_BYTES);
 		}
-		for (i = 0; i < n && !rc; i++)
-			rc = bytes_append(out, &pat.data[i % pat.len], 1);
-		bytes_free(&pat);
-		return rc ? pl_errf(err, rc, "payload longer than %d bytes", MAX_BYTES) : 0;
+		rc = parse_u32(star + 1, MAX_BYTES, &n);
+		if (rc || pat.len == 0 || out->len + n > MAX_BYTES || n == 0) {
+			free(pat.data);
+			if (rc || pat.len == 0)
+				return pl_errf(err, -EINVAL, "pattern count '%s' is not a number up to %d", star + 1, MAX_BYTES);
+			return n ? pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES) : 0;
+		}
+		return src_add(out, PL_SRC_PATTERN, n, 0, pat.data, (uint32_t)pat.len) ? pl_errf(err, -ENOMEM, "out of memory") : 0;
 	}
 	if (!strncmp(v, "text:", 5))
-		return unquote(v + 5, out, err);
+		return lit_value(unquote, v + 5, out, err);
 	if (!strncmp(v, "hex:", 4))
-		return hex_value(v + 4, out, err);
+		return lit_value(hex_value, v + 4, out, err);
 	if (!strncmp(v, "zero:", 5)) {
 		if (parse_u32(v + 5, MAX_BYTES, &n))
 			return pl_errf(err, -EINVAL, "zero:N wants a byte count up to %d", MAX_BYTES);
-		while (n--)
-			if (bytes_append(out, (const uint8_t *)"", 1))
-				return pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES);
-		return 0;
+		if (out->len + n > MAX_BYTES)
+			return pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES);
+		if (n == 0)
+			return 0;
+		return src_add(out, PL_SRC_ZERO, n, 0, NULL, 0) ? pl_errf(err, -ENOMEM, "out of memory") : 0;
 	}
 	if (!strncmp(v, "random:", 7)) {
 		uint32_t seed, len;
-		uint64_t st;
 
 		if (sscanf(v + 7, "seed=%u,len=%u", &seed, &len) != 2 || len > MAX_BYTES ||
 		    strchr(v + 7, '-'))
 			return pl_errf(err, -EINVAL, "random wants seed=N,len=N (len up to %d)", MAX_BYTES);
-		st = 0x9e3779b97f4a7c15ull ^ seed;
-		while (len--) {
-			uint8_t b = (uint8_t)(xorshift(&st) >> 24);
-
-			if (bytes_append(out, &b, 1))
-				return pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES);
-		}
-		return 0;
+		if (out->len + len > MAX_BYTES)
+			return pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES);
+		if (len == 0)
+			return 0;
+		return src_add(out, PL_SRC_RANDOM, len, seed, NULL, 0) ? pl_errf(err, -ENOMEM, "out of memory") : 0;
 	}
 	return pl_errf(err, -EINVAL, "unknown byte source '%.20s' (pattern:, text:, random:, hex:, zero:)", v);
 }
@@ -292,13 +326,17 @@ static int opt_value(const char *v, struct pl_bytes *out, struct pl_err *err)
 	} else if (!strcmp(v, "eol")) {
 		len = 1;
 	} else if (!strncmp(v, "hex:", 4)) {
-		return hex_value(v + 4, out, err);
+		return lit_value(hex_value, v + 4, out, err);
 	} else {
 		return pl_errf(err, -EINVAL, "unknown option '%s' (rr:N, ts:N, ra, nop, eol, hex:...)", v);
 	}
-	if (bytes_append(out, o, len))
-		return pl_errf(err, -E2BIG, "options too long");
-	return 0;
+	{
+		struct raw r = { .base = out->len };
+
+		if (raw_append(&r, o, len))
+			return pl_errf(err, -E2BIG, "options too long");
+		return src_add_raw(out, &r) ? pl_errf(err, -ENOMEM, "out of memory") : 0;
+	}
 }
 
 static const struct { const char *name; uint8_t v; } protos[] = {
@@ -521,7 +559,7 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 		struct pl_err verr;
 
 		rc = fd->syntax == FK_BYTES ? bytes_value(val, b, &verr)
-		   : fd->syntax == FK_OPT ? opt_value(val, b, &verr) : hex_value(val, b, &verr);
+		   : fd->syntax == FK_OPT ? opt_value(val, b, &verr) : lit_value(hex_value, val, b, &verr);
 		if (rc)
 			return pl_errf(err, rc, "%s: %s", fd->name, verr.msg);
 		if (fi == F_IP_OPT && b->len > PL_IPV4_OPT_MAX)
@@ -640,7 +678,7 @@ static bool valid_name(const char *s)
 static int text_arg(struct parser *p, char **dst, int ntok, char **tok, const char *what,
 		    struct pl_err *err)
 {
-	struct pl_bytes b = { 0 };
+	struct raw b = { 0 };
 	struct pl_err verr;
 
 	if (ntok != 2 || tok[1][0] != '"')
@@ -648,11 +686,11 @@ static int text_arg(struct parser *p, char **dst, int ntok, char **tok, const ch
 	if (*dst)
 		return perr(p, err, -EINVAL, "%s given twice", what);
 	if (unquote(tok[1], &b, &verr)) {
-		bytes_free(&b);
+		free(b.data);
 		return perr(p, err, -EINVAL, "%s: %s", what, verr.msg);
 	}
-	if (bytes_append(&b, (const uint8_t *)"", 1) || !b.data) {
-		bytes_free(&b);
+	if (raw_append(&b, (const uint8_t *)"", 1) || !b.data) {
+		free(b.data);
 		return perr(p, err, -ENOMEM, "out of memory");
 	}
 	*dst = (char *)b.data;
@@ -949,8 +987,9 @@ static int check_send(struct parser *p, const struct pl_send *snd, struct pl_err
 			if (k != F_HEX && k != F_ETHERTYPE && k != F_TRUNCATE && k != F_APPEND && f[k].mode)
 				return perr(p, err, -EINVAL, "hex= gives the whole packet; it cannot be combined with %s",
 					    pl_field_name((enum pl_field)k));
-		if (snd->hex.len >= 20 && snd->hex.data[0] >> 4 == 4) {
-			uint32_t dst = pl_get32(snd->hex.data + 16);
+		if (snd->hex.len >= 20 && snd->hex.src[0].data[0] >> 4 == 4) {
+			/* hex= is one literal source (it takes no +=) */
+			uint32_t dst = pl_get32(snd->hex.src[0].data + 16);
 			char a[16];
 
 			if (!pl_scn_lab_dst(dst))

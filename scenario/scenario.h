@@ -51,10 +51,33 @@ struct pl_fval {
 	uint32_t v;
 };
 
-struct pl_bytes {
+/* A byte source of a send line, kept as written: literal bytes (hex:, text:, ip.opt) as
+ * they are, the generators (pattern:, zero:, random:) as their spec, expanded only when a
+ * packet is built (pl_bytes_write), so a scenario costs what its text costs. */
+enum pl_src_kind {
+	PL_SRC_LIT = 0, /* data[0..len) */
+	PL_SRC_PATTERN, /* data[0..dlen) repeated to len bytes */
+	PL_SRC_ZERO,    /* len zero bytes */
+	PL_SRC_RANDOM,  /* len bytes of the xorshift stream of seed */
+};
+
+struct pl_src {
+	uint8_t kind;
+	uint32_t len;   /* bytes it makes */
+	uint32_t seed;  /* random */
+	uint32_t dlen;  /* bytes in data (literal: len; pattern: the pattern's) */
 	uint8_t *data;
+};
+
+/* The sources of one field in order (`+=` adds one); len is their total. */
+struct pl_bytes {
+	struct pl_src *src;
+	uint32_t nsrc;
 	size_t len;
 };
+
+/* Write the b->len bytes b stands for to out. */
+void pl_bytes_write(const struct pl_bytes *b, uint8_t *out);
 
 struct pl_send {
 	int line;
