@@ -131,6 +131,7 @@ struct pl_scenario {
 	struct pl_expect expect_host[1 + PL_SCN_MAX_SENDS];
 	struct pl_expect expect_kernel_host[1 + PL_SCN_MAX_SENDS];
 	uint64_t hash;           /* FNV-1a of the scenario's source lines */
+	uint64_t src_hash;       /* ... all of them, expect.host too: what is played is what was checked */
 };
 
 struct pl_scn_set {
@@ -153,6 +154,29 @@ void pl_scn_set_free(struct pl_scn_set *set);
  * reported (err: "PATH: N errors"), -ENOMEM when memory ran out (nothing kept). */
 int pl_scn_load_each(struct pl_scn_set *set, const char *path,
 		     void (*report)(void *ctx, const char *msg), void *ctx, struct pl_err *err);
+
+/* A library: scenario files checked once (as pl_scn_load checks them, duplicate ids
+ * across files included), then replayed a scenario at a time, in the same order, without
+ * holding them: what is kept per scenario is its id and a hash of its lines (a few dozen
+ * bytes), so any number of scenarios loads in flat memory.
+ *
+ * pl_scn_lib_open checks every path (a file, or every *.scn under a directory, sorted,
+ * recursive). Without report, the first error fails it (*lib NULL). With report, each
+ * error goes to report(ctx, msg) and the file with it (or the duplicate) is left out:
+ * then -EINVAL ("N errors") with *lib still set to what is good; -ENOMEM: nothing. */
+struct pl_scn_lib;
+int pl_scn_lib_open(struct pl_scn_lib **lib, char *const *paths, size_t npaths, enum pl_stack_id stack,
+		    void (*report)(void *ctx, const char *msg), void *ctx, struct pl_err *err);
+size_t pl_scn_lib_count(const struct pl_scn_lib *lib);   /* scenarios kept */
+size_t pl_scn_lib_packets(const struct pl_scn_lib *lib); /* their packets per target */
+/* Read the files again and call fn(ctx, s) for each scenario kept, in order (s is valid
+ * until fn returns; fn may move it out and zero it). fn returns 0 to go on, > 0 to stop
+ * (returned), < 0 an error (returned). A file that changed since it was checked is an
+ * error (-ESTALE, "file:line: the file changed since it was checked ...") before
+ * anything of the change reaches fn; every pass sees the same scenarios. */
+int pl_scn_lib_each(struct pl_scn_lib *lib, int (*fn)(void *ctx, struct pl_scenario *s, struct pl_err *err),
+		    void *ctx, struct pl_err *err);
+void pl_scn_lib_free(struct pl_scn_lib *lib);
 
 /* Line-level interface (for tests and fuzzers): parse text as if it were file `name`
  * (its category taken from the parent folder name when it is one of the four). */
