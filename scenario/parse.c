@@ -1170,14 +1170,14 @@ static int fp_read_line(struct fparse *fp, struct pl_err *err)
 		bool nul = false;
 
 		while ((c = fp_getc(fp)) != EOF && c != '\n') {
+			if (blen >= PL_SCN_LINE_MAX) {
+				fp->line = first_line;
+				return perr(fp, err, -E2BIG, "line longer than %d bytes", PL_SCN_LINE_MAX);
+			}
 			if (blen + 2 > fp->cap) {
 				size_t ncap = fp->cap ? fp->cap * 2 : 256;
 				char *nb;
 
-				if (blen >= PL_SCN_LINE_MAX) {
-					fp->line = first_line;
-					return perr(fp, err, -E2BIG, "line longer than %d bytes", PL_SCN_LINE_MAX);
-				}
 				nb = realloc(fp->buf, ncap);
 				if (!nb)
 					return perr(fp, err, -ENOMEM, "out of memory");
