@@ -387,9 +387,12 @@ static int lib_open(struct pl_scn_lib **out, char *const *paths, size_t npaths, 
 		    struct pl_err *err)
 {
 	struct pl_scn_lib *lib = calloc(1, sizeof(*lib));
+	struct pl_err local = { "" };
 	size_t i, k;
 	int rc = 0;
 
+	if (!err)
+		err = &local; /* errors are still told apart: report gets their text */
 	*out = NULL;
 	if (!lib || !(lib->paths = calloc(npaths ? npaths : 1, sizeof(*lib->paths)))) {
 		free(lib);
@@ -515,6 +518,10 @@ int pl_scn_lib_each(struct pl_scn_lib *lib, int (*fn)(void *ctx, struct pl_scena
 	struct replay r = { fn, ctx, 0, 0, 0 };
 	size_t i;
 	int rc = 0;
+	struct pl_err local;
+
+	if (!err)
+		err = &local;
 
 	lib->replaying = true;
 	for (i = 0; i < lib->npaths && !rc; i++)

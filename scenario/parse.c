@@ -1258,7 +1258,8 @@ int fp_next(struct fparse *fp, struct pl_scenario **out, struct pl_err *err)
 					return 1;
 				}
 				if (fp->check_rc) {
-					*err = fp->check_err;
+					if (err)
+						*err = fp->check_err;
 					return fp->check_rc;
 				}
 				if (!fp->nscn)

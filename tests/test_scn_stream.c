@@ -287,3 +287,14 @@ Test(scn_stream, file_over_16_mib_and_line_limit)
 	cr_assert_eq(set.n, 0);
 	free(desc);
 }
+
+/* found by fuzz_scenario: a check error at the end of a text parsed without an error
+ * buffer (the fuzzers pass NULL) */
+Test(scn_stream, check_error_without_error_buffer)
+{
+	static const char text[] = "scenario b\n  send\n  expect drop\n";
+	struct pl_scn_set set = { 0 };
+
+	cr_assert_eq(pl_scn_parse_text(&set, "scenarios/valid/b.scn", text, strlen(text), NULL), -EINVAL);
+	cr_assert_eq(set.n, 0);
+}
