@@ -183,7 +183,7 @@ fuzz-smoke: $(FUZZ_TARGETS:%=fuzz-smoke-%) ## run each fuzz target for FUZZ_SECO
 fuzz-smoke-%: fuzz
 	$(Q)mkdir -p build/fuzz/corpus/$* build/fuzz/crashes
 	$(Q)echo "fuzz $*: $(FUZZ_SECONDS) s"
-	$(Q)set -o pipefail; build/fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	$(Q)set -o pipefail; build/fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=512 \
 		-print_final_stats=1 -artifact_prefix=build/fuzz/crashes/$*- \
 		build/fuzz/corpus/$* fuzz/corpus/$* 2>&1 | \
 		grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==.*ERROR|SUMMARY)" | sed 's/^/fuzz $*: /'

@@ -38,6 +38,38 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
+/* One pass over the library: each scenario (with the tag) played on every target */
+struct pass {
+	struct pl_play *play;
+	struct pl_play_target *targets;
+	size_t ntargets;
+	const char *tag;
+	size_t counted, played;
+	bool count_only, printed;
+};
+
+static int play_one(void *ctx, struct pl_scenario *s, struct pl_err *err)
+{
+	struct pass *ps = ctx;
+	size_t k;
+
+	if (stop_flag || ps->play->budget_hit)
+		return 1;
+	if (ps->tag && !pl_scn_has_tag(s, ps->tag))
+		return 0;
+	ps->counted++;
+	if (ps->count_only)
+		return 0;
+	for (k = 0; k < ps->ntargets && !stop_flag; k++)
+		if (pl_play_scenario(ps->play, s, &ps->targets[k], err)) {
+			fprintf(stderr, "pinglab-gen: %s [%s]: %s\n", s->id, ps->targets[k].name, err->msg);
+			ps->printed = true;
+			return -1;
+		}
+	ps->played++;
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -78,8 +110,9 @@ int main(int argc, char **argv)
 	int decisions_watch = -1;
 	unsigned wait_ms = 0, trials = 1, trial;
 	struct pl_play_target targets[MAX_TARGETS];
-	size_t ntargets = 0, i, k, played = 0;
-	struct pl_scn_set set = { 0 };
+	size_t ntargets = 0, k, played = 0;
+	struct pl_scn_lib *lib = NULL;
+	struct pass ps = { 0 };
 	struct pl_wire wire = { .fd = -1 }, tun = { .fd = -1 };
 	struct pl_play play = { .stop = &stop_flag };
 	const struct pl_stack *stack = pl_stack(PL_STACK_ECHO);
@@ -179,13 +212,16 @@ int main(int argc, char **argv)
 	}
 	for (k = 0; k < ntargets; k++)
 		targets[k].stack = stack;
-	set.stack = stack->id;
-	/* parse and validate everything before any packet leaves */
-	for (i = (size_t)optind; i < (size_t)argc; i++)
-		if (pl_scn_load(&set, argv[i], &err)) {
-			fprintf(stderr, "pinglab-gen: %s\n", err.msg);
-			goto out;
-		}
+	/* parse and validate everything before any packet leaves; then each pass reads the
+	 * files again, a scenario at a time, and refuses one that changed since */
+	if (pl_scn_lib_open(&lib, argv + optind, (size_t)(argc - optind), stack->id, NULL, NULL, &err)) {
+		fprintf(stderr, "pinglab-gen: %s\n", err.msg);
+		goto out;
+	}
+	ps.play = &play;
+	ps.targets = targets;
+	ps.ntargets = ntargets;
+	ps.tag = tag;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -230,9 +266,13 @@ int main(int argc, char **argv)
 	/* several generators may share pinglab's stdout: whole lines, one write each */
 	if (!play.terminal)
 		setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; i < set.n; i++)
-		if (!tag || pl_scn_has_tag(&set.v[i], tag))
-			play.total_scenarios += ntargets * trials;
+	ps.count_only = true;
+	if (tag && pl_scn_lib_each(lib, play_one, &ps, &err) < 0) {
+		fprintf(stderr, "pinglab-gen: %s\n", err.msg);
+		goto out;
+	}
+	ps.count_only = false;
+	play.total_scenarios = (tag ? ps.counted : pl_scn_lib_count(lib)) * ntargets * trials;
 	if (out) {
 		play.jsonl = fopen(out, "a");
 		if (!play.jsonl) {
@@ -243,17 +283,14 @@ int main(int argc, char **argv)
 	/* trials: the whole library again, for pass rates (pass@k, pass^k) */
 	for (trial = 0; trial < trials && !stop_flag; trial++) {
 		play.trial = trial;
-		for (i = 0; i < set.n && !stop_flag && !play.budget_hit; i++) {
-			if (tag && !pl_scn_has_tag(&set.v[i], tag))
-				continue;
-			for (k = 0; k < ntargets && !stop_flag; k++)
-				if (pl_play_scenario(&play, &set.v[i], &targets[k], &err)) {
-					fprintf(stderr, "pinglab-gen: %s [%s]: %s\n", set.v[i].id, targets[k].name, err.msg);
-					goto out;
-				}
-			if (trial == 0)
-				played++;
+		ps.played = 0;
+		if (pl_scn_lib_each(lib, play_one, &ps, &err) < 0) {
+			if (!ps.printed)
+				fprintf(stderr, "pinglab-gen: %s\n", err.msg);
+			goto out;
 		}
+		if (trial == 0)
+			played = ps.played;
 	}
 	if (play.terminal && !status_lines)
 		printf("\n");
@@ -316,7 +353,7 @@ out:
 		close(decisions_watch);
 	pl_wire_close(&wire);
 	pl_wire_close(&tun);
-	pl_scn_set_free(&set);
+	pl_scn_lib_free(lib);
 	pl_play_free(&play);
 	pl_mtab_free(&prices);
 	return status;

@@ -21,11 +21,12 @@ int cmd_check(int argc, char **argv)
 {
 	static char deflt[] = "scenarios";
 	char *def[] = { deflt };
-	struct pl_scn_set set = { 0 };
-	size_t packets = 0, i;
+	enum pl_stack_id stack = PL_STACK_ECHO;
+	struct pl_scn_lib *lib = NULL;
+	struct pl_err err = { "" };
 	unsigned nbad = 0;
 	char **paths = argv + 1;
-	int npaths = argc - 1, k;
+	int npaths = argc - 1, rc;
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("usage: pinglab check [--stack echo|host] FILE|DIR...   (default: scenarios/)\n"
@@ -42,7 +43,7 @@ int cmd_check(int argc, char **argv)
 				pl_stack_names());
 			return PL_EXIT_ERROR;
 		}
-		set.stack = st->id;
+		stack = st->id;
 		paths += argv[1][7] ? 1 : 2;
 		npaths -= argv[1][7] ? 1 : 2;
 	}
@@ -50,26 +51,20 @@ int cmd_check(int argc, char **argv)
 		paths = def;
 		npaths = 1;
 	}
-	for (k = 0; k < npaths; k++) {
-		struct pl_err err = { "" };
-		unsigned before = nbad;
-		int rc = pl_scn_load_each(&set, paths[k], report, &nbad, &err);
-
-		if (rc && nbad == before) {
-			/* not one of the reported errors (out of memory) */
-			fprintf(stderr, "%s\n", err.msg);
-			pl_scn_set_free(&set);
-			return PL_EXIT_ERROR;
-		}
-	}
-	if (nbad) {
-		pl_scn_set_free(&set);
+	/* checked a scenario at a time: memory does not grow with the library */
+	rc = pl_scn_lib_open(&lib, paths, (size_t)npaths, stack, report, &nbad, &err);
+	if (rc && nbad == 0) {
+		/* not one of the reported errors (out of memory) */
+		fprintf(stderr, "%s\n", err.msg);
+		pl_scn_lib_free(lib);
 		return PL_EXIT_ERROR;
 	}
-	for (i = 0; i < set.n; i++)
-		packets += set.v[i].nsend * set.v[i].repeat;
-	printf("ok: %zu scenarios, %zu packets per target%s\n", set.n, packets,
-	       set.stack == PL_STACK_HOST ? " (host stack)" : "");
-	pl_scn_set_free(&set);
+	if (nbad) {
+		pl_scn_lib_free(lib);
+		return PL_EXIT_ERROR;
+	}
+	printf("ok: %zu scenarios, %zu packets per target%s\n", pl_scn_lib_count(lib), pl_scn_lib_packets(lib),
+	       stack == PL_STACK_HOST ? " (host stack)" : "");
+	pl_scn_lib_free(lib);
 	return PL_EXIT_OK;
 }

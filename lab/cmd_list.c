@@ -7,27 +7,6 @@
 #include "lab/commands.h"
 #include "scenario/scenario.h"
 
-/* Load every path (default: scenarios/) into set; prints the error. */
-int cli_load_scenarios(const char *cmd, int argc, char **argv, struct pl_scn_set *set)
-{
-	struct pl_err err = { "" };
-	int i;
-
-	if (argc == 0) {
-		if (pl_scn_load(set, "scenarios", &err)) {
-			fprintf(stderr, "pinglab %s: %s\n", cmd, err.msg);
-			return PL_EXIT_ERROR;
-		}
-		return PL_EXIT_OK;
-	}
-	for (i = 0; i < argc; i++)
-		if (pl_scn_load(set, argv[i], &err)) {
-			fprintf(stderr, "pinglab %s: %s\n", cmd, err.msg);
-			return PL_EXIT_ERROR;
-		}
-	return PL_EXIT_OK;
-}
-
 /* What target t must do with each packet of s, compactly: the expectation most packets
  * share (the scenario-wide one on a tie), then the packets that differ, as in
  * "drop, [1] reply rfc". */
@@ -66,10 +45,43 @@ static void expect_summary(const struct pl_scenario *s, enum pl_target_kind t, e
 	}
 }
 
-struct row {
-	const struct pl_scenario *s;
-	char expect[256], kernel[256];
+/* pinglab list reads the library twice, a scenario at a time: the columns' widths,
+ * then the rows */
+struct listing {
+	const char *tag;
+	enum pl_stack_id stack;
+	bool print;
+	size_t shown;
+	int wid, wcat, wexp, wker;
 };
+
+static int list_one(void *ctx, struct pl_scenario *s, struct pl_err *err)
+{
+	struct listing *l = ctx;
+	char expect[256], kernel[256];
+
+	(void)err;
+	if (l->tag && !pl_scn_has_tag(s, l->tag))
+		return 0;
+	expect_summary(s, PL_TARGET_RESPONDER, l->stack, expect, sizeof(expect));
+	expect_summary(s, PL_TARGET_KERNEL, l->stack, kernel, sizeof(kernel));
+	if (l->print) {
+		printf("%-*s  %-*s  %-*s  %-*s  %s\n", l->wid, s->id, l->wcat, s->category, l->wexp, expect, l->wker,
+		       kernel, s->description ? s->description : "");
+		return 0;
+	}
+	/* columns as wide as their widest entry */
+	if ((int)strlen(s->id) > l->wid)
+		l->wid = (int)strlen(s->id);
+	if ((int)strlen(s->category) > l->wcat)
+		l->wcat = (int)strlen(s->category);
+	if ((int)strlen(expect) > l->wexp)
+		l->wexp = (int)strlen(expect);
+	if ((int)strlen(kernel) > l->wker)
+		l->wker = (int)strlen(kernel);
+	l->shown++;
+	return 0;
+}
 
 int cmd_list(int argc, char **argv)
 {
@@ -77,12 +89,14 @@ int cmd_list(int argc, char **argv)
 		{ "tag", required_argument, NULL, 't' }, { "stack", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
+	static char deflt_dir[] = "scenarios";
+	char *deflt[] = { deflt_dir };
 	const struct pl_stack *stack = pl_stack(PL_STACK_ECHO);
-	struct pl_scn_set set = { 0 };
+	struct listing l = { .wid = 2, .wcat = 8, .wexp = 6, .wker = 6 };
+	struct pl_scn_lib *lib = NULL;
+	struct pl_err err = { "" };
 	const char *tag = NULL;
-	struct row *rows;
-	size_t i, shown = 0;
-	int c, rc, wid = 2, wcat = 8, wexp = 6, wker = 6;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:s:h", opts, NULL)) != -1) {
@@ -103,46 +117,28 @@ int cmd_list(int argc, char **argv)
 			return PL_EXIT_ERROR;
 		}
 	}
-	set.stack = stack->id;
-	rc = cli_load_scenarios("list", argc - optind, argv + optind, &set);
-	if (rc)
-		return rc;
-	rows = calloc(set.n ? set.n : 1, sizeof(*rows));
-	if (!rows) {
-		fprintf(stderr, "pinglab list: out of memory\n");
-		pl_scn_set_free(&set);
+	l.tag = tag;
+	l.stack = stack->id;
+	if (pl_scn_lib_open(&lib, optind < argc ? argv + optind : deflt, optind < argc ? (size_t)(argc - optind) : 1,
+			    stack->id, NULL, NULL, &err) ||
+	    pl_scn_lib_each(lib, list_one, &l, &err) < 0) {
+		fprintf(stderr, "pinglab list: %s\n", err.msg);
+		pl_scn_lib_free(lib);
 		return PL_EXIT_ERROR;
 	}
-	/* columns as wide as their widest entry */
-	for (i = 0; i < set.n; i++) {
-		struct row *r = &rows[shown];
-
-		if (tag && !pl_scn_has_tag(&set.v[i], tag))
-			continue;
-		r->s = &set.v[i];
-		expect_summary(r->s, PL_TARGET_RESPONDER, stack->id, r->expect, sizeof(r->expect));
-		expect_summary(r->s, PL_TARGET_KERNEL, stack->id, r->kernel, sizeof(r->kernel));
-		if ((int)strlen(r->s->id) > wid)
-			wid = (int)strlen(r->s->id);
-		if ((int)strlen(r->s->category) > wcat)
-			wcat = (int)strlen(r->s->category);
-		if ((int)strlen(r->expect) > wexp)
-			wexp = (int)strlen(r->expect);
-		if ((int)strlen(r->kernel) > wker)
-			wker = (int)strlen(r->kernel);
-		shown++;
-	}
 	/* a rare long expectation overflows its own line rather than widen every line */
-	wexp = wexp > 24 ? 24 : wexp;
-	wker = wker > 36 ? 36 : wker;
-	printf("%-*s  %-*s  %-*s  %-*s  %s\n", wid, "ID", wcat, "CATEGORY", wexp, "EXPECT", wker, "KERNEL",
+	l.wexp = l.wexp > 24 ? 24 : l.wexp;
+	l.wker = l.wker > 36 ? 36 : l.wker;
+	printf("%-*s  %-*s  %-*s  %-*s  %s\n", l.wid, "ID", l.wcat, "CATEGORY", l.wexp, "EXPECT", l.wker, "KERNEL",
 	       "DESCRIPTION");
-	for (i = 0; i < shown; i++)
-		printf("%-*s  %-*s  %-*s  %-*s  %s\n", wid, rows[i].s->id, wcat, rows[i].s->category, wexp,
-		       rows[i].expect, wker, rows[i].kernel, rows[i].s->description ? rows[i].s->description : "");
-	printf("%zu of %zu scenarios%s%s%s\n", shown, set.n, tag ? " with tag " : "", tag ? tag : "",
+	l.print = true;
+	if (pl_scn_lib_each(lib, list_one, &l, &err) < 0) {
+		fprintf(stderr, "pinglab list: %s\n", err.msg);
+		pl_scn_lib_free(lib);
+		return PL_EXIT_ERROR;
+	}
+	printf("%zu of %zu scenarios%s%s%s\n", l.shown, pl_scn_lib_count(lib), tag ? " with tag " : "", tag ? tag : "",
 	       stack->id == PL_STACK_HOST ? " (host stack)" : "");
-	free(rows);
-	pl_scn_set_free(&set);
+	pl_scn_lib_free(lib);
 	return PL_EXIT_OK;
 }

@@ -116,7 +116,8 @@ int cmd_run(int argc, char **argv)
 	char *paths[16];
 	int npaths = 0, c, status = PL_EXIT_ERROR, rc;
 	const char *out = NULL;
-	struct pl_scn_set set = { 0 };
+	static char deflt_dir[] = "scenarios";
+	char *deflt[] = { deflt_dir };
 	struct pl_err err = { "" };
 	struct sigaction sa;
 	bool lab_up = false, keep = false;
@@ -278,7 +279,6 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "pinglab run: %s\n", err.msg);
 		return PL_EXIT_ERROR;
 	}
-	set.stack = r.stack->id;
 	if ((r.replay || r.resume) && !npaths) {
 		/* the scenario files the recorded run played (a folder is recorded file by file) */
 		if (pl_run_recorded_scenarios(r.replay ? r.replay : r.resume, recorded, 1024, &nrecorded, &err)) {
@@ -286,13 +286,19 @@ int cmd_run(int argc, char **argv)
 			return PL_EXIT_ERROR;
 		}
 		npaths = nrecorded;
-		rc = cli_load_scenarios("run", npaths, recorded, &set);
+		r.paths = recorded;
+	} else if (npaths) {
+		r.paths = paths;
 	} else {
-		rc = cli_load_scenarios("run", npaths, paths, &set);
+		r.paths = deflt;
+		npaths = 1;
 	}
-	if (rc)
-		return rc;
-	r.set = &set;
+	r.npaths = (size_t)npaths;
+	/* checked here, a scenario at a time; kept: their ids and the hashes of their lines */
+	if (pl_scn_lib_open(&r.lib, r.paths, r.npaths, r.stack->id, NULL, NULL, &err)) {
+		fprintf(stderr, "pinglab run: %s\n", err.msg);
+		return PL_EXIT_ERROR;
+	}
 	cli_exe_dir(r.bindir, sizeof(r.bindir));
 	if (r.replay && r.resume) {
 		fprintf(stderr, "pinglab run: --replay and --resume: one or the other\n");
@@ -347,7 +353,7 @@ int cmd_run(int argc, char **argv)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names), " %s", r.m[k].name);
 		pl_run_event(&r, "run-start", 0, "run %s: targets%s%s%s, %zu scenarios loaded%s%s", r.id,
 			     (r.targets & RUN_T_KERNEL) ? " kernel" : "", (r.targets & RUN_T_REFERENCE) ? " reference" : "",
-			     names, set.n, r.tag ? ", tag " : "", r.tag ? r.tag : "");
+			     names, pl_scn_lib_count(r.lib), r.tag ? ", tag " : "", r.tag ? r.tag : "");
 		if (pl_lab_up(r.lab, PL_LAB_WIRE, &hooks, &lab, &err)) {
 			fprintf(stderr, "pinglab run: lab %s: %s\n", r.lab, err.msg);
 			pl_run_event(&r, "error", 0, "lab %s: %s", r.lab, err.msg);
@@ -422,7 +428,7 @@ out:
 			pl_run_event(&r, "lab-down", 0, "lab %s removed", name);
 		}
 	}
-	pl_scn_set_free(&set);
+	pl_scn_lib_free(r.lib);
 	if (run_stop && status != PL_EXIT_ERROR)
 		status = PL_EXIT_ERROR;
 	pl_run_event(&r, "run-end", 0, "exit %d", status);

@@ -36,11 +36,6 @@ int cli_require_lab_privileges(const char *cmd, bool need_tun);
  * Prints the reason and returns PL_EXIT_ERROR when there is none or several. */
 int cli_pick_lab(const char *cmd, const char *name, char *out, size_t len);
 
-struct pl_scn_set;
-/* Load scenario files/folders (argc == 0: scenarios/) into set; prints the error and
- * returns PL_EXIT_ERROR when any file is bad. */
-int cli_load_scenarios(const char *cmd, int argc, char **argv, struct pl_scn_set *set);
-
 /* Directory of this executable (its sibling programs live there). */
 void cli_exe_dir(char *out, size_t n);
 /* fork + exec argv (argv[0] a path), inside the named lab namespace when netns is not

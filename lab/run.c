@@ -519,17 +519,10 @@ static pid_t spawn_gen(struct pl_run *r, const char *lab, const char *const *tar
 		argv[n++] = "--trials";
 		argv[n++] = trials;
 	}
-	/* the generator re-reads the same files the controller validated */
-	for (i = 0; i < r->set->n && n < 62; i++) {
-		size_t k;
-		bool dup = false;
-
-		for (k = 0; k < i; k++)
-			if (!strcmp(r->set->v[k].file, r->set->v[i].file))
-				dup = true;
-		if (!dup)
-			argv[n++] = r->set->v[i].file;
-	}
+	/* the generator reads the same files and folders the controller checked, in the
+	 * same order, and checks them again itself */
+	for (i = 0; i < r->npaths && n < 62; i++)
+		argv[n++] = r->paths[i];
 	argv[n] = NULL;
 	if (n >= 62) {
 		pl_errf(err, -E2BIG, "too many scenario files for one run (pass a folder)");
@@ -837,13 +830,53 @@ static cJSON *model_json(const struct pl_run *r, const struct pl_run_model *mt, 
 
 /* run.json: what a report needs to say how the run was made. Rewritten at the end with
  * the end time; a killed run keeps the first version. */
+struct scn_out {
+	FILE *f;
+	const char *tag;
+	size_t n;
+};
+
+/* one entry of run.json's scenarios, as cJSON_Print writes it two levels deep */
+static int scn_entry(void *ctx, struct pl_scenario *s, struct pl_err *err)
+{
+	struct scn_out *so = ctx;
+	cJSON *e;
+	char buf[24], *txt, *p;
+
+	if (so->tag && !pl_scn_has_tag(s, so->tag))
+		return 0;
+	e = cJSON_CreateObject();
+	if (!e)
+		return pl_errf(err, -ENOMEM, "out of memory");
+	cJSON_AddStringToObject(e, "id", s->id);
+	cJSON_AddStringToObject(e, "category", s->category);
+	snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)s->hash);
+	cJSON_AddStringToObject(e, "hash", buf);
+	cJSON_AddStringToObject(e, "file", s->file);
+	cJSON_AddNumberToObject(e, "line", s->line);
+	if (s->description)
+		cJSON_AddStringToObject(e, "description", s->description);
+	txt = cJSON_Print(e);
+	cJSON_Delete(e);
+	if (!txt)
+		return pl_errf(err, -ENOMEM, "out of memory");
+	if (so->n++)
+		fputs(", ", so->f);
+	for (p = txt; *p; p++) {
+		fputc(*p, so->f);
+		if (*p == '\n')
+			fputs("\t\t", so->f);
+	}
+	free(txt);
+	return 0;
+}
+
 static void write_run_json(struct pl_run *r, const char *ended)
 {
 	char file[PATH_MAX + 32], tmp[PATH_MAX + 40], buf[256];
-	cJSON *o = cJSON_CreateObject(), *t, *sc;
+	cJSON *o = cJSON_CreateObject(), *t;
 	struct utsname u;
 	FILE *f;
-	size_t i;
 	char *txt;
 
 	if (!o)
@@ -912,33 +945,27 @@ static void write_run_json(struct pl_run *r, const char *ended)
 		cJSON_AddStringToObject(o, "stopped", r->stopped);
 	if (r->tag)
 		cJSON_AddStringToObject(o, "tag", r->tag);
-	sc = cJSON_AddArrayToObject(o, "scenarios");
-	for (i = 0; i < r->set->n; i++) {
-		const struct pl_scenario *s = &r->set->v[i];
-		cJSON *e;
-
-		if (r->tag && !pl_scn_has_tag(s, r->tag))
-			continue;
-		e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "id", s->id);
-		cJSON_AddStringToObject(e, "category", s->category);
-		snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)s->hash);
-		cJSON_AddStringToObject(e, "hash", buf);
-		cJSON_AddStringToObject(e, "file", s->file);
-		cJSON_AddNumberToObject(e, "line", s->line);
-		if (s->description)
-			cJSON_AddStringToObject(e, "description", s->description);
-		cJSON_AddItemToArray(sc, e);
-	}
+	/* the scenarios last, written as the library is read again, one at a time, in the
+	 * layout cJSON_Print gives them (run.json as it always was) */
 	path(file, sizeof(file), r->dir, "run.json");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
 	txt = cJSON_Print(o);
 	f = txt ? fopen(tmp, "w") : NULL;
 	if (f) {
-		fputs(txt, f);
-		fputc('\n', f);
-		if (fclose(f) == 0)
+		struct scn_out so = { f, r->tag, 0 };
+		size_t tl = strlen(txt);
+		struct pl_err serr;
+		int rc;
+
+		/* "{\n...\n}": the members, then the scenarios as the last one */
+		fwrite(txt, 1, tl > 2 ? tl - 2 : 0, f);
+		fputs(tl > 2 ? ",\n\t\"scenarios\":\t[" : "{\n\t\"scenarios\":\t[", f);
+		rc = r->lib ? pl_scn_lib_each(r->lib, scn_entry, &so, &serr) : 0;
+		fputs("]\n}\n", f);
+		if (fclose(f) == 0 && rc >= 0)
 			rename(tmp, file);
+		else
+			unlink(tmp);
 	}
 	free(txt);
 	cJSON_Delete(o);

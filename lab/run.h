@@ -86,7 +86,9 @@ struct pl_run {
 	char stopped[400];                  /* why the run stopped early ("" when it did not) */
 	const char *baseline;               /* run directory to compare with (NULL: none) */
 	double fail_under;                  /* model pass rate below this fails the run (<0: off) */
-	const struct pl_scn_set *set;
+	struct pl_scn_lib *lib;             /* the scenarios, checked; read again a scenario at a time */
+	char *const *paths;                 /* the files and folders they are in, as given */
+	size_t npaths;
 	const struct pl_stack *stack;       /* --stack (echo unless given; a replay's or resume's is recorded) */
 	bool stack_given;
 	volatile sig_atomic_t *stop;

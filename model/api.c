@@ -128,10 +128,18 @@ static int append_text(struct pl_model_reply *r, const char *t, size_t n)
 
 	if (r->text_len + n > PL_MODEL_TEXT_MAX)
 		n = PL_MODEL_TEXT_MAX - r->text_len;
-	nt = realloc(r->text, r->text_len + n + 1);
-	if (!nt)
-		return -ENOMEM;
-	r->text = nt;
+	/* doubling: an answer streamed in many deltas costs a few reallocs, not one each */
+	if (r->text_len + n + 1 > r->text_cap) {
+		size_t cap = r->text_cap ? r->text_cap : 64;
+
+		while (cap < r->text_len + n + 1)
+			cap *= 2;
+		nt = realloc(r->text, cap);
+		if (!nt)
+			return -ENOMEM;
+		r->text = nt;
+		r->text_cap = cap;
+	}
 	memcpy(r->text + r->text_len, t, n);
 	r->text_len += n;
 	r->text[r->text_len] = '\0';
@@ -338,6 +346,7 @@ void pl_model_reply_free(struct pl_model_reply *r)
 	free(r->text);
 	r->text = NULL;
 	r->text_len = 0;
+	r->text_cap = 0;
 }
 
 void pl_sse_init(struct pl_sse *s, enum pl_api api, struct pl_model_reply *out)

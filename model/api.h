@@ -33,6 +33,7 @@ struct pl_usage {
 struct pl_model_reply {
 	char *text;            /* all text blocks concatenated (malloc'd); thinking kept out */
 	size_t text_len;
+	size_t text_cap;         /* bytes allocated at text by the parser (0: not its own buffer) */
 	struct pl_usage usage;
 	char stop_reason[32];  /* stop_reason / finish_reason as sent */
 	bool truncated;        /* the answer hit its token limit (max_tokens / length) */

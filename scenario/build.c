@@ -20,11 +20,45 @@
 #include "packet/ipv4.h"
 #include "packet/rules.h"
 
-/* memcpy that accepts (NULL, 0): empty payloads and options have no buffer */
-static void copy(uint8_t *dst, const uint8_t *src, size_t n)
+static uint64_t xorshift(uint64_t *s)
 {
-	if (n)
-		memcpy(dst, src, n);
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+void pl_bytes_write(const struct pl_bytes *b, uint8_t *out)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < b->nsrc; i++) {
+		const struct pl_src *c = &b->src[i];
+
+		switch (c->kind) {
+		case PL_SRC_LIT:
+			if (c->len)
+				memcpy(out, c->data, c->len);
+			break;
+		case PL_SRC_PATTERN:
+			for (k = 0; k < c->len; k++)
+				out[k] = c->data[k % c->dlen];
+			break;
+		case PL_SRC_ZERO:
+			memset(out, 0, c->len);
+			break;
+		case PL_SRC_RANDOM: {
+			uint64_t st = 0x9e3779b97f4a7c15ull ^ c->seed;
+
+			for (k = 0; k < c->len; k++)
+				out[k] = (uint8_t)(xorshift(&st) >> 24);
+			break;
+		}
+		}
+		out += c->len;
+	}
 }
 
 static uint32_t map_addr(uint32_t a, enum pl_target_kind t)
@@ -61,7 +95,7 @@ static int build_raw(const struct pl_send *snd, enum pl_target_kind t, uint8_t *
 
 	if (n > cap)
 		return pl_errf(err, -E2BIG, "hex packet of %zu bytes is too long", n);
-	memcpy(out, snd->hex.data, n);
+	pl_bytes_write(&snd->hex, out);
 	*len = n;
 	if (t == PL_TARGET_KERNEL && n >= 20)
 		pl_ipv4_rewrite_addr(out, n, true, map_addr(pl_get32(out + 16), t));
@@ -98,7 +132,7 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 	int rc;
 
 	*ethertype = (uint16_t)fv(&f[F_ETHERTYPE], 0x0800);
-	if (snd->hex.data || f[F_HEX].mode) {
+	if (snd->hex.nsrc || f[F_HEX].mode) {
 		rc = build_raw(snd, t, out, cap, &n, err);
 		if (rc)
 			return rc;
@@ -120,8 +154,8 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 		proto = PL_PROTO_ICMP;
 
 	/* layer 4 */
-	if (snd->l4.data || f[F_L4].mode) {
-		copy(l4, snd->l4.data, snd->l4.len);
+	if (snd->l4.nsrc || f[F_L4].mode) {
+		pl_bytes_write(&snd->l4, l4);
 		l4len = snd->l4.len;
 	} else if (proto == PL_PROTO_ICMP) {
 		uint16_t id = (uint16_t)(s->hash >> 16), seq;
@@ -139,7 +173,7 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 			put_or(l4, f, F_ICMP_ID, id);
 			put(l4, F_ICMP_SEQ, seq);
 		}
-		copy(l4 + PL_ICMP_HDR_LEN, snd->payload.data, snd->payload.len);
+		pl_bytes_write(&snd->payload, l4 + PL_ICMP_HDR_LEN);
 		l4len = PL_ICMP_HDR_LEN + snd->payload.len;
 		put(l4, F_ICMP_CSUM, csum_apply(&f[F_ICMP_CSUM], pl_csum(l4, l4len)));
 	} else if (proto == PL_PROTO_UDP) {
@@ -150,7 +184,7 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 		put_or(l4, f, F_UDP_SPORT, 40000 + (uint16_t)(s->hash & 0xfff));
 		put_or(l4, f, F_UDP_DPORT, 33434);
 		put_or(l4, f, F_UDP_LEN, (uint32_t)(8 + snd->payload.len));
-		copy(l4 + 8, snd->payload.data, snd->payload.len);
+		pl_bytes_write(&snd->payload, l4 + 8);
 		l4len = 8 + snd->payload.len;
 		{
 			uint16_t c = pl_csum_pseudo(src, dst, PL_PROTO_UDP, l4, l4len);
@@ -169,11 +203,11 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 		put_or(l4, f, F_TCP_DOFF, 5);
 		put_or(l4, f, F_TCP_FLAGS, 0x02 /* SYN */);
 		put_or(l4, f, F_TCP_WIN, 64240);
-		copy(l4 + 20, snd->payload.data, snd->payload.len);
+		pl_bytes_write(&snd->payload, l4 + 20);
 		l4len = 20 + snd->payload.len;
 		put(l4, F_TCP_CSUM, csum_apply(&f[F_TCP_CSUM], pl_csum_pseudo(src, dst, PL_PROTO_TCP, l4, l4len)));
 	} else {
-		copy(l4, snd->payload.data, snd->payload.len);
+		pl_bytes_write(&snd->payload, l4);
 		l4len = snd->payload.len;
 	}
 
@@ -199,7 +233,7 @@ int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_
 	ip.protocol = proto;
 	ip.src = src;
 	ip.dst = dst;
-	copy(ip.options, snd->opt.data, snd->opt.len);
+	pl_bytes_write(&snd->opt, ip.options);
 	ip.options_len = snd->opt.len;
 	rc = pl_ipv4_build(&ip, l4, l4len, out, cap, err);
 	if (rc < 0)
@@ -223,7 +257,7 @@ tail:
 	if (snd->append.len) {
 		if (n + snd->append.len > cap)
 			return pl_errf(err, -E2BIG, "append makes the frame longer than %zu bytes", cap);
-		copy(out + n, snd->append.data, snd->append.len);
+		pl_bytes_write(&snd->append, out + n);
 		n += snd->append.len;
 	}
 	if (n == 0)

@@ -1,4 +1,5 @@
 #include "scenario/scenario.h"
+#include "scenario/fparse.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -15,7 +16,7 @@
 #include "packet/proto.h"
 #include "packet/rules.h"
 
-#define MAX_TOKENS 64
+#define MAX_TOKENS FP_MAX_TOKENS
 #define MAX_BYTES  65535
 
 static const char *const categories[] = { "valid", "malformed", "non-icmp", "adversarial" };
@@ -113,11 +114,18 @@ static int parse_duration_us(const char *s, uint64_t *us)
 	return 0;
 }
 
-static int bytes_append(struct pl_bytes *b, const uint8_t *src, size_t n)
+/* Bytes being decoded (a string, hex), counted from base: the bytes of the field before
+ * them, so the limit is the field's whole length */
+struct raw {
+	uint8_t *data;
+	size_t len, base;
+};
+
+static int raw_append(struct raw *b, const uint8_t *src, size_t n)
 {
 	uint8_t *nd;
 
-	if (b->len + n > MAX_BYTES)
+	if (b->base + b->len + n > MAX_BYTES)
 		return -E2BIG;
 	nd = realloc(b->data, b->len + n + 1);
 	if (!nd)
@@ -129,15 +137,38 @@ static int bytes_append(struct pl_bytes *b, const uint8_t *src, size_t n)
 	return 0;
 }
 
+/* One more source for b; takes data (freed on failure). */
+static int src_add(struct pl_bytes *b, uint8_t kind, uint32_t len, uint32_t seed, uint8_t *data, uint32_t dlen)
+{
+	struct pl_src *nv = realloc(b->src, (b->nsrc + 1) * sizeof(*nv));
+
+	if (!nv) {
+		free(data);
+		return -ENOMEM;
+	}
+	b->src = nv;
+	b->src[b->nsrc++] = (struct pl_src){ .kind = kind, .len = len, .seed = seed, .dlen = dlen, .data = data };
+	b->len += len;
+	return 0;
+}
+
+static int src_add_raw(struct pl_bytes *b, struct raw *r)
+{
+	return src_add(b, PL_SRC_LIT, (uint32_t)r->len, 0, r->data, (uint32_t)r->len);
+}
+
 static void bytes_free(struct pl_bytes *b)
 {
-	free(b->data);
-	b->data = NULL;
-	b->len = 0;
+	uint32_t i;
+
+	for (i = 0; i < b->nsrc; i++)
+		free(b->src[i].data);
+	free(b->src);
+	memset(b, 0, sizeof(*b));
 }
 
 /* Unescape a "quoted" string: \n \t \r \0 \\ \" \xNN. */
-static int unquote(const char *s, struct pl_bytes *out, struct pl_err *err)
+static int unquote(const char *s, struct raw *out, struct pl_err *err)
 {
 	size_t n = strlen(s), i;
 
@@ -168,13 +199,13 @@ static int unquote(const char *s, struct pl_bytes *out, struct pl_err *err)
 				return pl_errf(err, -EINVAL, "unknown escape \\%c", c);
 			}
 		}
-		if (bytes_append(out, &c, 1))
+		if (raw_append(out, &c, 1))
 			return pl_errf(err, -E2BIG, "string longer than %d bytes", MAX_BYTES);
 	}
 	return 0;
 }
 
-static int hex_value(const char *s, struct pl_bytes *out, struct pl_err *err)
+static int hex_value(const char *s, struct raw *out, struct pl_err *err)
 {
 	uint8_t *buf = malloc(strlen(s) / 2 + 1);
 	size_t n = 0;
@@ -184,7 +215,7 @@ static int hex_value(const char *s, struct pl_bytes *out, struct pl_err *err)
 	if (!buf)
 		return pl_errf(err, -ENOMEM, "out of memory");
 	rc = pl_hex_decode(s, buf, strlen(s) / 2 + 1, &n, &herr);
-	if (!rc && bytes_append(out, buf, n))
+	if (!rc && raw_append(out, buf, n))
 		rc = pl_errf(&herr, -E2BIG, "more than %d bytes", MAX_BYTES);
 	free(buf);
 	if (rc)
@@ -192,71 +223,75 @@ static int hex_value(const char *s, struct pl_bytes *out, struct pl_err *err)
 	return 0;
 }
 
-static uint64_t xorshift(uint64_t *s)
+/* Literal bytes decoded by fn (unquote, hex_value) appended to out */
+static int lit_value(int (*fn)(const char *, struct raw *, struct pl_err *), const char *v,
+		     struct pl_bytes *out, struct pl_err *err)
 {
-	uint64_t x = *s;
+	struct raw r = { .base = out->len };
+	int rc = fn(v, &r, err);
 
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
+	if (rc) {
+		free(r.data);
+		return rc;
+	}
+	return src_add_raw(out, &r) ? pl_errf(err, -ENOMEM, "out of memory") : 0;
 }
 
-/* pattern:0xa5*56 | text:"..." | random:seed=7,len=1400 | hex:0011 | zero:N */
+/* pattern:0xa5*56 | text:"..." | random:seed=7,len=1400 | hex:0011 | zero:N
+ * The generators (pattern, zero, random) are kept as their spec; pl_bytes_write makes
+ * their bytes when a packet is built. */
 static int bytes_value(const char *v, struct pl_bytes *out, struct pl_err *err)
 {
 	uint32_t n;
 
 	if (!strncmp(v, "pattern:", 8)) {
 		const char *star = strrchr(v + 8, '*');
-		struct pl_bytes pat = { 0 };
+		struct raw pat = { 0 };
 		char pbuf[2 * 1024 + 8];
-		size_t plen = star ? (size_t)(star - v - 8) : 0, i;
+		size_t plen = star ? (size_t)(star - v - 8) : 0;
 		int rc;
 
 		if (!star || plen < 3 || plen >= sizeof(pbuf) || strncmp(v + 8, "0x", 2))
 			return pl_errf(err, -EINVAL, "pattern wants 0xBYTES*COUNT, e.g. pattern:0xa5*56");
 		memcpy(pbuf, v + 10, plen - 2);
 		pbuf[plen - 2] = '\0';
-		if (hex_value(pbuf, &pat, err))
+		if (hex_value(pbuf, &pat, err)) {
+			free(pat.data);
 			return -EINVAL;
-		rc = parse_u32(star + 1, MAX_BYTES, &n);
-		if (rc || pat.len == 0) {
-			bytes_free(&pat);
-			return pl_errf(err, -EINVAL, "pattern count '%s' is not a number up to %d", star + 1, MAX_BYTES);
 		}
-		for (i = 0; i < n && !rc; i++)
-			rc = bytes_append(out, &pat.data[i % pat.len], 1);
-		bytes_free(&pat);
-		return rc ? pl_errf(err, rc, "payload longer than %d bytes", MAX_BYTES) : 0;
+		rc = parse_u32(star + 1, MAX_BYTES, &n);
+		if (rc || pat.len == 0 || out->len + n > MAX_BYTES || n == 0) {
+			free(pat.data);
+			if (rc || pat.len == 0)
+				return pl_errf(err, -EINVAL, "pattern count '%s' is not a number up to %d", star + 1, MAX_BYTES);
+			return n ? pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES) : 0;
+		}
+		return src_add(out, PL_SRC_PATTERN, n, 0, pat.data, (uint32_t)pat.len) ? pl_errf(err, -ENOMEM, "out of memory") : 0;
 	}
 	if (!strncmp(v, "text:", 5))
-		return unquote(v + 5, out, err);
+		return lit_value(unquote, v + 5, out, err);
 	if (!strncmp(v, "hex:", 4))
-		return hex_value(v + 4, out, err);
+		return lit_value(hex_value, v + 4, out, err);
 	if (!strncmp(v, "zero:", 5)) {
 		if (parse_u32(v + 5, MAX_BYTES, &n))
 			return pl_errf(err, -EINVAL, "zero:N wants a byte count up to %d", MAX_BYTES);
-		while (n--)
-			if (bytes_append(out, (const uint8_t *)"", 1))
-				return pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES);
-		return 0;
+		if (out->len + n > MAX_BYTES)
+			return pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES);
+		if (n == 0)
+			return 0;
+		return src_add(out, PL_SRC_ZERO, n, 0, NULL, 0) ? pl_errf(err, -ENOMEM, "out of memory") : 0;
 	}
 	if (!strncmp(v, "random:", 7)) {
 		uint32_t seed, len;
-		uint64_t st;
 
 		if (sscanf(v + 7, "seed=%u,len=%u", &seed, &len) != 2 || len > MAX_BYTES ||
 		    strchr(v + 7, '-'))
 			return pl_errf(err, -EINVAL, "random wants seed=N,len=N (len up to %d)", MAX_BYTES);
-		st = 0x9e3779b97f4a7c15ull ^ seed;
-		while (len--) {
-			uint8_t b = (uint8_t)(xorshift(&st) >> 24);
-
-			if (bytes_append(out, &b, 1))
-				return pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES);
-		}
-		return 0;
+		if (out->len + len > MAX_BYTES)
+			return pl_errf(err, -E2BIG, "payload longer than %d bytes", MAX_BYTES);
+		if (len == 0)
+			return 0;
+		return src_add(out, PL_SRC_RANDOM, len, seed, NULL, 0) ? pl_errf(err, -ENOMEM, "out of memory") : 0;
 	}
 	return pl_errf(err, -EINVAL, "unknown byte source '%.20s' (pattern:, text:, random:, hex:, zero:)", v);
 }
@@ -292,13 +327,17 @@ static int opt_value(const char *v, struct pl_bytes *out, struct pl_err *err)
 	} else if (!strcmp(v, "eol")) {
 		len = 1;
 	} else if (!strncmp(v, "hex:", 4)) {
-		return hex_value(v + 4, out, err);
+		return lit_value(hex_value, v + 4, out, err);
 	} else {
 		return pl_errf(err, -EINVAL, "unknown option '%s' (rr:N, ts:N, ra, nop, eol, hex:...)", v);
 	}
-	if (bytes_append(out, o, len))
-		return pl_errf(err, -E2BIG, "options too long");
-	return 0;
+	{
+		struct raw r = { .base = out->len };
+
+		if (raw_append(&r, o, len))
+			return pl_errf(err, -E2BIG, "options too long");
+		return src_add_raw(out, &r) ? pl_errf(err, -ENOMEM, "out of memory") : 0;
+	}
 }
 
 static const struct { const char *name; uint8_t v; } protos[] = {
@@ -521,7 +560,7 @@ static int set_field(struct pl_send *snd, const char *tok, struct pl_err *err)
 		struct pl_err verr;
 
 		rc = fd->syntax == FK_BYTES ? bytes_value(val, b, &verr)
-		   : fd->syntax == FK_OPT ? opt_value(val, b, &verr) : hex_value(val, b, &verr);
+		   : fd->syntax == FK_OPT ? opt_value(val, b, &verr) : lit_value(hex_value, val, b, &verr);
 		if (rc)
 			return pl_errf(err, rc, "%s: %s", fd->name, verr.msg);
 		if (fi == F_IP_OPT && b->len > PL_IPV4_OPT_MAX)
@@ -574,16 +613,10 @@ static int tokenize(char *line, char **tok, int max)
 
 /* ---- scenario-level parsing ------------------------------------------------------- */
 
-struct parser {
-	struct pl_scn_set *set;
-	const char *file;
-	char category[16];
-	struct pl_scenario *cur;
-	size_t first;       /* index in set of the first scenario of this file */
-	int line;
-};
+/* the parser is the file parser's state (scenario/fparse.h) */
+#define parser fparse
 
-static void scenario_free(struct pl_scenario *s)
+void pl_scn_free(struct pl_scenario *s)
 {
 	size_t i;
 
@@ -606,7 +639,7 @@ void pl_scn_set_free(struct pl_scn_set *set)
 	size_t i;
 
 	for (i = 0; i < set->n; i++)
-		scenario_free(&set->v[i]);
+		pl_scn_free(&set->v[i]);
 	free(set->v);
 	memset(set, 0, sizeof(*set));
 }
@@ -640,7 +673,7 @@ static bool valid_name(const char *s)
 static int text_arg(struct parser *p, char **dst, int ntok, char **tok, const char *what,
 		    struct pl_err *err)
 {
-	struct pl_bytes b = { 0 };
+	struct raw b = { 0 };
 	struct pl_err verr;
 
 	if (ntok != 2 || tok[1][0] != '"')
@@ -648,11 +681,11 @@ static int text_arg(struct parser *p, char **dst, int ntok, char **tok, const ch
 	if (*dst)
 		return perr(p, err, -EINVAL, "%s given twice", what);
 	if (unquote(tok[1], &b, &verr)) {
-		bytes_free(&b);
+		free(b.data);
 		return perr(p, err, -EINVAL, "%s: %s", what, verr.msg);
 	}
-	if (bytes_append(&b, (const uint8_t *)"", 1) || !b.data) {
-		bytes_free(&b);
+	if (raw_append(&b, (const uint8_t *)"", 1) || !b.data) {
+		free(b.data);
 		return perr(p, err, -ENOMEM, "out of memory");
 	}
 	*dst = (char *)b.data;
@@ -756,7 +789,7 @@ static int expect_slot(struct parser *p, const char *word, struct pl_expect **sl
 		{ "expect.host", false, true },
 		{ "expect", false, false },
 	};
-	struct pl_scenario *s = p->cur;
+	struct pl_scenario *s = &p->cur;
 	const char *rest = NULL;
 	bool kernel = false;
 	uint32_t idx = 0;
@@ -803,24 +836,14 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 
 static int start_scenario(struct parser *p, int ntok, char **tok, struct pl_err *err)
 {
-	struct pl_scn_set *set = p->set;
-	struct pl_scenario *s;
-	size_t i;
+	struct pl_scenario *s = &p->cur;
+	const char *first;
+	int fline;
 
 	if (ntok != 2 || !valid_name(tok[1]))
 		return perr(p, err, -EINVAL, "scenario wants one name of a-z, 0-9, '-', '_', '.' (at most 79 characters)");
-	if (set->n == set->cap) {
-		size_t ncap = set->cap ? set->cap * 2 : 32;
-		struct pl_scenario *nv = realloc(set->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return perr(p, err, -ENOMEM, "out of memory");
-		set->v = nv;
-		set->cap = ncap;
-	}
-	s = &set->v[set->n++];
-	memset(s, 0, sizeof(*s));
-	p->cur = s;
+	pl_scn_free(s);
+	p->have = true;
 	snprintf(s->name, sizeof(s->name), "%s", tok[1]);
 	snprintf(s->category, sizeof(s->category), "%s", p->category);
 	s->file = strdup(p->file);
@@ -828,17 +851,17 @@ static int start_scenario(struct parser *p, int ntok, char **tok, struct pl_err 
 	s->repeat = 1;
 	s->timeout_ms = 1000;
 	s->hash = 0xcbf29ce484222325ull;
-	for (i = 0; i + 1 < set->n; i++)
-		if (!strcmp(set->v[i].name, s->name) && !strcmp(set->v[i].category, s->category) &&
-		    s->category[0])
-			return perr(p, err, -EEXIST, "scenario %s/%s already defined at %s:%d", s->category,
-				    s->name, set->v[i].file, set->v[i].line);
+	s->src_hash = 0xcbf29ce484222325ull;
+	if (s->category[0] && p->defined &&
+	    (first = p->defined(p->ctx, s->category, s->name, p->file, s->line, &fline)))
+		return perr(p, err, -EEXIST, "scenario %s/%s already defined at %s:%d", s->category,
+			    s->name, first, fline);
 	return s->file ? 0 : perr(p, err, -ENOMEM, "out of memory");
 }
 
 static int scenario_line(struct parser *p, int ntok, char **tok, struct pl_err *err)
 {
-	struct pl_scenario *s = p->cur;
+	struct pl_scenario *s = p->have ? &p->cur : NULL;
 	const char *d = tok[0];
 	int i;
 
@@ -949,8 +972,9 @@ static int check_send(struct parser *p, const struct pl_send *snd, struct pl_err
 			if (k != F_HEX && k != F_ETHERTYPE && k != F_TRUNCATE && k != F_APPEND && f[k].mode)
 				return perr(p, err, -EINVAL, "hex= gives the whole packet; it cannot be combined with %s",
 					    pl_field_name((enum pl_field)k));
-		if (snd->hex.len >= 20 && snd->hex.data[0] >> 4 == 4) {
-			uint32_t dst = pl_get32(snd->hex.data + 16);
+		if (snd->hex.len >= 20 && snd->hex.src[0].data[0] >> 4 == 4) {
+			/* hex= is one literal source (it takes no +=) */
+			uint32_t dst = pl_get32(snd->hex.src[0].data + 16);
 			char a[16];
 
 			if (!pl_scn_lab_dst(dst))
@@ -1068,7 +1092,7 @@ static int check_scenario(struct parser *p, struct pl_scenario *s, struct pl_err
 			if (t != PL_TARGET_RESPONDER)
 				continue;
 			for (k = 0; k < PL_STACK__COUNT; k++)
-				if ((k == PL_STACK_ECHO || k == (int)p->set->stack || pl_scn_has_host(s)) &&
+				if ((k == PL_STACK_ECHO || k == (int)p->stack || pl_scn_has_host(s)) &&
 				    check_expect(p, s, i, pl_stack((enum pl_stack_id)k), pkt, et != 0x0800 ? 0 : len, err))
 					return -EINVAL;
 		}
@@ -1076,258 +1100,200 @@ static int check_scenario(struct parser *p, struct pl_scenario *s, struct pl_err
 	return 0;
 }
 
-int pl_scn_parse_text(struct pl_scn_set *set, const char *name, const char *text, size_t len,
-		      struct pl_err *err)
-{
-	struct parser p = { .set = set, .file = name, .first = set->n };
-	const char *dir_end = strrchr(name, '/');
-	char *buf = NULL;
-	size_t pos = 0, k;
-	int rc = 0;
+/* ---- a file, a scenario at a time ------------------------------------------------- */
 
+void fp_init(struct fparse *fp, const char *file, FILE *f, const char *text, size_t len, enum pl_stack_id stack,
+	     bool check)
+{
+	const char *dir_end = strrchr(file, '/');
+	size_t k;
+
+	memset(fp, 0, sizeof(*fp));
+	fp->file = file;
+	fp->f = f;
+	fp->text = text;
+	fp->len = len;
+	fp->stack = stack;
+	fp->check = check;
 	/* category from the parent folder */
 	if (dir_end) {
 		const char *dir_start = dir_end;
 
-		while (dir_start > name && dir_start[-1] != '/')
+		while (dir_start > file && dir_start[-1] != '/')
 			dir_start--;
 		for (k = 0; k < 4; k++)
 			if ((size_t)(dir_end - dir_start) == strlen(categories[k]) &&
 			    !strncmp(dir_start, categories[k], strlen(categories[k])))
-				snprintf(p.category, sizeof(p.category), "%s", categories[k]);
+				snprintf(fp->category, sizeof(fp->category), "%s", categories[k]);
 	}
+}
 
-	while (pos < len && !rc) {
-		size_t start = pos, end, blen = 0;
-		char *tok[MAX_TOKENS];
-		int ntok = 0, first_line;
-		uint64_t line_hash;
+void fp_free(struct fparse *fp)
+{
+	pl_scn_free(&fp->cur);
+	free(fp->buf);
+	fp->buf = NULL;
+}
 
-		/* one logical line: physical lines joined where one ends in a backslash */
-		free(buf);
-		buf = NULL;
-		first_line = ++p.line;
-		for (;;) {
-			char *nb;
+static int fp_getc(struct fparse *fp)
+{
+	if (fp->f)
+		return getc_unlocked(fp->f);
+	return fp->pos < fp->len ? (unsigned char)fp->text[fp->pos++] : EOF;
+}
 
-			end = start;
-			while (end < len && text[end] != '\n')
-				end++;
-			nb = realloc(buf, blen + (end - start) + 2);
-			if (!nb) {
-				rc = perr(&p, err, -ENOMEM, "out of memory");
-				break;
+static bool fp_at_end(struct fparse *fp)
+{
+	int c;
+
+	if (!fp->f)
+		return fp->pos >= fp->len;
+	c = getc_unlocked(fp->f);
+	if (c == EOF)
+		return true;
+	ungetc(c, fp->f);
+	return false;
+}
+
+/* One logical line into buf: physical lines joined where one ends in a backslash.
+ * 1: a line, 0: end of file, < 0: an error. */
+static int fp_read_line(struct fparse *fp, struct pl_err *err)
+{
+	size_t blen = 0;
+	int first_line, c;
+
+	if (fp_at_end(fp))
+		return 0;
+	first_line = ++fp->line;
+	for (;;) {
+		size_t start = blen;
+		bool nul = false;
+
+		while ((c = fp_getc(fp)) != EOF && c != '\n') {
+			if (blen >= PL_SCN_LINE_MAX) {
+				fp->line = first_line;
+				return perr(fp, err, -E2BIG, "line longer than %d bytes", PL_SCN_LINE_MAX);
 			}
-			buf = nb;
-			memcpy(buf + blen, text + start, end - start);
-			blen += end - start;
-			buf[blen] = '\0';
-			if (memchr(buf, '\0', blen)) {
-				rc = perr(&p, err, -EINVAL, "NUL byte in the file (write \\0 inside a text:\"...\" string)");
-				break;
+			if (blen + 2 > fp->cap) {
+				size_t ncap = fp->cap ? fp->cap * 2 : 256;
+				char *nb;
+
+				nb = realloc(fp->buf, ncap);
+				if (!nb)
+					return perr(fp, err, -ENOMEM, "out of memory");
+				fp->buf = nb;
+				fp->cap = ncap;
 			}
-			pos = end < len ? end + 1 : end;
-			if (blen && buf[blen - 1] == '\r')
-				buf[--blen] = '\0';
-			if (!(blen && buf[blen - 1] == '\\'))
-				break;
-			if (pos >= len) {
-				rc = perr(&p, err, -EINVAL, "the line ends in \\ but the file ends there: the continuation is unfinished at end of file");
-				break;
-			}
-			buf[--blen] = ' ';
-			start = pos;
-			p.line++;
+			nul |= c == '\0';
+			fp->buf[blen++] = (char)c;
 		}
-		if (rc)
+		if (fp->f && ferror(fp->f))
+			return perr(fp, err, -EIO, "cannot read: %s", strerror(errno));
+		if (!fp->buf) {
+			if (!(fp->buf = malloc(fp->cap = 256)))
+				return perr(fp, err, -ENOMEM, "out of memory");
+		}
+		fp->buf[blen] = '\0';
+		if (nul || memchr(fp->buf, '\0', start))
+			return perr(fp, err, -EINVAL, "NUL byte in the file (write \\0 inside a text:\"...\" string)");
+		if (blen && fp->buf[blen - 1] == '\r')
+			fp->buf[--blen] = '\0';
+		if (!(blen && fp->buf[blen - 1] == '\\'))
 			break;
-		line_hash = fnv1a(0xcbf29ce484222325ull, buf);
-		{
-			int save = p.line;
+		if (fp_at_end(fp))
+			return perr(fp, err, -EINVAL, "the line ends in \\ but the file ends there: the continuation is unfinished at end of file");
+		fp->buf[--blen] = ' ';
+		fp->line++;
+	}
+	fp->line_hash = fnv1a(0xcbf29ce484222325ull, fp->buf);
+	{
+		int save = fp->line;
 
-			p.line = first_line;
-			ntok = tokenize(buf, tok, MAX_TOKENS);
-			if (ntok == -1)
-				rc = perr(&p, err, -EINVAL, "unterminated \"string\"");
-			else if (ntok == -2)
-				rc = perr(&p, err, -E2BIG, "more than %d words on one line", MAX_TOKENS);
-			else if (ntok > 0)
-				rc = scenario_line(&p, ntok, tok, err);
-			p.line = save;
+		fp->line = first_line;
+		fp->ntok = tokenize(fp->buf, fp->tok, MAX_TOKENS);
+		c = 0;
+		if (fp->ntok == -1)
+			c = perr(fp, err, -EINVAL, "unterminated \"string\"");
+		else if (fp->ntok == -2)
+			c = perr(fp, err, -E2BIG, "more than %d words on one line", MAX_TOKENS);
+		if (!c)
+			fp->line = save;
+		/* the tokens' line, for scenario_line */
+		fp->tok_line = first_line;
+	}
+	return c ? c : 1;
+}
+
+/* The scenario being parsed is complete: its id, and its check */
+static void fp_complete(struct fparse *fp)
+{
+	struct pl_scenario *s = &fp->cur;
+	int save = fp->line;
+
+	fp->have = false;
+	fp->nscn++;
+	snprintf(s->id, sizeof(s->id), "%s/%s", s->category, s->name);
+	if (fp->check && !fp->check_rc) {
+		int rc = check_scenario(fp, s, &fp->check_err);
+
+		if (rc)
+			fp->check_rc = rc < 0 ? rc : -EINVAL;
+	}
+	fp->line = save;
+}
+
+int fp_next(struct fparse *fp, struct pl_scenario **out, struct pl_err *err)
+{
+	int rc;
+
+	for (;;) {
+		if (!fp->pending) {
+			rc = fp_read_line(fp, err);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
+				if (fp->have) {
+					fp_complete(fp);
+					*out = &fp->cur;
+					return 1;
+				}
+				if (fp->check_rc) {
+					if (err)
+						*err = fp->check_err;
+					return fp->check_rc;
+				}
+				if (!fp->nscn)
+					return pl_errf(err, -EINVAL, "%s: no scenario in this file", fp->file);
+				return 0;
+			}
+			if (fp->have && fp->ntok > 0 && !strcmp(fp->tok[0], "scenario")) {
+				/* the next scenario begins: this one is whole */
+				fp->pending = true;
+				fp_complete(fp);
+				*out = &fp->cur;
+				return 1;
+			}
+		}
+		fp->pending = false;
+		if (fp->ntok > 0) {
+			int save = fp->line;
+
+			fp->line = fp->tok_line;
+			rc = scenario_line(fp, fp->ntok, fp->tok, err);
+			fp->line = save;
+			if (rc)
+				return rc < 0 ? rc : -EINVAL;
 		}
 		/* the scenario's hash (and so its packets' ids) covers its own lines, comments
 		 * included, but for the host stack's expectations: giving a scenario one keeps
 		 * its packets what they were, so runs from before still compare packet for
-		 * packet */
-		if (!rc && p.cur && !(ntok > 0 && !strncmp(tok[0], "expect", 6) && strstr(tok[0], ".host")))
-			p.cur->hash = (p.cur->hash ^ line_hash) * 0x100000001b3ull;
-	}
-	free(buf);
-	for (k = p.first; k < set->n && !rc; k++)
-		rc = check_scenario(&p, &set->v[k], err);
-	if (!rc && set->n == p.first)
-		rc = pl_errf(err, -EINVAL, "%s: no scenario in this file", name);
-	if (rc) {
-		while (set->n > p.first)
-			scenario_free(&set->v[--set->n]);
-		return rc < 0 ? rc : -EINVAL;
-	}
-	return 0;
-}
-
-static int load_file(struct pl_scn_set *set, const char *path, struct pl_err *err)
-{
-	FILE *f = fopen(path, "rb");
-	char *text;
-	long n;
-	int rc;
-
-	if (!f)
-		return pl_errf(err, -errno, "%s: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return pl_errf(err, -EIO, "%s: cannot read", path);
-	}
-	if (n > 16 * 1024 * 1024) {
-		fclose(f);
-		return pl_errf(err, -EFBIG, "%s: larger than 16 MiB", path);
-	}
-	text = malloc((size_t)n + 1);
-	if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) {
-		free(text);
-		fclose(f);
-		return pl_errf(err, -EIO, "%s: cannot read", path);
-	}
-	fclose(f);
-	text[n] = '\0';
-	rc = pl_scn_parse_text(set, path, text, (size_t)n, err);
-	free(text);
-	return rc;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* With a report callback, an error in one file is reported and the others still load. */
-struct loader {
-	void (*report)(void *ctx, const char *msg);
-	void *ctx;
-	unsigned nbad;
-};
-
-static int keep_going(struct loader *lc, int rc, const struct pl_err *err)
-{
-	if (!rc || !lc || rc == -ENOMEM)
-		return rc;
-	lc->report(lc->ctx, err->msg);
-	lc->nbad++;
-	return 0;
-}
-
-static int load_dir(struct pl_scn_set *set, const char *path, int depth, struct loader *lc,
-		    struct pl_err *err)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0, i;
-	int rc = 0;
-
-	if (!d)
-		return pl_errf(err, -errno, "%s: %s", path, strerror(errno));
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof(*nn));
-
-			if (!nn) {
-				rc = pl_errf(err, -ENOMEM, "out of memory");
-				break;
-			}
-			names = nn;
+		 * packet; src_hash covers every line */
+		if (fp->have) {
+			if (!(fp->ntok > 0 && !strncmp(fp->tok[0], "expect", 6) && strstr(fp->tok[0], ".host")))
+				fp->cur.hash = (fp->cur.hash ^ fp->line_hash) * 0x100000001b3ull;
+			fp->cur.src_hash = (fp->cur.src_hash ^ fp->line_hash) * 0x100000001b3ull;
 		}
-		if (asprintf(&names[n], "%s/%s", path, de->d_name) < 0) {
-			rc = pl_errf(err, -ENOMEM, "out of memory");
-			break;
-		}
-		n++;
 	}
-	closedir(d);
-	if (!rc)
-		qsort(names, n, sizeof(*names), cmp_str);
-	for (i = 0; i < n && !rc; i++) {
-		struct stat st;
-		size_t l = strlen(names[i]);
-
-		if (stat(names[i], &st))
-			continue;
-		if (S_ISDIR(st.st_mode) && depth < 8)
-			rc = load_dir(set, names[i], depth + 1, lc, err);
-		else if (S_ISREG(st.st_mode) && l > 4 && !strcmp(names[i] + l - 4, ".scn"))
-			rc = keep_going(lc, load_file(set, names[i], err), err);
-	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return rc;
-}
-
-static int load_path(struct pl_scn_set *set, const char *path, struct loader *lc, struct pl_err *err)
-{
-	struct stat st;
-	size_t before = set->n, i, j;
-	int rc;
-
-	if (stat(path, &st))
-		return keep_going(lc, pl_errf(err, -errno, "%s: %s", path, strerror(errno)), err);
-	rc = S_ISDIR(st.st_mode) ? load_dir(set, path, 0, lc, err)
-	   : keep_going(lc, load_file(set, path, err), err);
-	if (rc) {
-		while (set->n > before)
-			scenario_free(&set->v[--set->n]);
-		return rc;
-	}
-	/* ids must be unique across files too; a duplicate is left out */
-	for (i = before; i < set->n; i++)
-		for (j = 0; j < i; j++)
-			if (!strcmp(set->v[i].id, set->v[j].id)) {
-				rc = pl_errf(err, -EEXIST, "%s:%d: scenario %s already defined at %s:%d",
-					     set->v[i].file, set->v[i].line, set->v[i].id,
-					     set->v[j].file, set->v[j].line);
-				if (!lc) {
-					while (set->n > before)
-						scenario_free(&set->v[--set->n]);
-					return rc;
-				}
-				keep_going(lc, rc, err);
-				scenario_free(&set->v[i]);
-				memmove(&set->v[i], &set->v[i + 1], (set->n - i - 1) * sizeof(set->v[0]));
-				set->n--;
-				i--;
-				break;
-			}
-	return 0;
-}
-
-int pl_scn_load(struct pl_scn_set *set, const char *path, struct pl_err *err)
-{
-	return load_path(set, path, NULL, err);
-}
-
-int pl_scn_load_each(struct pl_scn_set *set, const char *path,
-		     void (*report)(void *ctx, const char *msg), void *ctx, struct pl_err *err)
-{
-	struct loader lc = { report, ctx, 0 };
-	int rc = load_path(set, path, &lc, err);
-
-	if (rc)
-		return rc;
-	if (lc.nbad)
-		return pl_errf(err, -EINVAL, "%s: %u error%s", path, lc.nbad, lc.nbad == 1 ? "" : "s");
-	return 0;
 }
 
 bool pl_scn_has_tag(const struct pl_scenario *s, const char *tag)

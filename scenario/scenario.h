@@ -51,10 +51,33 @@ struct pl_fval {
 	uint32_t v;
 };
 
-struct pl_bytes {
+/* A byte source of a send line, kept as written: literal bytes (hex:, text:, ip.opt) as
+ * they are, the generators (pattern:, zero:, random:) as their spec, expanded only when a
+ * packet is built (pl_bytes_write), so a scenario costs what its text costs. */
+enum pl_src_kind {
+	PL_SRC_LIT = 0, /* data[0..len) */
+	PL_SRC_PATTERN, /* data[0..dlen) repeated to len bytes */
+	PL_SRC_ZERO,    /* len zero bytes */
+	PL_SRC_RANDOM,  /* len bytes of the xorshift stream of seed */
+};
+
+struct pl_src {
+	uint8_t kind;
+	uint32_t len;   /* bytes it makes */
+	uint32_t seed;  /* random */
+	uint32_t dlen;  /* bytes in data (literal: len; pattern: the pattern's) */
 	uint8_t *data;
+};
+
+/* The sources of one field in order (`+=` adds one); len is their total. */
+struct pl_bytes {
+	struct pl_src *src;
+	uint32_t nsrc;
 	size_t len;
 };
+
+/* Write the b->len bytes b stands for to out. */
+void pl_bytes_write(const struct pl_bytes *b, uint8_t *out);
 
 struct pl_send {
 	int line;
@@ -108,6 +131,7 @@ struct pl_scenario {
 	struct pl_expect expect_host[1 + PL_SCN_MAX_SENDS];
 	struct pl_expect expect_kernel_host[1 + PL_SCN_MAX_SENDS];
 	uint64_t hash;           /* FNV-1a of the scenario's source lines */
+	uint64_t src_hash;       /* ... all of them, expect.host too: what is played is what was checked */
 };
 
 struct pl_scn_set {
@@ -130,6 +154,29 @@ void pl_scn_set_free(struct pl_scn_set *set);
  * reported (err: "PATH: N errors"), -ENOMEM when memory ran out (nothing kept). */
 int pl_scn_load_each(struct pl_scn_set *set, const char *path,
 		     void (*report)(void *ctx, const char *msg), void *ctx, struct pl_err *err);
+
+/* A library: scenario files checked once (as pl_scn_load checks them, duplicate ids
+ * across files included), then replayed a scenario at a time, in the same order, without
+ * holding them: what is kept per scenario is its id and a hash of its lines (a few dozen
+ * bytes), so any number of scenarios loads in flat memory.
+ *
+ * pl_scn_lib_open checks every path (a file, or every *.scn under a directory, sorted,
+ * recursive). Without report, the first error fails it (*lib NULL). With report, each
+ * error goes to report(ctx, msg) and the file with it (or the duplicate) is left out:
+ * then -EINVAL ("N errors") with *lib still set to what is good; -ENOMEM: nothing. */
+struct pl_scn_lib;
+int pl_scn_lib_open(struct pl_scn_lib **lib, char *const *paths, size_t npaths, enum pl_stack_id stack,
+		    void (*report)(void *ctx, const char *msg), void *ctx, struct pl_err *err);
+size_t pl_scn_lib_count(const struct pl_scn_lib *lib);   /* scenarios kept */
+size_t pl_scn_lib_packets(const struct pl_scn_lib *lib); /* their packets per target */
+/* Read the files again and call fn(ctx, s) for each scenario kept, in order (s is valid
+ * until fn returns; fn may move it out and zero it). fn returns 0 to go on, > 0 to stop
+ * (returned), < 0 an error (returned). A file that changed since it was checked is an
+ * error (-ESTALE, "file:line: the file changed since it was checked ...") before
+ * anything of the change reaches fn; every pass sees the same scenarios. */
+int pl_scn_lib_each(struct pl_scn_lib *lib, int (*fn)(void *ctx, struct pl_scenario *s, struct pl_err *err),
+		    void *ctx, struct pl_err *err);
+void pl_scn_lib_free(struct pl_scn_lib *lib);
 
 /* Line-level interface (for tests and fuzzers): parse text as if it were file `name`
  * (its category taken from the parent folder name when it is one of the four). */
