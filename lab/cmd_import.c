@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lab/commands.h"
@@ -21,7 +22,7 @@ int cmd_import(int argc, char **argv)
 	const char *category = "valid", *outpath = NULL;
 	char name[64] = "", base[256];
 	struct pl_err err = { "" };
-	struct pl_scn_set check = { 0 };
+	struct pl_scn_lib *check = NULL;
 	FILE *out;
 	char tmp[4096 + 32];
 	size_t i;
@@ -68,6 +69,13 @@ int cmd_import(int argc, char **argv)
 		snprintf(tmp, sizeof(tmp), "%s/pinglab-import-XXXXXX", dir && dir[0] ? dir : "/tmp");
 	}
 	fd = mkstemp(tmp);
+	if (fd >= 0) {
+		/* mkstemp makes it 0600: the scenario file gets the mode fopen would give it */
+		mode_t um = umask(0);
+
+		umask(um);
+		fchmod(fd, 0666 & ~um);
+	}
 	if (fd < 0 || !(out = fdopen(fd, "w"))) {
 		fprintf(stderr, "pinglab import: %s: %s\n", tmp, strerror(errno));
 		if (fd >= 0)
@@ -77,9 +85,14 @@ int cmd_import(int argc, char **argv)
 	n = pl_import_file(out, argv[optind], name, category, argv[optind], &err);
 	if (fclose(out) && n >= 0)
 		n = pl_errf(&err, -EIO, "%s: %s", tmp, strerror(errno));
-	if (n >= 0 && pl_scn_load(&check, tmp, &err))
-		n = -EINVAL;
-	pl_scn_set_free(&check);
+	if (n >= 0) {
+		/* checked a scenario at a time, as check and run read it: flat memory */
+		char *paths[1] = { tmp };
+
+		if (pl_scn_lib_open(&check, paths, 1, PL_STACK_ECHO, NULL, NULL, &err))
+			n = -EINVAL;
+		pl_scn_lib_free(check);
+	}
 	if (n < 0) {
 		fprintf(stderr, "pinglab import: %s\n", err.msg);
 		unlink(tmp);
