@@ -63,14 +63,23 @@ const struct pl_rule *pl_rule_by_id(const char *id)
 	return NULL;
 }
 
+static bool detail_on = true;
+
+void pl_rules_detail(bool on)
+{
+	detail_on = on;
+}
+
 int pl_rule_decide(const struct pl_rule *table, struct pl_decision *d, int number, const char *fmt, ...)
 {
 	va_list ap;
 
 	d->rule = &table[number - 1];
 	d->action = d->rule->action;
-	if (d->brief)
+	if (!detail_on) {
+		d->detail[0] = '\0';
 		return 0;
+	}
 	va_start(ap, fmt);
 	vsnprintf(d->detail, sizeof(d->detail), fmt, ap);
 	va_end(ap);
@@ -93,10 +102,8 @@ bool pl_rule_ip_checks(const struct pl_rule *table, const uint8_t *req, size_t l
 	struct pl_err perr;
 	char a[16];
 	size_t hl;
-	bool brief = d->brief;
 
 	memset(d, 0, sizeof(*d));
-	d->brief = brief;
 	if (pl_ipv4_parse(req, len, p, &perr))
 		return !pl_rule_decide(table, d, 1, "%s", perr.msg);
 	hl = (size_t)p->ip.ihl * 4;

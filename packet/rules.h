@@ -34,10 +34,12 @@ struct pl_decision {
 	enum pl_action action;
 	const struct pl_rule *rule;
 	char detail[160];      /* what exactly matched, e.g. "ihl 4 < 5" */
-	bool brief;            /* set by the caller: the rule decided, detail left empty (the
-				* responder never shows it, and formatting it cost ~1,000
-				* instructions of its ~5,000 before the reply is written) */
 };
+
+/* Whether decisions' detail texts are formatted: on by default; a process that never
+ * shows them turns it off once (the responder: formatting it cost ~1,000 of its ~5,000
+ * instructions per packet before the reply is written), and detail is then "". */
+void pl_rules_detail(bool on);
 
 /* All rules in order; *count receives how many. */
 const struct pl_rule *pl_rules(size_t *count);

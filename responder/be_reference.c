@@ -10,13 +10,14 @@ static int ref_init(struct rsp_ctx *c, struct pl_err *err)
 {
 	(void)c;
 	(void)err;
+	pl_rules_detail(false); /* a decision's detail is not logged */
 	return 0;
 }
 
 static void ref_start(struct rsp_ctx *c, struct rsp_job *j)
 {
 	static uint8_t out[65536];
-	struct pl_decision d = { .brief = true }; /* its detail is not logged */
+	struct pl_decision d;
 	size_t n = 0;
 
 	if (c->cfg.stack->reply(j->pkt, j->len, c->cfg.our_addr, out, sizeof(out), &n, &d, NULL) == 0 &&
