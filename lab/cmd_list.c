@@ -17,6 +17,15 @@ static void expect_summary(const struct pl_scenario *s, enum pl_target_kind t, e
 	const struct pl_expect *w = pl_scn_expect(s, PL_SCN_ALL, t, st);
 	size_t i, j, base = 0, best = 0, used;
 
+	if (s->pcap) {
+		/* a capture's packets: each what the reference decides; the kernel either
+		 * unless the scenario says */
+		if (t == PL_TARGET_KERNEL && w->kind)
+			pl_expect_describe(w, out, n);
+		else
+			snprintf(out, n, "%s", t == PL_TARGET_KERNEL ? "either" : "per rules");
+		return;
+	}
 	if (w->kind)
 		pl_expect_describe(w, wide, sizeof(wide));
 	for (i = 0; i < s->nsend; i++)

@@ -12,6 +12,7 @@
 #include "scenario/scenario.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "packet/bytes.h"
@@ -19,6 +20,8 @@
 #include "packet/field.h"
 #include "packet/ipv4.h"
 #include "packet/rules.h"
+#include "scenario/import.h"
+#include "wire/pcap.h"
 
 static uint64_t xorshift(uint64_t *s)
 {
@@ -117,6 +120,55 @@ static void put(uint8_t *hdr, enum pl_field fi, uint32_t v)
 static void put_or(uint8_t *hdr, const struct pl_fval *f, enum pl_field fi, uint32_t dflt)
 {
 	put(hdr, fi, fv(&f[fi], dflt));
+}
+
+size_t pl_scn_npackets(const struct pl_scenario *s)
+{
+	return (s->pcap ? s->pcap_n : s->nsend) * s->repeat;
+}
+
+int pl_scn_build_pcap(const struct pl_scenario *s, struct pl_cap_reader *r, enum pl_target_kind t, uint8_t *out,
+		      size_t cap, size_t *len, struct pl_err *err)
+{
+	struct pl_cap_pkt p;
+	int rc = pl_cap_next(r, &p, err);
+
+	if (rc <= 0) {
+		if (rc < 0)
+			pl_err_prefix(err, rc, "%s", s->pcap);
+		return rc;
+	}
+	if (p.len > cap)
+		return pl_errf(err, -E2BIG, "%s: packet %zu of %zu bytes is too long", s->pcap, r->n, p.len);
+	memcpy(out, p.data, p.len);
+	pl_import_relocate(out, p.len);
+	if (t == PL_TARGET_KERNEL && p.len >= 20)
+		pl_ipv4_rewrite_addr(out, p.len, true, map_addr(pl_get32(out + 16), t));
+	*len = p.len;
+	return 1;
+}
+
+void pl_scn_pcap_expect(const struct pl_scenario *s, enum pl_target_kind t, const struct pl_stack *stack,
+			const uint8_t *pkt, size_t len, struct pl_expect *e)
+{
+	static uint8_t rep[65536];
+	struct pl_decision d;
+	size_t n;
+
+	memset(e, 0, sizeof(*e));
+	if (t == PL_TARGET_KERNEL) {
+		const struct pl_expect *k = stack->id == PL_STACK_HOST && s->expect_kernel_host[0].kind
+						    ? &s->expect_kernel_host[0] : &s->expect_kernel[0];
+
+		if (k->kind)
+			*e = *k;
+		else
+			e->kind = EXP_EITHER;
+		return;
+	}
+	e->kind = stack->reply(pkt, len, PL_RESPONDER_ADDR, rep, sizeof(rep), &n, &d, NULL) == 0 &&
+			  d.action == PL_ACTION_REPLY
+		  ? EXP_REPLY : EXP_DROP;
 }
 
 int pl_scn_build(const struct pl_scenario *s, size_t idx, unsigned rep, enum pl_target_kind t,

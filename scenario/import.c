@@ -20,7 +20,7 @@
  * multicast, broadcast, 0.0.0.0) stays, so a packet not for us stays one. A source
  * outside 10.77.0.0/16 becomes 10.77.1.2. Checksums follow by RFC 1624 (a wrong one stays
  * wrong by as much). */
-static void relocate(uint8_t *pkt, size_t len)
+void pl_import_relocate(uint8_t *pkt, size_t len)
 {
 	uint32_t src, dst, net = PL_KERNEL_ADDR & 0xffffff00u;
 
@@ -87,7 +87,7 @@ void pl_import_packet(struct pl_import *im, const uint8_t *data, size_t len)
 		fprintf(im->out, "  expect.kernel either\n");
 	}
 	memcpy(im->pkt, data, len);
-	relocate(im->pkt, len);
+	pl_import_relocate(im->pkt, len);
 	pl_hex_encode(im->pkt, len, im->hex, sizeof(im->hex));
 	pl_pkt_describe(im->pkt, len, desc, sizeof(desc));
 	pl_reference_reply(im->pkt, len, PL_RESPONDER_ADDR, im->rep, sizeof(im->rep), &rn, &d, NULL);

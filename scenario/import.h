@@ -14,6 +14,10 @@
 #include "common/err.h"
 #include "wire/pcap.h"
 
+/* A captured packet moved into the lab (in place): see pinglab import's header comment;
+ * checksums follow by RFC 1624, so a broken one stays broken by as much. */
+void pl_import_relocate(uint8_t *pkt, size_t len);
+
 /* The writer, a packet at a time: begin with the number of packets to come (n) and of
  * frames skipped, then each packet. */
 struct pl_import {

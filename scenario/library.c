@@ -263,7 +263,7 @@ static int local_add(struct pl_scn_lib *lib, const struct pl_scenario *s)
 	x = &lib->loc[lib->nloc++];
 	x->id = (uint32_t)lib->nlids;
 	x->line = s->line;
-	x->packets = (size_t)s->nsend * s->repeat;
+	x->packets = pl_scn_npackets(s);
 	x->src_hash = s->src_hash;
 	memcpy(lib->lids + lib->nlids, s->id, l);
 	lib->nlids += l;

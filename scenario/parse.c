@@ -1,5 +1,6 @@
 #include "scenario/scenario.h"
 #include "scenario/fparse.h"
+#include "wire/pcap.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -628,6 +629,7 @@ void pl_scn_free(struct pl_scenario *s)
 		bytes_free(&s->send[i].opt);
 	}
 	free(s->file);
+	free(s->pcap);
 	free(s->description);
 	free(s->reason);
 	free(s->basis);
@@ -859,6 +861,51 @@ static int start_scenario(struct parser *p, int ntok, char **tok, struct pl_err 
 	return s->file ? 0 : perr(p, err, -ENOMEM, "out of memory");
 }
 
+/* send pcap=FILE: the capture, relative to the scenario file's folder unless absolute,
+ * read through once now to count its IPv4 packets (and find damage: the scenario is
+ * refused, naming the line, the capture and the offset) */
+static int send_pcap(struct parser *p, struct pl_scenario *s, int ntok, char **tok, struct pl_err *err)
+{
+	const char *file = tok[1] + 5, *slash = strrchr(p->file, '/');
+	struct pl_cap_reader r;
+	struct pl_cap_pkt pk;
+	struct pl_err cerr;
+	char *path;
+	int rc;
+
+	if (ntok != 2 || !file[0])
+		return perr(p, err, -EINVAL, "send pcap=FILE takes the capture's path and nothing else");
+	if (s->pcap || s->nsend)
+		return perr(p, err, -EINVAL, "a scenario with send pcap= sends only its capture (one send line)");
+	if (file[0] == '/' || !slash)
+		path = strdup(file);
+	else if (asprintf(&path, "%.*s/%s", (int)(slash - p->file), p->file, file) < 0)
+		path = NULL;
+	if (!path)
+		return perr(p, err, -ENOMEM, "out of memory");
+	if ((rc = pl_cap_open(&r, path, &cerr))) {
+		free(path);
+		return perr(p, err, rc, "send pcap=%s: %s", file, cerr.msg);
+	}
+	while ((rc = pl_cap_next(&r, &pk, &cerr)) == 1)
+		;
+	s->pcap_n = r.n;
+	pl_cap_close(&r);
+	if (rc) {
+		free(path);
+		return perr(p, err, rc, "send pcap=%s: %s", file, cerr.msg);
+	}
+	if (!s->pcap_n) {
+		free(path);
+		return perr(p, err, -ENOENT, "send pcap=%s: no IPv4 packets in it", file);
+	}
+	s->pcap = path;
+	memset(&s->send[0], 0, sizeof(s->send[0]));
+	s->send[0].line = p->line;
+	s->nsend = 1;
+	return 0;
+}
+
 static int scenario_line(struct parser *p, int ntok, char **tok, struct pl_err *err)
 {
 	struct pl_scenario *s = p->have ? &p->cur : NULL;
@@ -911,6 +958,10 @@ static int scenario_line(struct parser *p, int ntok, char **tok, struct pl_err *
 		struct pl_send *snd;
 		struct pl_err ferr;
 
+		if (ntok >= 2 && !strncmp(tok[1], "pcap=", 5))
+			return send_pcap(p, s, ntok, tok, err);
+		if (s->pcap)
+			return perr(p, err, -EINVAL, "a scenario with send pcap= sends only its capture (one send line)");
 		if (s->nsend == PL_SCN_MAX_SENDS)
 			return perr(p, err, -E2BIG, "more than %d send lines in one scenario", PL_SCN_MAX_SENDS);
 		snd = &s->send[s->nsend++];
@@ -1061,6 +1112,23 @@ static int check_scenario(struct parser *p, struct pl_scenario *s, struct pl_err
 	snprintf(s->id, sizeof(s->id), "%s/%s", s->category, s->name);
 	if (s->nsend == 0)
 		return perr(p, err, -EINVAL, "scenario %s sends no packet (add a send line)", s->name);
+	if (s->pcap) {
+		/* its packets' expectations are the reference's decisions, as pinglab import
+		 * writes them: only the kernel's may be stated, for all its packets */
+		for (i = 0; i <= PL_SCN_MAX_SENDS; i++) {
+			const struct pl_expect *own[] = { &s->expect[i], &s->expect_host[i], &s->expect_kernel[i],
+							  &s->expect_kernel_host[i] };
+
+			for (t = 0; t < 4; t++)
+				if (own[t]->kind && (t < 2 || i > 0)) {
+					p->line = own[t]->line;
+					return perr(p, err, -EINVAL, "a send pcap= scenario's packets are expected what the reference "
+								     "decides for each; only expect.kernel (and expect.kernel.host) "
+								     "may be given, for all of them");
+				}
+		}
+		return 0;
+	}
 	for (i = 0; i < s->nsend; i++) {
 		if (check_send(p, &s->send[i], err))
 			return -EINVAL;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "scenario/play_int.h"
+#include "wire/pcap.h"
 
 static void unmatched(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t,
 		      const struct pl_frame *f, const char *where);
@@ -215,7 +216,7 @@ static void judge(struct pl_play *p, const struct pl_scenario *s, const struct p
 {
 	const struct sent *x = S(w, h);
 	const struct pl_stack *st = pl_play_stack(t);
-	const struct pl_expect *e = pl_scn_expect(s, x->idx, t->kind, st->id);
+	const struct pl_expect *e = x->own_expect ? &x->exp : pl_scn_expect(s, x->idx, t->kind, st->id);
 	struct pl_observation o = { .sent = x->bytes, .sent_len = x->len, .reply = x->reply,
 				    .reply_len = x->reply_len, .backend = x->backend };
 	struct pl_judgement j;
@@ -254,7 +255,8 @@ static void retire(struct pl_play *p, const struct pl_scenario *s, const struct 
 int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t,
 		     struct pl_err *err)
 {
-	size_t n = (size_t)s->nsend * s->repeat, i;
+	size_t n = pl_scn_npackets(s), i;
+	struct pl_cap_reader cap;
 	uint8_t *scratch;
 	struct win w = { 0 };
 	int rc;
@@ -271,7 +273,10 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 	w.wait_ns = (int64_t)wait * 1000000;
 	rc = play_win_init(&w, n, err);
 	for (rep = 0; rep < s->repeat && !rc; rep++) {
-		for (i = 0; i < s->nsend && !rc; i++) {
+		/* a capture is read again for each repetition, a packet at a time */
+		if (s->pcap && (rc = pl_cap_open(&cap, s->pcap, err)))
+			break;
+		for (i = 0; (s->pcap || i < s->nsend) && !rc; i++) {
 			struct sent *x;
 			struct timespec ts;
 			uint32_t h;
@@ -303,7 +308,20 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 			p->packets_sent++;
 			x->idx = i;
 			x->rep = rep;
-			rc = pl_scn_build(s, i, rep, t->kind, scratch, sizeof(p->st->scratch), &x->len, &x->ethertype, err);
+			if (s->pcap) {
+				x->ethertype = 0x0800;
+				rc = pl_scn_build_pcap(s, &cap, t->kind, scratch, sizeof(p->st->scratch), &x->len, err);
+				if (rc == 0) {
+					/* the capture's end: this slot was never a packet */
+					p->packets_sent--;
+					play_win_unalloc(&w, h);
+					break;
+				}
+				rc = rc < 0 ? rc : 0;
+			} else {
+				rc = pl_scn_build(s, i, rep, t->kind, scratch, sizeof(p->st->scratch), &x->len,
+						  &x->ethertype, err);
+			}
 			if (!rc && !(x->bytes = malloc(x->len)))
 				rc = pl_errf(err, -ENOMEM, "out of memory");
 			if (!rc) {
@@ -323,6 +341,10 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 				w.nlive--;
 				break;
 			}
+			if (s->pcap) {
+				x->own_expect = true;
+				pl_scn_pcap_expect(s, t->kind, pl_play_stack(t), x->bytes, x->len, &x->exp);
+			}
 			x->t_sent = pl_ts_ns(&ts);
 			p->last_send_ns = pl_now_ns();
 			p->user_send_times += !x->t_sent_kernel;
@@ -333,6 +355,8 @@ int pl_play_scenario(struct pl_play *p, const struct pl_scenario *s, const struc
 			w.sent++;
 			rc = collect(p, t, &w, pl_now_ns(), false, s);
 		}
+		if (s->pcap)
+			pl_cap_close(&cap);
 		if (!rc && rep + 1 < s->repeat && s->interval_us)
 			rc = collect(p, t, &w, pl_now_ns() + (int64_t)s->interval_us * 1000, false, s);
 	}

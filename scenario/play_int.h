@@ -50,6 +50,8 @@ struct sent {
 	bool decided;                 /* the responder logged its decision */
 	bool replied;                 /* ... and it was to write a reply */
 	bool ready;                   /* complete, waiting in win.ready to be judged */
+	bool own_expect;              /* a send pcap= packet: expected what exp says */
+	struct pl_expect exp;
 	enum pl_backend_status backend;
 };
 
@@ -115,6 +117,7 @@ int play_win_init(struct win *w, size_t n, struct pl_err *err);
 void play_win_release(struct win *w);
 uint32_t play_win_alloc(struct win *w);
 void play_win_drop(struct win *w, uint32_t h);
+void play_win_unalloc(struct win *w, uint32_t h);
 void play_keys_of(const uint8_t *b, size_t n, struct keys *k);
 uint32_t play_attribute(struct win *w, const uint8_t *a, size_t n, bool want_delivered);
 void play_ring_push(struct pl_play_state *st, const struct pl_frame *f, bool at_generator);

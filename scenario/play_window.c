@@ -158,6 +158,22 @@ uint32_t play_win_alloc(struct win *w)
 	return h;
 }
 
+/* Give back the newest slot, never sent (in no index yet). */
+void play_win_unalloc(struct win *w, uint32_t h)
+{
+	struct sent *x = S(w, h);
+
+	w->newest = x->older;
+	if (w->newest)
+		S(w, w->newest)->newer = 0;
+	else
+		w->oldest = 0;
+	memset(x, 0, sizeof(*x));
+	x->older = w->free;
+	w->free = h;
+	w->nlive--;
+}
+
 /* Forget a judged packet: out of the indexes and the live list, slot freed. */
 void play_win_drop(struct win *w, uint32_t h)
 {
@@ -256,9 +272,12 @@ uint32_t play_attribute(struct win *w, const uint8_t *a, size_t n, bool want_del
 	if (!ka.ok || pl_ipv4_parse(a, n, &p, NULL))
 		return last;
 	/* an echo reply: the request with the same id, seq and payload, not yet answered
-	 * (several requests may share id and seq) */
+	 * (several requests may share id and seq); a sent echo reply of the same id, seq and
+	 * payload only when no such request is waiting (a captured ping session sends the
+	 * request and its reply: the answer to the request is not a false reply to the
+	 * captured reply behind it) */
 	if (ka.proto == PL_PROTO_ICMP && p.l4_len >= 8 && p.l4[0] == PL_ICMP_ECHOREPLY) {
-		uint32_t loose = 0;
+		uint32_t loose = 0, sent_reply = 0;
 
 		/* newest first among the requests with this id and sequence */
 		for (j = IX_FIRST(w, IX_ECHO, hash_echo(ka.icmp_id, ka.icmp_seq)); j; j = IX_NEXT(w, IX_ECHO, j)) {
@@ -269,11 +288,18 @@ uint32_t play_attribute(struct win *w, const uint8_t *a, size_t n, bool want_del
 			if (!ks->icmp_echo || ks->icmp_id != ka.icmp_id || ks->icmp_seq != ka.icmp_seq)
 				continue;
 			if (!pl_ipv4_parse(x->bytes, x->len, &q, NULL) && q.l4_len == p.l4_len &&
-			    !memcmp(q.l4 + 8, p.l4 + 8, p.l4_len - 8) && !x->reply)
-				return j;
+			    !memcmp(q.l4 + 8, p.l4 + 8, p.l4_len - 8) && !x->reply) {
+				if (q.l4[0] != PL_ICMP_ECHOREPLY)
+					return j;
+				if (!sent_reply)
+					sent_reply = j;
+				continue;
+			}
 			if (!loose || (!x->reply && S(w, loose)->reply))
 				loose = j;
 		}
+		if (sent_reply)
+			return sent_reply;
 		if (loose)
 			return loose;
 		/* a long scenario forgets judged packets: an echo reply none of the live ones
@@ -354,7 +380,7 @@ bool play_complete(const struct sent *x, const struct pl_scenario *s, const stru
 		return x->decided && !(x->replied && !x->reply);
 	/* drop and either need the whole wait; a responder's answer is complete once its
 	 * forwarded copy (which carries the latency) reached the generator */
-	e = pl_scn_expect(s, x->idx, t->kind, pl_play_stack(t)->id);
+	e = x->own_expect ? &x->exp : pl_scn_expect(s, x->idx, t->kind, pl_play_stack(t)->id);
 	return (e->kind == EXP_REPLY || e->kind == EXP_MATCH) && x->reply &&
 	       (t->kind == PL_TARGET_KERNEL || x->wire_seen);
 }

@@ -130,6 +130,12 @@ struct pl_scenario {
 	/* the same under the host stack: expect.host, expect.kernel.host (see pl_scn_expect) */
 	struct pl_expect expect_host[1 + PL_SCN_MAX_SENDS];
 	struct pl_expect expect_kernel_host[1 + PL_SCN_MAX_SENDS];
+	/* send pcap=FILE: the capture's IPv4 packets in order, relocated into the lab as
+	 * pinglab import relocates them, each expected to get what the target stack's
+	 * reference decides (the kernel: either, unless expect.kernel says); read when
+	 * played, never held. Then nsend is 1 and send[0] has no fields. */
+	char *pcap;              /* its path (relative ones from the scenario file's folder) */
+	size_t pcap_n;           /* its IPv4 packets, counted when the scenario is read */
 	uint64_t hash;           /* FNV-1a of the scenario's source lines */
 	uint64_t src_hash;       /* ... all of them, expect.host too: what is played is what was checked */
 };
@@ -188,6 +194,23 @@ int pl_scn_parse_text(struct pl_scn_set *set, const char *name, const char *text
 bool pl_scn_lab_dst(uint32_t a);
 
 bool pl_scn_has_tag(const struct pl_scenario *s, const char *tag);
+
+/* Packets a scenario sends to each target: its send lines (or its capture's packets)
+ * times repeat. */
+size_t pl_scn_npackets(const struct pl_scenario *s);
+
+/* A send pcap= scenario's next packet for a target from r (opened on s->pcap): relocated
+ * into the lab, then addressed as pl_scn_build addresses a hex= packet. 1, 0 at the
+ * capture's end, or a negative code. */
+struct pl_cap_reader;
+int pl_scn_build_pcap(const struct pl_scenario *s, struct pl_cap_reader *r, enum pl_target_kind t, uint8_t *out,
+		      size_t cap, size_t *len, struct pl_err *err);
+
+/* What a send pcap= packet (the bytes built for t) is expected to get under stack:
+ * for a responder the reference's decision (reply or drop); for the kernel the
+ * scenario's expect.kernel when it has one, else either. */
+void pl_scn_pcap_expect(const struct pl_scenario *s, enum pl_target_kind t, const struct pl_stack *stack,
+			const uint8_t *pkt, size_t len, struct pl_expect *e);
 
 /* Build packet `idx` of repetition `rep` for a target. Writes the IPv4 bytes (whatever
  * they are, malformed included) and the frame's ethertype. rep increments icmp.seq. */

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 # usage: tests/cmp_packets.py RUN_A/packets.jsonl RUN_B/packets.jsonl (exit 0: equal)
-"""Compare two runs' packets.jsonl field by field. Timing fields (t_sent_us, t_reply_us,
+"""Compare two runs' packets.jsonl field by field. Timing fields (t_sent_us, t_reply_us, the tun0 times,
 rtt_us, and rtt_at_generator: whether the generator saw the reply on the wire by the time it
 judged, a race of two captures) are measurements and left out; in the kernel's replies what
 the kernel picks itself is masked: the IPv4 identification and so the header checksum, and its clock (an ICMP timestamp
 reply's receive and transmit times and their checksum, an IP timestamp option's stamps)."""
 import json, sys
 # rtt_at_generator says which clock saw the reply first: a measurement too
-TIMING = {"t_sent_us", "t_reply_us", "rtt_us", "rtt_at_generator"}
+TIMING = {"t_sent_us", "t_reply_us", "rtt_us", "rtt_at_generator", "t_delivered_us", "t_tun_reply_us"}
 def load(p):
     out = {}
     for l in open(p):
