@@ -14,6 +14,25 @@ static void unmatched(struct pl_play *p, const struct pl_scenario *s, const stru
 		      const struct pl_frame *f, const char *where);
 static void retire(struct pl_play *p, const struct pl_scenario *s, const struct pl_play_target *t, struct win *w);
 
+/* The forwarded copy at the generator of a reply seen on tun0: its RTT. */
+static bool forwarded(struct win *w, const struct pl_frame *f, const struct pl_scenario *s,
+		      const struct pl_play_target *t)
+{
+	uint32_t i;
+
+	for (i = IX_FIRST(w, IX_REPLY, play_hash_bytes(f->data, f->len)); i; i = IX_NEXT(w, IX_REPLY, i)) {
+		struct sent *x = S(w, i);
+
+		if (x->reply && !x->wire_seen && play_same_but_ttl(x->reply, x->reply_len, f->data, f->len)) {
+			x->wire_seen = true;
+			x->t_reply = pl_ts_ns(&f->ts);
+			play_check_ready(w, i, s, t);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int handle(struct pl_play *p, const struct pl_play_target *t, const struct pl_scenario *s, struct win *w,
 		  struct pl_frame *f, bool from_tun)
 {
@@ -72,16 +91,16 @@ static int handle(struct pl_play *p, const struct pl_play_target *t, const struc
 		play_check_ready(w, i, s, t);
 		return 0;
 	}
-	/* responder target, at the generator: the forwarded copy of a tun reply gives RTT */
-	for (i = IX_FIRST(w, IX_REPLY, play_hash_bytes(f->data, f->len)); i; i = IX_NEXT(w, IX_REPLY, i)) {
-		struct sent *x = S(w, i);
+	/* responder target, at the generator: the forwarded copy of a tun reply gives RTT.
+	 * It can come before its tun0 copy was read (tun0 was drained, then both arrived):
+	 * read tun0 again before giving it up, or the packet waits out its whole wait */
+	if (!forwarded(w, f, s, t) && t->tun) {
+		struct pl_frame *tf = &p->st->tunframe;
+		int rc;
 
-		if (x->reply && !x->wire_seen && play_same_but_ttl(x->reply, x->reply_len, f->data, f->len)) {
-			x->wire_seen = true;
-			x->t_reply = pl_ts_ns(&f->ts);
-			play_check_ready(w, i, s, t);
-			return 0;
-		}
+		while ((rc = pl_wire_recv(t->tun, tf, 0)) == 1)
+			handle(p, t, s, w, tf, true);
+		forwarded(w, f, s, t);
 	}
 	return 0;
 }

@@ -109,6 +109,7 @@ struct pl_play_state {
 	size_t line_cap;
 	uint8_t in[65536], out[65536], scratch[65536 + 64];
 	struct pl_frame frame;
+	struct pl_frame tunframe;     /* tun0 read again for a forwarded reply that came first */
 };
 
 uint32_t play_hash_bytes(const uint8_t *b, size_t n);
