@@ -200,17 +200,53 @@ static size_t find_target_seeded(struct rp_run *r, const char *name, const struc
 	return r->nt++;
 }
 
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The scenario index's slot for id: where it is, or the empty slot it would go in. */
+static uint32_t *scn_slot(const struct rp_run *r, const char *id)
+{
+	size_t k = (size_t)fnv1a(id) & (r->scn_ix_cap - 1);
+
+	while (r->scn_ix[k] && strcmp(r->s[r->scn_ix[k] - 1].id, id))
+		k = (k + 1) & (r->scn_ix_cap - 1);
+	return &r->scn_ix[k];
+}
+
+/* Scenarios by id through a hash table (a record per packet looks its scenario up: a
+ * run of 62,500 imported scenarios made the scan quadratic), grown at half full. */
 static size_t find_scn(struct rp_run *r, const char *id, const char *cat, int *rc)
 {
-	size_t i;
+	uint32_t *slot;
 
-	for (i = 0; i < r->ns; i++)
-		if (!strcmp(r->s[i].id, id))
-			return i;
+	if (2 * (r->ns + 1) > r->scn_ix_cap) {
+		size_t cap = r->scn_ix_cap ? 2 * r->scn_ix_cap : 1024, i;
+		uint32_t *ix = calloc(cap, sizeof(*ix)), *old = r->scn_ix;
+
+		if (!ix) {
+			*rc = -ENOMEM;
+			return 0;
+		}
+		r->scn_ix = ix;
+		r->scn_ix_cap = cap;
+		for (i = 0; i < r->ns; i++)
+			*scn_slot(r, r->s[i].id) = (uint32_t)i + 1;
+		free(old);
+	}
+	slot = scn_slot(r, id);
+	if (*slot)
+		return *slot - 1;
 	if (grow((void **)&r->s, r->ns, sizeof(*r->s))) {
 		*rc = -ENOMEM;
 		return 0;
 	}
+	*slot = (uint32_t)r->ns + 1;
 	memset(&r->s[r->ns], 0, sizeof(*r->s));
 	r->s[r->ns].id = id;
 	r->s[r->ns].category = cat ? cat : "uncategorised";
@@ -1324,6 +1360,7 @@ void rp_free(struct rp_run *r)
 	for (i = 0; i < r->ns; i++)
 		free(r->s[i].res);
 	free(r->s);
+	free(r->scn_ix);
 	for (i = 0; i < r->ncats; i++)
 		free(r->cats[i]);
 	free(r->cats);

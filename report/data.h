@@ -142,6 +142,8 @@ struct rp_run {
 	size_t nt;
 	struct rp_scenario *s;
 	size_t ns;
+	uint32_t *scn_ix;           /* 1 + index in s by id hash (open addressing), 0 empty */
+	size_t scn_ix_cap;          /* a power of two */
 	char **cats;
 	size_t ncats;
 	size_t skipped_lines;
