@@ -259,6 +259,25 @@ def main():
         "", float("nan"), "< 10 s, < 300 MB", secs < 10 and 0 < rrep < 300 * 1024,
         {"seconds": secs, "records": recs, "rss_kb": rrep})
 
+    # 9. a capture imported and replayed (once)
+    imp = read("capture.import").split()
+    chk = read("capture.check").split()
+    sizes = read("capture.sizes").split()
+    gen9 = read("capture.gen-stdout")
+    m9 = re.search(r"(\d+) packets: (\d+) pass", gen9)
+    sent9, pass9 = (int(m9.group(1)), int(m9.group(2))) if m9 else (0, 0)
+    g9, r9 = kb(read("capture.rss-gen")), kb(read("capture.rss-rsp"))
+    i_s, i_kb = (float(imp[0]), int(imp[1])) if len(imp) == 2 else (float("nan"), 0)
+    c_s, c_kb = (float(chk[0]), int(chk[1])) if len(chk) == 2 else (float("nan"), 0)
+    worst = max(i_kb, c_kb, g9, r9)
+    row("9. capture of %d packets (%s MB): import / check / generator / responder peak RSS"
+        % (sent9, int(sizes[0]) // 1000000 if sizes else 0),
+        "%d / %d / %d / %d kB" % (i_kb, c_kb, g9, r9), "%d of %d pass, import %.1f s" % (pass9, sent9, i_s),
+        float("nan"), "< 50 MB each", 0 < worst < 50 * 1024 and sent9 > 0,
+        {"packets_replayed": sent9, "pass": pass9, "import_s": i_s, "import_rss_kb": i_kb, "check_s": c_s,
+         "check_rss_kb": c_kb, "rss_kb_generator": g9, "rss_kb_responder": r9,
+         "capture_bytes": int(sizes[0]) if sizes else None, "scenario_bytes": int(sizes[1]) if len(sizes) > 1 else None})
+
     # 4. topology
     topo = open(os.path.join(tmp, "topology.txt")).read() if os.path.exists(os.path.join(tmp, "topology.txt")) else ""
     m1 = re.search(r"pinglab \(libnl\)\s+([0-9.]+)", topo)
