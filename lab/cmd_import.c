@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,17 @@
 #include "lab/commands.h"
 #include "scenario/import.h"
 #include "scenario/scenario.h"
+
+/* the temporary file being written, removed if a signal ends the import */
+static char tmp_path[4096 + 32];
+
+static void on_signal(int sig)
+{
+	if (tmp_path[0])
+		unlink(tmp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 int cmd_import(int argc, char **argv)
 {
@@ -68,7 +80,12 @@ int cmd_import(int argc, char **argv)
 
 		snprintf(tmp, sizeof(tmp), "%s/pinglab-import-XXXXXX", dir && dir[0] ? dir : "/tmp");
 	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	fd = mkstemp(tmp);
+	if (fd >= 0)
+		memcpy(tmp_path, tmp, sizeof(tmp_path));
 	if (fd >= 0) {
 		/* mkstemp makes it 0600: the scenario file gets the mode fopen would give it */
 		mode_t um = umask(0);
